@@ -35,6 +35,23 @@ def _cmd_memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command_group(sub: argparse._SubParsersAction, name: str, help: str) -> argparse._SubParsersAction:
+    """The sub-command group ``name`` (e.g. ``bench``), created on first use, so that
+    several features can each add their own commands to it."""
+    if name not in sub.choices:
+        group = sub.add_parser(name, help=help, description=help)
+        group._mom_subparsers = group.add_subparsers(  # type: ignore[attr-defined]
+            dest=f"{name}_command", required=True, metavar="COMMAND")
+    return sub.choices[name]._mom_subparsers  # type: ignore[attr-defined]
+
+
+def _add_retrieval_commands(sub: argparse._SubParsersAction) -> None:
+    """``bench retrieval``, ``ingest`` and ``query`` (logic in mom_micro.retrievers.cli)."""
+    from .retrievers.cli import add_retrieval_commands
+
+    add_retrieval_commands(sub, _command_group(sub, "bench", "compare methods on your own data"))
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``mom-micro`` (one sub-command per capability)."""
     parser = argparse.ArgumentParser(
@@ -57,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
     memory.add_argument("--json-out", default=None,
                         help="write the memory as JSON to this file (a folder for several files)")
     memory.set_defaults(func=_cmd_memory)
+    _add_retrieval_commands(sub)
     return parser
 
 

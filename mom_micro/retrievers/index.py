@@ -1,0 +1,417 @@
+"""``MemoryIndex``: the three memory layers in a vector store, plus a docstore, on disk."""
+
+from __future__ import annotations
+
+import json
+import logging
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.schema import BaseNode, Document, MetadataMode
+from llama_index.core.storage.docstore import SimpleDocumentStore
+from llama_index.core.vector_stores.types import BasePydanticVectorStore
+
+from mom_micro.memory import MemoryExtractor
+from mom_micro.plugins.llama_index.node_parser import LAYERS, MoMNodeParser, RejectedDocument
+from mom_micro.utils import atomic_write_text
+
+from .chroma import COSINE_SPACE, connect_chroma_server, open_chroma_path
+from .retriever import ThreeLayerRetriever
+from .stores import LayerStores
+
+__all__ = ["IngestReport", "MemoryIndex", "UnknownDocumentError", "default_embed_model"]
+
+logger = logging.getLogger(__name__)
+
+MARKER = "mom_index.json"
+DOCSTORE = "docstore.json"
+CHROMA_FOLDER = "chroma"
+_FORMAT = "mom-micro-memory-index"
+
+
+class UnknownDocumentError(KeyError):
+    """No document with this id is in the index."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else "unknown document"
+
+
+@dataclass
+class IngestReport:
+    """What one ingest did: documents added, re-read (changed), skipped (unchanged), rejected."""
+
+    added: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    rejected: list[RejectedDocument] = field(default_factory=list)
+    nodes: int = 0
+
+    def __str__(self) -> str:
+        text = (f"{len(self.added)} added, {len(self.updated)} updated, "
+                f"{len(self.unchanged)} unchanged, {self.nodes} nodes")
+        if self.rejected:
+            text += "; rejected: " + "; ".join(f"{r.doc_id}: {r.reason}" for r in self.rejected)
+        return text
+
+
+@lru_cache(maxsize=2)
+def default_embed_model(batch_size: int = 32) -> BaseEmbedding:
+    """The bundled all-MiniLM-L6-v2 as a LlamaIndex embedding (loaded once per process)."""
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
+
+    from mom_micro.defaults import embedding_model_path
+
+    return HuggingFaceEmbedding(
+        model_name=embedding_model_path(), device="cpu", embed_batch_size=batch_size,
+        normalize=True,
+    )
+
+
+def _chroma_stores(client: Any, prefix: str) -> dict[str, BasePydanticVectorStore]:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    return {
+        layer: ChromaVectorStore(
+            chroma_collection=client.get_or_create_collection(
+                f"{prefix}_{layer}", metadata=dict(COSINE_SPACE)
+            )
+        )
+        for layer in LAYERS
+    }
+
+
+class MemoryIndex:
+    """The outline, core-content and chunk layers of many documents, searchable.
+
+    Storage: by default an embedded Chroma (``chromadb.PersistentClient``) under
+    ``persist_dir/chroma`` with one collection per layer; a Chroma server when
+    ``chroma_host``/``chroma_port`` are given; or any LlamaIndex vector store passed as
+    ``vector_store`` (one store for all layers, or a ``{layer: store}`` mapping). The
+    docstore (nodes, relationships, document hashes) is written atomically to
+    ``persist_dir/docstore.json``, so :meth:`load` reopens the index without embedding
+    anything again. Without ``persist_dir`` everything stays in memory.
+
+    Setup:
+        .. code-block:: python
+
+            from llama_index.core import Document
+            from mom_micro.retrievers import MemoryIndex
+
+            docs = [Document(text=open(p).read(), id_=p) for p in paths]
+            index = MemoryIndex.from_documents(docs, persist_dir="./mom_index")
+            index = MemoryIndex.load("./mom_index")                 # later, no re-embedding
+            index = MemoryIndex.from_documents(docs, persist_dir="./idx",
+                                               chroma_host="127.0.0.1", chroma_port=8000)
+
+    Example:
+        .. code-block:: python
+
+            report = index.insert(Document(text=new_text, id_="new.txt"))
+            index.delete("old.txt")                 # all three layers
+            nodes = index.as_retriever(similarity_top_k=4).retrieve("what causes it?")
+
+    Key params:
+        reader: the memory reader (default: offline ``ExtractiveExtractor``).
+        embed_model: LlamaIndex embedding (default: bundled MiniLM).
+        chroma_timeout: seconds before an unreachable Chroma server is reported.
+    """
+
+    def __init__(
+        self,
+        stores: LayerStores,
+        docstore: SimpleDocumentStore | None = None,
+        embed_model: BaseEmbedding | None = None,
+        parser: MoMNodeParser | None = None,
+        persist_dir: str | Path | None = None,
+        store_config: dict[str, Any] | None = None,
+    ) -> None:
+        self.stores = stores
+        self.docstore = docstore or SimpleDocumentStore()
+        if stores.lookup is None:
+            stores.lookup = self.get_node
+        self.embed_model = embed_model or default_embed_model()
+        self.parser = parser or MoMNodeParser.from_defaults()
+        self.persist_dir = Path(persist_dir) if persist_dir is not None else None
+        self.store_config = store_config or {"kind": "custom"}
+
+    # -- construction ----------------------------------------------------------------------
+    @classmethod
+    def _open_stores(
+        cls,
+        persist_dir: Path | None,
+        config: dict[str, Any],
+        vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None,
+        timeout: float,
+    ) -> LayerStores:
+        if vector_store is not None:
+            return LayerStores(vector_store)
+        kind = config["kind"]
+        if kind == "chroma-server":
+            client = connect_chroma_server(config["host"], config["port"], timeout=timeout)
+        elif kind == "chroma-embedded":
+            client = open_chroma_path(persist_dir / CHROMA_FOLDER)  # type: ignore[operator]
+        elif kind == "chroma-memory":
+            import chromadb
+
+            from .chroma import _settings
+
+            client = chromadb.EphemeralClient(settings=_settings())
+        else:
+            raise ValueError(
+                f"this index was built on a user-supplied vector store ({kind}); "
+                "pass the same vector_store= to MemoryIndex.load"
+            )
+        return LayerStores(_chroma_stores(client, config["collection_prefix"]))
+
+    @classmethod
+    def create(
+        cls,
+        persist_dir: str | Path | None = None,
+        *,
+        reader: MemoryExtractor | None = None,
+        parser: MoMNodeParser | None = None,
+        embed_model: BaseEmbedding | None = None,
+        vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
+        chroma_host: str | None = None,
+        chroma_port: int | None = None,
+        collection_prefix: str | None = None,
+        chroma_timeout: float = 5.0,
+    ) -> MemoryIndex:
+        """An empty index (see :meth:`from_documents` for the arguments)."""
+        folder = Path(persist_dir) if persist_dir is not None else None
+        if folder is not None:
+            if (folder / MARKER).exists():
+                raise FileExistsError(
+                    f"{folder} already holds a memory index: open it with "
+                    f"MemoryIndex.load({str(folder)!r}) and insert() into it"
+                )
+            if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+                raise FileExistsError(
+                    f"{folder} is not empty and holds no memory index ({MARKER} missing): "
+                    "choose an empty or new folder"
+                )
+        if (chroma_host is None) != (chroma_port is None):
+            raise ValueError("give both chroma_host and chroma_port for a Chroma server")
+        prefix = collection_prefix or (
+            "mom" if folder is not None else f"mom_{uuid.uuid4().hex[:12]}"
+        )
+        if vector_store is not None:
+            config: dict[str, Any] = {"kind": type(vector_store).__name__}
+        elif chroma_host is not None:
+            config = {"kind": "chroma-server", "host": chroma_host, "port": int(chroma_port),
+                      "collection_prefix": prefix}
+        elif folder is not None:
+            config = {"kind": "chroma-embedded", "collection_prefix": prefix}
+        else:
+            config = {"kind": "chroma-memory", "collection_prefix": prefix}
+        stores = cls._open_stores(folder, config, vector_store, chroma_timeout)
+        if parser is None:
+            parser = MoMNodeParser.from_defaults(reader=reader)
+        index = cls(stores, SimpleDocumentStore(), embed_model, parser, folder, config)
+        index.persist()
+        return index
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Sequence[Document],
+        persist_dir: str | Path | None = None,
+        *,
+        reader: MemoryExtractor | None = None,
+        parser: MoMNodeParser | None = None,
+        embed_model: BaseEmbedding | None = None,
+        vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
+        chroma_host: str | None = None,
+        chroma_port: int | None = None,
+        collection_prefix: str | None = None,
+        chroma_timeout: float = 5.0,
+        show_progress: bool = False,
+    ) -> MemoryIndex:
+        """Read, embed and store ``documents``; the report of the ingest is ``index.last_report``.
+
+        Args:
+            documents: LlamaIndex ``Document`` s; ``id_`` is the document id.
+            persist_dir: folder for the index (new or empty); None keeps it in memory.
+            reader: memory reader (default: the offline ``ExtractiveExtractor``).
+            parser: a configured :class:`MoMNodeParser` (instead of ``reader``).
+            embed_model: LlamaIndex embedding model (default: bundled MiniLM).
+            vector_store: a LlamaIndex vector store, or ``{layer: store}``, instead of Chroma.
+            chroma_host, chroma_port: use the Chroma server there instead of embedded Chroma.
+            collection_prefix: Chroma collections are ``{prefix}_{layer}``.
+            chroma_timeout: seconds before an unreachable server raises.
+            show_progress: progress bars for reading and embedding.
+        """
+        index = cls.create(
+            persist_dir, reader=reader, parser=parser, embed_model=embed_model,
+            vector_store=vector_store, chroma_host=chroma_host, chroma_port=chroma_port,
+            collection_prefix=collection_prefix, chroma_timeout=chroma_timeout,
+        )
+        index.add_documents(documents, show_progress=show_progress)
+        return index
+
+    @classmethod
+    def load(
+        cls,
+        persist_dir: str | Path,
+        *,
+        reader: MemoryExtractor | None = None,
+        parser: MoMNodeParser | None = None,
+        embed_model: BaseEmbedding | None = None,
+        vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
+        chroma_timeout: float = 5.0,
+    ) -> MemoryIndex:
+        """Reopen an index written by :meth:`from_documents`; nothing is re-embedded."""
+        folder = Path(persist_dir)
+        marker = folder / MARKER
+        if not marker.is_file():
+            what = "does not exist" if not folder.exists() else f"holds no memory index ({MARKER} missing)"
+            raise FileNotFoundError(f"{folder} {what}")
+        try:
+            config = json.loads(marker.read_text(encoding="utf-8"))
+            if config.get("format") != _FORMAT:
+                raise ValueError(f"format {config.get('format')!r}")
+            docstore = SimpleDocumentStore.from_dict(
+                json.loads((folder / DOCSTORE).read_text(encoding="utf-8"))
+            )
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{folder} holds a damaged memory index: {exc}") from exc
+        store_config = config["store"]
+        stores = cls._open_stores(folder, store_config, vector_store, chroma_timeout)
+        if parser is None:
+            parser = MoMNodeParser.from_defaults(reader=reader)
+        return cls(stores, docstore, embed_model, parser, folder, store_config)
+
+    # -- persistence -------------------------------------------------------------------------
+    def persist(self) -> None:
+        """Write the marker and the docstore (atomically); Chroma persists by itself."""
+        if self.persist_dir is None:
+            return
+        self.persist_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(self.persist_dir / DOCSTORE, json.dumps(self.docstore.to_dict()))
+        marker = {"format": _FORMAT, "version": 1, "store": self.store_config,
+                  "embed_model": getattr(self.embed_model, "model_name", None)}
+        atomic_write_text(self.persist_dir / MARKER, json.dumps(marker, indent=1))
+
+    # -- contents ---------------------------------------------------------------------------
+    @property
+    def doc_ids(self) -> list[str]:
+        """Ids of the documents in the index."""
+        return sorted(self.docstore.get_all_ref_doc_info() or {})
+
+    def __len__(self) -> int:
+        return len(self.doc_ids)
+
+    def get_node(self, node_id: str) -> BaseNode | None:
+        """A stored node (any layer) by id, or None."""
+        return self.docstore.get_node(node_id, raise_error=False)
+
+    def _plan(self, documents: Sequence[Document], report: IngestReport) -> list[Document]:
+        todo: list[Document] = []
+        seen: set[str] = set()
+        for doc in documents:
+            if not isinstance(doc, Document):
+                raise TypeError(f"expected llama_index Document, got {type(doc).__name__}")
+            if doc.id_ in seen:
+                raise ValueError(f"document id {doc.id_!r} appears twice in one batch")
+            seen.add(doc.id_)
+            old_hash = self.docstore.get_document_hash(doc.id_)
+            if old_hash == doc.hash:
+                report.unchanged.append(doc.id_)
+                continue
+            todo.append(doc)
+        return todo
+
+    def _store(self, todo: Sequence[Document], nodes: list[BaseNode], embeddings: list[list[float]],
+               report: IngestReport) -> IngestReport:
+        report.rejected = self.parser.rejected
+        rejected = {r.doc_id for r in report.rejected}
+        for node, embedding in zip(nodes, embeddings):
+            node.embedding = embedding
+        for doc in todo:
+            if doc.id_ in rejected:
+                continue
+            if self.docstore.get_document_hash(doc.id_) is not None:
+                self._remove(doc.id_)
+                report.updated.append(doc.id_)
+            else:
+                report.added.append(doc.id_)
+        if nodes:
+            self.stores.add(nodes)
+            stripped = [n.model_copy(update={"embedding": None}) for n in nodes]
+            self.docstore.add_documents(stripped, allow_update=True)
+        for doc in todo:
+            if doc.id_ not in rejected:
+                self.docstore.set_document_hash(doc.id_, doc.hash)
+        report.nodes = len(nodes)
+        self.persist()
+        self.last_report = report
+        if report.rejected:
+            logger.warning("memory index: %s", report)
+        return report
+
+    @staticmethod
+    def _embed_texts(nodes: Sequence[BaseNode]) -> list[str]:
+        return [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+
+    def add_documents(self, documents: Sequence[Document], show_progress: bool = False) -> IngestReport:
+        """Read, embed and store ``documents``. Unchanged ones (same id and hash) are
+        skipped, changed ones replaced; a document the reader rejects is reported in the
+        returned :class:`IngestReport` while the rest of the batch goes in."""
+        report = IngestReport()
+        todo = self._plan(documents, report)
+        nodes = self.parser.get_nodes_from_documents(todo, show_progress=show_progress) if todo else []
+        if not todo:
+            self.parser._rejected = []
+        embeddings = (self.embed_model.get_text_embedding_batch(
+            self._embed_texts(nodes), show_progress=show_progress) if nodes else [])
+        return self._store(todo, nodes, embeddings, report)
+
+    async def aadd_documents(self, documents: Sequence[Document],
+                             show_progress: bool = False) -> IngestReport:
+        """Async :meth:`add_documents`."""
+        report = IngestReport()
+        todo = self._plan(documents, report)
+        nodes = (await self.parser.aget_nodes_from_documents(todo, show_progress=show_progress)
+                 if todo else [])
+        if not todo:
+            self.parser._rejected = []
+        embeddings = (await self.embed_model.aget_text_embedding_batch(
+            self._embed_texts(nodes), show_progress=show_progress) if nodes else [])
+        return self._store(todo, nodes, embeddings, report)
+
+    def insert(self, document: Document) -> IngestReport:
+        """Add (or replace, if changed) one document; see :meth:`add_documents`."""
+        return self.add_documents([document])
+
+    def _remove(self, doc_id: str) -> None:
+        self.stores.delete(doc_id)
+        self.docstore.delete_ref_doc(doc_id, raise_error=False)
+        self.docstore.delete_document(doc_id, raise_error=False)
+        # SimpleDocumentStore keeps the hash in its metadata collection
+        self.docstore._kvstore.delete(doc_id, collection=self.docstore._metadata_collection)
+
+    def delete(self, doc_id: str) -> None:
+        """Remove document ``doc_id`` from all three layers and the docstore.
+
+        Raises:
+            UnknownDocumentError: no such document (the message lists a few known ids).
+        """
+        if self.docstore.get_document_hash(doc_id) is None:
+            known = self.doc_ids
+            hint = ", ".join(repr(d) for d in known[:5]) + (" ..." if len(known) > 5 else "")
+            raise UnknownDocumentError(
+                f"no document {doc_id!r} in the index ({len(known)} documents"
+                + (f": {hint})" if known else ")")
+            )
+        self._remove(doc_id)
+        self.persist()
+
+    # -- retrieval ---------------------------------------------------------------------------
+    def as_retriever(self, **kwargs: Any) -> ThreeLayerRetriever:
+        """A :class:`ThreeLayerRetriever` over this index (keyword arguments as its own)."""
+        return ThreeLayerRetriever(self.stores, self.embed_model, self.get_node, **kwargs)

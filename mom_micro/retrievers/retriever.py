@@ -1,0 +1,238 @@
+"""``ThreeLayerRetriever``: MoM's three-layer memory retrieval as a LlamaIndex retriever."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from llama_index.core.base.base_retriever import BaseRetriever
+from llama_index.core.base.embeddings.base import BaseEmbedding
+from llama_index.core.callbacks import CallbackManager
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from rapidfuzz import fuzz
+
+from mom_micro.plugins.llama_index.node_parser import (
+    LAYER_CHUNK,
+    LAYER_CORE,
+    LAYER_OUTLINE,
+    node_id_for,
+)
+
+from .fusion import FusedScore, LayerWeights, fuse_layers
+from .stores import LayerHit, LayerStores
+
+__all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
+
+#: Longest query accepted (characters). MiniLM reads 256 tokens; far longer text is a
+#: mistake (a document pasted as a query), not a question.
+MAX_QUERY_CHARS = 8_192
+
+
+class InvalidQueryError(ValueError):
+    """The query is empty or too long; the message says which."""
+
+
+def check_query(query: str, max_chars: int = MAX_QUERY_CHARS) -> str:
+    """Return ``query`` stripped, or raise :class:`InvalidQueryError`.
+
+    Example:
+        >>> check_query("  what is MoM? ")
+        'what is MoM?'
+        >>> check_query("   ")
+        Traceback (most recent call last):
+        ...
+        mom_micro.retrievers.retriever.InvalidQueryError: the query is empty
+    """
+    if not isinstance(query, str):
+        raise InvalidQueryError(f"the query must be a str, got {type(query).__name__}")
+    text = query.strip()
+    if not text:
+        raise InvalidQueryError("the query is empty")
+    if len(text) > max_chars:
+        raise InvalidQueryError(
+            f"the query has {len(text):,} characters, over the limit of {max_chars:,}: "
+            "ask a question, do not paste a document"
+        )
+    return text
+
+
+def _norm(text: str) -> str:
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+class ThreeLayerRetriever(BaseRetriever):
+    """Search the outline, core-content and chunk layers separately; return chunks.
+
+    Each layer is searched with the same query embedding for its own top ``k_l`` items
+    (``layer_top_k``). The candidate chunks are those found in the chunk layer plus the
+    chunks of the sections whose core content was found. Each candidate ``a`` gets the
+    log-linear product-of-experts score (see :mod:`mom_micro.retrievers.fusion`)::
+
+        log P(a | q) = kappa * [ s_chunk(a) + beta_core * s_core(u(a))
+                                 + beta_outline * s_outline(d(a)) ] + const
+
+    where ``s_l`` are cosine similarities: ``s_chunk`` of the chunk embedded as
+    ``title + "\\n" + chunk``, ``s_core`` of its section's core content, ``s_outline`` of
+    its document's outline. Each layer is a von Mises-Fisher expert
+    ``p_l(x | q) ∝ exp(kappa_l s_l(x))``; ``beta_l = w_l kappa_l / kappa_chunk`` folds the
+    layer's calibration (``kappa_l``) and weight (``w_l``) into one measured number. A
+    candidate missing from a layer's top ``k_l`` gets that layer's ``k_l``-th cosine (an
+    upper bound). Results are de-duplicated (normalised text, then rapidfuzz ratio >=
+    ``dedupe_threshold``), optionally re-ranked by ``reranker``, and cut to
+    ``similarity_top_k``. Each result's metadata carries ``score_chunk``, ``score_core``,
+    ``score_outline``, ``score_fused`` and ``probability`` (the posterior over the
+    candidates, temperature ``1 / kappa``).
+
+    Setup:
+        .. code-block:: python
+
+            from mom_micro.retrievers import MemoryIndex
+
+            index = MemoryIndex.from_documents(documents, persist_dir="./mom_index")
+            retriever = index.as_retriever(similarity_top_k=4)
+
+    Example:
+        .. code-block:: python
+
+            for hit in retriever.retrieve("How is the virus transmitted?"):
+                print(hit.score, hit.metadata["title"], hit.metadata["score_core"])
+
+            from llama_index.core.query_engine import RetrieverQueryEngine
+            engine = RetrieverQueryEngine.from_args(retriever, llm=my_llm)
+
+    Key params:
+        similarity_top_k: chunks returned.
+        weights: :class:`LayerWeights` (``core``, ``outline`` betas, ``temperature``).
+        layer_top_k: items searched per layer, ``{"outline": .., "core": .., "chunk": ..}``.
+        doc_ids: restrict the search to these documents (metadata filter).
+        reranker: any LlamaIndex node postprocessor applied to the fused candidates.
+    """
+
+    def __init__(
+        self,
+        stores: LayerStores,
+        embed_model: BaseEmbedding,
+        node_lookup: Callable[[str], BaseNode | None],
+        similarity_top_k: int = 4,
+        weights: LayerWeights | None = None,
+        layer_top_k: dict[str, int] | None = None,
+        doc_ids: Sequence[str] | None = None,
+        reranker: BaseNodePostprocessor | None = None,
+        dedupe_threshold: float = 95.0,
+        max_query_chars: int = MAX_QUERY_CHARS,
+        callback_manager: CallbackManager | None = None,
+        verbose: bool = False,
+    ) -> None:
+        if similarity_top_k < 1:
+            raise ValueError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
+        self._stores = stores
+        self._embed_model = embed_model
+        self._lookup = node_lookup
+        self.similarity_top_k = similarity_top_k
+        self.weights = weights or LayerWeights()
+        defaults = {LAYER_OUTLINE: 10, LAYER_CORE: 30, LAYER_CHUNK: 30}
+        self.layer_top_k = {**defaults, **(layer_top_k or {})}
+        self.layer_top_k[LAYER_CHUNK] = max(self.layer_top_k[LAYER_CHUNK], similarity_top_k)
+        self.doc_ids = list(doc_ids) if doc_ids is not None else None
+        self.reranker = reranker
+        self.dedupe_threshold = dedupe_threshold
+        self.max_query_chars = max_query_chars
+        super().__init__(callback_manager=callback_manager, verbose=verbose)
+
+    # -- the steps ------------------------------------------------------------------------
+    def _embedding(self, query_bundle: QueryBundle) -> list[float]:
+        check_query(query_bundle.query_str, self.max_query_chars)
+        if query_bundle.embedding is None:
+            text = " ".join(query_bundle.embedding_strs).strip() or query_bundle.query_str
+            query_bundle.embedding = self._embed_model.get_query_embedding(text)
+        return query_bundle.embedding
+
+    def _fuse(
+        self, query_bundle: QueryBundle, hits: dict[str, list[LayerHit]]
+    ) -> list[NodeWithScore]:
+        chunk_nodes: dict[tuple[str, int], BaseNode] = {}
+        chunk_scores: dict[tuple[str, int], float] = {}
+        for hit in hits[LAYER_CHUNK]:
+            key = (hit.node.metadata["doc_id"], int(hit.node.metadata["unit"]))
+            chunk_nodes[key] = hit.node
+            chunk_scores[key] = max(hit.cosine, chunk_scores.get(key, -1.0))
+        core_scores = {
+            (h.node.metadata["doc_id"], int(h.node.metadata["unit"])): h.cosine
+            for h in hits[LAYER_CORE]
+        }
+        outline_scores = {h.node.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
+        fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights)
+        results: list[NodeWithScore] = []
+        for item in fused:
+            node = chunk_nodes.get(item.key)
+            if node is None:  # a section found by its core content: fetch its chunk
+                node = self._lookup(node_id_for(item.key[0], LAYER_CHUNK, item.key[1]))
+                if node is None:
+                    continue
+            results.append(self._result(node, item))
+        results = self._dedupe(results, limit=max(self.similarity_top_k * 3, 10))
+        if self.reranker is not None:
+            results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
+        return results[: self.similarity_top_k]
+
+    @staticmethod
+    def _result(node: BaseNode, item: FusedScore) -> NodeWithScore:
+        node = node.model_copy()
+        node.metadata = {**node.metadata, **item.as_metadata()}
+        excluded = set(node.excluded_embed_metadata_keys) | set(item.as_metadata())
+        node.excluded_embed_metadata_keys = sorted(excluded)
+        node.excluded_llm_metadata_keys = sorted(
+            set(node.excluded_llm_metadata_keys) | set(item.as_metadata())
+        )
+        return NodeWithScore(node=node, score=item.score)
+
+    def _dedupe(self, results: list[NodeWithScore], limit: int) -> list[NodeWithScore]:
+        kept: list[NodeWithScore] = []
+        seen: list[str] = []
+        for result in results:
+            text = _norm(result.node.get_content())
+            if any(text == other or fuzz.ratio(text, other) >= self.dedupe_threshold
+                   for other in seen):
+                continue
+            kept.append(result)
+            seen.append(text)
+            if len(kept) >= limit:
+                break
+        return kept
+
+    # -- BaseRetriever ---------------------------------------------------------------------
+    def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        embedding = self._embedding(query_bundle)
+        hits = {
+            layer: self._stores.query(layer, embedding, k, self.doc_ids)
+            for layer, k in self.layer_top_k.items()
+        }
+        return self._fuse(query_bundle, hits)
+
+    async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
+        check_query(query_bundle.query_str, self.max_query_chars)
+        if query_bundle.embedding is None:
+            text = " ".join(query_bundle.embedding_strs).strip() or query_bundle.query_str
+            query_bundle.embedding = await self._embed_model.aget_query_embedding(text)
+        embedding = query_bundle.embedding
+        layers = list(self.layer_top_k)
+        found = await asyncio.gather(*(
+            self._stores.aquery(layer, embedding, self.layer_top_k[layer], self.doc_ids)
+            for layer in layers
+        ))
+        return self._fuse(query_bundle, dict(zip(layers, found)))
+
+    def with_options(self, **changes: Any) -> ThreeLayerRetriever:
+        """A copy with some constructor options changed (e.g. ``doc_ids=[...]``)."""
+        options: dict[str, Any] = dict(
+            stores=self._stores, embed_model=self._embed_model, node_lookup=self._lookup,
+            similarity_top_k=self.similarity_top_k, weights=self.weights,
+            layer_top_k=dict(self.layer_top_k), doc_ids=self.doc_ids, reranker=self.reranker,
+            dedupe_threshold=self.dedupe_threshold, max_query_chars=self.max_query_chars,
+            callback_manager=self.callback_manager,
+        )
+        options.update(changes)
+        return ThreeLayerRetriever(**options)

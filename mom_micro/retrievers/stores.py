@@ -1,0 +1,158 @@
+"""The vector stores behind the three memory layers.
+
+:class:`LayerStores` hides whether the layers live in three stores (the default: one
+Chroma collection per layer) or in one shared store whose nodes carry ``layer``
+metadata (any LlamaIndex vector store a user passes). Every query returns plain
+cosine similarities, whatever the store's own score convention.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from llama_index.core.schema import BaseNode
+from llama_index.core.vector_stores.types import (
+    BasePydanticVectorStore,
+    FilterCondition,
+    FilterOperator,
+    MetadataFilter,
+    MetadataFilters,
+    VectorStoreQuery,
+)
+
+from mom_micro.plugins.llama_index.node_parser import LAYERS
+
+from .chroma import chroma_distance_to_cosine
+
+__all__ = ["LayerHit", "LayerStores", "cosine_converter"]
+
+
+@dataclass(frozen=True)
+class LayerHit:
+    """One node found in one layer and its cosine similarity to the query."""
+
+    node: BaseNode
+    cosine: float
+
+
+def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]:
+    """How to turn ``store``'s similarity into a cosine.
+
+    ``ChromaVectorStore`` reports ``exp(-distance)``; its collection's ``hnsw:space``
+    says which distance. Other LlamaIndex stores report cosine similarity already.
+    """
+    collection = getattr(store, "_collection", None)
+    if type(store).__name__ != "ChromaVectorStore" or collection is None:
+        return float
+    space = "l2"
+    try:
+        space = (collection.metadata or {}).get("hnsw:space", space)
+        config = getattr(collection, "configuration_json", None) or {}
+        space = (config.get("hnsw") or {}).get("space") or space
+    except Exception:  # configuration layouts differ between chromadb versions
+        pass
+    return lambda similarity: chroma_distance_to_cosine(similarity, space)
+
+
+class LayerStores:
+    """The outline, core and chunk layers' vector stores.
+
+    Args:
+        stores: a mapping ``{"outline": store, "core": store, "chunk": store}`` or a
+            single store shared by all layers (queries then filter on ``layer``).
+        lookup: node id -> node, for stores that return ids without text
+            (``stores_text=False``, e.g. LlamaIndex's ``SimpleVectorStore``).
+    """
+
+    def __init__(
+        self,
+        stores: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore,
+        lookup: Callable[[str], BaseNode | None] | None = None,
+    ):
+        self.lookup = lookup
+        if isinstance(stores, Mapping):
+            missing = [layer for layer in LAYERS if layer not in stores]
+            if missing:
+                raise ValueError(f"no vector store given for layer(s) {missing}")
+            self._stores = {layer: stores[layer] for layer in LAYERS}
+            self.shared = len({id(s) for s in self._stores.values()}) == 1
+        else:
+            self._stores = {layer: stores for layer in LAYERS}
+            self.shared = True
+        self._to_cosine = {layer: cosine_converter(s) for layer, s in self._stores.items()}
+
+    def store(self, layer: str) -> BasePydanticVectorStore:
+        """The store holding ``layer``."""
+        return self._stores[layer]
+
+    def add(self, nodes: Sequence[BaseNode]) -> None:
+        """Add embedded nodes, each to its layer's store."""
+        by_layer: dict[str, list[BaseNode]] = {layer: [] for layer in LAYERS}
+        for node in nodes:
+            by_layer[node.metadata["layer"]].append(node)
+        if self.shared:
+            self._stores[LAYERS[0]].add([n for layer in LAYERS for n in by_layer[layer]])
+            return
+        for layer, layer_nodes in by_layer.items():
+            if layer_nodes:
+                self._stores[layer].add(layer_nodes)
+
+    def delete(self, doc_id: str) -> None:
+        """Remove every node of document ``doc_id`` from every layer."""
+        seen: set[int] = set()
+        for store in self._stores.values():
+            if id(store) not in seen:
+                seen.add(id(store))
+                store.delete(ref_doc_id=doc_id)
+
+    def _query(self, layer: str, embedding: list[float], k: int,
+               doc_ids: Sequence[str] | None) -> VectorStoreQuery:
+        filters: list[MetadataFilter] = []
+        if self.shared:
+            filters.append(MetadataFilter(key="layer", value=layer))
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            if len(ids) == 1:
+                filters.append(MetadataFilter(key="doc_id", value=ids[0]))
+            else:
+                filters.append(MetadataFilter(key="doc_id", value=ids, operator=FilterOperator.IN))
+        return VectorStoreQuery(
+            query_embedding=embedding,
+            similarity_top_k=k,
+            filters=MetadataFilters(filters=filters, condition=FilterCondition.AND)
+            if filters else None,
+        )
+
+    def _hits(self, layer: str, result: object) -> list[LayerHit]:
+        nodes = getattr(result, "nodes", None) or []
+        sims = getattr(result, "similarities", None) or []
+        if not nodes and getattr(result, "ids", None) and self.lookup is not None:
+            found = [(self.lookup(i), s) for i, s in zip(result.ids, sims)]
+            nodes = [n for n, _ in found if n is not None]
+            sims = [s for n, s in found if n is not None]
+        convert = self._to_cosine[layer]
+        return [LayerHit(node, convert(sim)) for node, sim in zip(nodes, sims)]
+
+    def query(self, layer: str, embedding: list[float], k: int,
+              doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
+        """The ``k`` nodes of ``layer`` nearest to ``embedding`` (optionally within
+        ``doc_ids``), best first, with cosine similarities."""
+        if k <= 0 or (doc_ids is not None and not doc_ids):
+            return []
+        query = self._query(layer, embedding, k, doc_ids)
+        return self._hits(layer, self._stores[layer].query(query))
+
+    async def aquery(self, layer: str, embedding: list[float], k: int,
+                     doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
+        """Async :meth:`query` (the store's ``aquery``, or the sync one in a thread)."""
+        if k <= 0 or (doc_ids is not None and not doc_ids):
+            return []
+        query = self._query(layer, embedding, k, doc_ids)
+        store = self._stores[layer]
+        if type(store).aquery is BasePydanticVectorStore.aquery:
+            result = await asyncio.to_thread(store.query, query)
+        else:
+            result = await store.aquery(query)
+        return self._hits(layer, result)
