@@ -1,0 +1,305 @@
+"""The offline extractive reader: a document memory without a language model.
+
+It reads a document the way MoM's guide model is asked to — along its logical structure —
+using only the document itself and the bundled MiniLM:
+
+1. **Sentences and structure.** The text is split into sentences with exact spans;
+   heading lines, paragraph starts and blank lines are marked (:mod:`.text`).
+2. **Topic shifts.** Each sentence is embedded once. The shift before sentence ``i`` is
+   ``1 - cos(mean(e_{i-w..i-1}), mean(e_{i..i+w-1}))`` (TextTiling with embeddings),
+   z-scored within the document.
+3. **Segmentation by dynamic programming.** Chunk boundaries maximise
+
+       sum_boundaries [ shift_weight * z_shift + paragraph_bonus * [new paragraph]
+                        + heading_bonus * [heading starts here] ]
+       - length_weight * sum_chunks ((words - target) / target)^2
+
+   with hard limits: no chunk over ``max_words`` (sentences longer than that are cut at
+   word boundaries first), under ``min_words`` only when the text forces it, and never
+   a boundary right after a heading (a heading belongs to the text it introduces).
+4. **Titles and core content.** A chunk that starts at a heading takes the heading as its
+   outline title; otherwise its section heading (or run-in label such as "Results.")
+   plus its key phrases. The core content is the chunk's most central sentences (cosine
+   to the chunk's mean embedding), in document order, up to ``core_words`` words.
+5. **Sampled paths.** With ``n_paths > 1`` the segmentation runs at several
+   granularities (``target_words`` times each factor of ``granularities``) and
+   :func:`.selection.select_memory` keeps the best by clarity and completeness.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .document import validate_document
+from .embedding import Embedder, minilm_embedder
+from .keyphrases import key_phrases
+from .schema import DocumentMemory, MemoryUnit
+from .selection import MemoryScorerLike, select_memory
+from .text import Sentence, split_sentences
+
+__all__ = ["ExtractiveExtractor"]
+
+_RUN_IN_LABEL = re.compile(r"^([A-Z][\w\-/&' ]{1,40}?)(?::|\.)\s+\S")
+
+
+@dataclass
+class ExtractiveExtractor:
+    """Read a document into a :class:`DocumentMemory` offline, with no language model.
+
+    Args:
+        target_words: preferred chunk length in words (the granularity).
+        min_words: shortest chunk the reader aims for (default ``0.4 * target_words``).
+        max_words: hard ceiling on chunk length (default ``1.7 * target_words``; the
+            bundled MiniLM reads at most 256 word pieces, about 180 words).
+        n_paths: number of sampled granularities; the best is kept by
+            :func:`~mom_micro.memory.selection.select_memory`.
+        granularities: factors applied to ``target_words`` for the sampled paths.
+        core_words: length budget of each core content.
+        shift_weight, paragraph_bonus, heading_bonus, length_weight: weights of the
+            segmentation objective (see the module docstring).
+        window: sentences on each side when measuring a topic shift.
+        embedder: texts -> unit-norm vectors; defaults to the bundled MiniLM.
+        scorer: scores the sampled paths; defaults to the embedding scorer
+            (:class:`~mom_micro.memory.scoring.EmbeddingMemoryScorer`).
+        rrf_k: the ``k`` of reciprocal rank fusion.
+        show_progress: progress bar in :meth:`extract_many`.
+
+    Example:
+        >>> reader = ExtractiveExtractor(target_words=80, n_paths=3)   # doctest: +SKIP
+        >>> memory = reader.extract(open("paper.txt").read(), doc_id="paper")  # doctest: +SKIP
+        >>> print(memory.outline_tree())                              # doctest: +SKIP
+    """
+
+    target_words: int = 100
+    min_words: int | None = None
+    max_words: int | None = None
+    n_paths: int = 1
+    granularities: tuple[float, ...] = (1.0, 0.7, 1.4, 0.5, 2.0)
+    core_words: int = 45
+    shift_weight: float = 1.0
+    paragraph_bonus: float = 1.0
+    heading_bonus: float = 4.0
+    length_weight: float = 2.0
+    window: int = 2
+    embedder: Embedder | None = field(default=None, repr=False)
+    scorer: MemoryScorerLike | None = field(default=None, repr=False)
+    rrf_k: float = 60.0
+    show_progress: bool = False
+
+    def __post_init__(self) -> None:
+        if self.target_words < 5:
+            raise ValueError(f"target_words must be at least 5, got {self.target_words}")
+        if not 1 <= self.n_paths <= len(self.granularities):
+            raise ValueError(
+                f"n_paths must be between 1 and {len(self.granularities)} "
+                f"(the number of granularities), got {self.n_paths}"
+            )
+        if any(g <= 0 for g in self.granularities):
+            raise ValueError(f"granularities must be positive, got {self.granularities}")
+        if self.min_words is not None and self.max_words is not None:
+            if not 0 < self.min_words < self.max_words:
+                raise ValueError(
+                    f"need 0 < min_words < max_words, got {self.min_words}, {self.max_words}"
+                )
+
+    # -- public API ---------------------------------------------------------------------
+    def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
+        """Read ``text`` into its memory (the best of ``n_paths`` sampled granularities)."""
+        text = validate_document(text, doc_id)
+        doc_id = doc_id or "document"
+        targets = [max(5, round(self.target_words * g)) for g in self.granularities[: self.n_paths]]
+        sentences = split_sentences(text, max_words=max(4, min(self._limits(t)[1] for t in targets) // 2))
+        vectors = self._embed([text[s.start : s.end] for s in sentences])
+        shifts = _topic_shifts(vectors, self.window)
+        candidates = [
+            self._memory(text, doc_id, sentences, vectors, shifts, target) for target in targets
+        ]
+        if len(candidates) == 1:
+            return candidates[0]
+        return select_memory(candidates, self._scorer(), k=self.rrf_k)
+
+    def extract_many(
+        self, texts: Sequence[str], doc_ids: Sequence[str] | None = None
+    ) -> list[DocumentMemory]:
+        """:meth:`extract` for each text, with a progress bar when ``show_progress``."""
+        if doc_ids is not None and len(doc_ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(doc_ids)} doc_ids")
+        ids = list(doc_ids) if doc_ids is not None else [f"doc-{i}" for i in range(len(texts))]
+        return [
+            self.extract(text, doc_id)
+            for text, doc_id in tqdm(
+                list(zip(texts, ids)), desc="reading documents", disable=not self.show_progress
+            )
+        ]
+
+    # -- internals ----------------------------------------------------------------------
+    def _limits(self, target: int) -> tuple[int, int]:
+        scale = target / self.target_words
+        low = self.min_words * scale if self.min_words is not None else 0.4 * target
+        high = self.max_words * scale if self.max_words is not None else 1.7 * target
+        return max(1, round(low)), max(2, round(high))
+
+    def _embed(self, texts: Sequence[str]) -> np.ndarray:
+        if self.embedder is None:
+            self.embedder = minilm_embedder()
+        return self.embedder(texts)
+
+    def _scorer(self) -> MemoryScorerLike:
+        if self.scorer is None:
+            from .scoring import EmbeddingMemoryScorer
+
+            self.scorer = EmbeddingMemoryScorer(embedder=self._embed)
+        return self.scorer
+
+    def _memory(
+        self,
+        text: str,
+        doc_id: str,
+        sentences: list[Sentence],
+        vectors: np.ndarray,
+        shifts: np.ndarray,
+        target: int,
+    ) -> DocumentMemory:
+        bounds = self._segment(sentences, shifts, target)
+        groups = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
+        chunk_texts = [text[sentences[g[0]].start : sentences[g[-1]].end] for g in groups]
+        section = _section_headings(text, sentences)
+        units = []
+        for index, group in enumerate(groups):
+            title = self._title(text, sentences, group, section, chunk_texts, index)
+            core = self._core(text, sentences, vectors, group)
+            units.append(MemoryUnit(title, core, sentences[group[0]].start, sentences[group[-1]].end))
+        return DocumentMemory(
+            doc_id=doc_id,
+            units=units,
+            source=text,
+            extractor="extractive",
+            model="all-MiniLM-L6-v2",
+            path=f"target_words={target}",
+        )
+
+    def _boundary_bonus(self, sentences: list[Sentence], shifts: np.ndarray) -> np.ndarray:
+        """Score of a boundary before each sentence (``-inf`` where one is not allowed)."""
+        bonus = np.full(len(sentences), -np.inf)
+        for i in range(1, len(sentences)):
+            if sentences[i - 1].heading:
+                continue
+            value = self.shift_weight * float(shifts[i - 1])
+            if sentences[i].line_start:
+                value += self.paragraph_bonus * (1.5 if sentences[i].blank_before else 1.0)
+            if sentences[i].heading:
+                value += self.heading_bonus
+            bonus[i] = value
+        return bonus
+
+    def _segment(self, sentences: list[Sentence], shifts: np.ndarray, target: int) -> list[int]:
+        """Chunk boundaries (sentence indices, with 0 and n) maximising the objective."""
+        low, high = self._limits(target)
+        n = len(sentences)
+        words = np.cumsum([0] + [s.words for s in sentences])
+        bonus = self._boundary_bonus(sentences, shifts)
+        best = np.full(n + 1, -np.inf)
+        best[0] = 0.0
+        back = np.zeros(n + 1, dtype=np.int64)
+        for j in range(1, n + 1):
+            for i in range(j - 1, -1, -1):
+                size = words[j] - words[i]
+                if size > high and i < j - 1:
+                    break
+                if best[i] == -np.inf or (i > 0 and bonus[i] == -np.inf):
+                    continue
+                cost = self.length_weight * ((size - target) / target) ** 2
+                if size < low:
+                    cost += self.length_weight * 2.0 * (low - size) / low
+                value = best[i] - cost + (bonus[i] if i > 0 else 0.0)
+                if value > best[j]:
+                    best[j], back[j] = value, i
+        if best[n] == -np.inf:  # only possible if every boundary is forbidden
+            return [0, n]
+        bounds = [n]
+        while bounds[-1] > 0:
+            bounds.append(int(back[bounds[-1]]))
+        return bounds[::-1]
+
+    def _title(
+        self,
+        text: str,
+        sentences: list[Sentence],
+        group: list[int],
+        section: list[str | None],
+        chunk_texts: list[str],
+        index: int,
+    ) -> str:
+        leading = [i for i in group if sentences[i].heading]
+        if leading and leading[0] == group[0]:
+            heads = []
+            for i in group:
+                if not sentences[i].heading:
+                    break
+                heads.append(_clean_heading(text[sentences[i].start : sentences[i].end]))
+            return " — ".join(heads)
+        phrases = ", ".join(key_phrases(chunk_texts, index, top=2))
+        first = text[sentences[group[0]].start : sentences[group[0]].end]
+        label = _RUN_IN_LABEL.match(first)
+        base = section[group[0]]
+        if label and len(label.group(1).split()) <= 4:
+            base = f"{base} — {label.group(1)}" if base else label.group(1)
+        if base and phrases:
+            return f"{base}: {phrases}"
+        return base or phrases or _clean_heading(first)[:60]
+
+    def _core(
+        self, text: str, sentences: list[Sentence], vectors: np.ndarray, group: list[int]
+    ) -> str:
+        body = [i for i in group if not sentences[i].heading] or group
+        centroid = vectors[body].mean(axis=0)
+        centrality = vectors[body] @ centroid
+        chosen: list[int] = []
+        used = 0
+        for position in np.argsort(-centrality, kind="stable"):
+            i = body[int(position)]
+            if chosen and used + sentences[i].words > self.core_words:
+                continue
+            chosen.append(i)
+            used += sentences[i].words
+            if used >= self.core_words:
+                break
+        return " ".join(
+            re.sub(r"\s+", " ", text[sentences[i].start : sentences[i].end]) for i in sorted(chosen)
+        )
+
+
+def _topic_shifts(vectors: np.ndarray, window: int) -> np.ndarray:
+    """z-scored ``1 - cos(left window mean, right window mean)`` at each sentence gap."""
+    n = len(vectors)
+    if n < 2:
+        return np.zeros(0)
+    prefix = np.concatenate([np.zeros((1, vectors.shape[1])), np.cumsum(vectors, axis=0)])
+    gaps = np.arange(1, n)
+    left = prefix[gaps] - prefix[np.maximum(gaps - window, 0)]
+    right = prefix[np.minimum(gaps + window, n)] - prefix[gaps]
+    norms = np.linalg.norm(left, axis=1) * np.linalg.norm(right, axis=1)
+    cosine = np.einsum("ij,ij->i", left, right) / np.maximum(norms, 1e-12)
+    shift = 1.0 - cosine
+    spread = shift.std()
+    return (shift - shift.mean()) / spread if spread > 1e-9 else np.zeros_like(shift)
+
+
+def _clean_heading(line: str) -> str:
+    return re.sub(r"\s+", " ", line.lstrip("#").strip())
+
+
+def _section_headings(text: str, sentences: list[Sentence]) -> list[str | None]:
+    """For each sentence, the text of the latest heading at or before it."""
+    current: str | None = None
+    out: list[str | None] = []
+    for sentence in sentences:
+        if sentence.heading:
+            current = _clean_heading(text[sentence.start : sentence.end])
+        out.append(current)
+    return out

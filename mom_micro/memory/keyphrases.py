@@ -1,0 +1,83 @@
+"""Key phrases of a chunk against the rest of its document (TF-IDF over word runs).
+
+Used to title chunks that do not start at a heading. Candidate phrases are runs of one
+to three content words (no stop word, no bare number); a phrase scores the sum over its
+words of ``tf(word, chunk) * log(1 + n_chunks / df(word))``, so words frequent in the
+chunk but rare elsewhere in the document win.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Sequence
+
+__all__ = ["key_phrases"]
+
+_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]", re.UNICODE)
+_STOP = frozenset(
+    """a about above after again against all also although am among an and any are as at
+    be because been before being below between both but by can could did do does doing
+    down during each either et al few for from further had has have having he her here
+    hers him his how however i if in into is it its itself just let may me might more
+    most much must my no nor not now of off often on once one only or other our ours out
+    over own per same she should since so some such than that the their theirs them then
+    there these they this those through thus to too two under until up upon us use used
+    using very via was we were what when where which while who whom why will with within
+    without would yet you your also table figure fig shown show shows based well new first
+    second three however study studies results result data found""".split()
+)
+
+
+def _phrases(text: str) -> list[tuple[str, list[str]]]:
+    """Runs of up to three consecutive content words: (surface form, lowercase words)."""
+    runs: list[list[str]] = [[]]
+    for match in _TOKEN.finditer(text):
+        word = match.group(0)
+        low = word.lower()
+        if low in _STOP or not any(ch.isalpha() for ch in low) or len(low) < 2:
+            runs.append([])
+        else:
+            runs[-1].append(word)
+    out = []
+    for run in runs:
+        for size in (3, 2, 1):
+            for i in range(0, len(run) - size + 1):
+                words = run[i : i + size]
+                out.append((" ".join(words), [w.lower() for w in words]))
+    return out
+
+
+def key_phrases(chunks: Sequence[str], index: int, top: int = 2) -> list[str]:
+    """The ``top`` key phrases of ``chunks[index]`` relative to all ``chunks``.
+
+    Example:
+        >>> key_phrases(["Cats purr and cats nap.", "Dogs bark at dogs."], 1, top=1)
+        ['Dogs']
+    """
+    doc_freq: Counter[str] = Counter()
+    for chunk in chunks:
+        doc_freq.update({token.group(0).lower() for token in _TOKEN.finditer(chunk)})
+    term_freq = Counter(token.group(0).lower() for token in _TOKEN.finditer(chunks[index]))
+    n = len(chunks)
+
+    def weight(word: str) -> float:
+        return term_freq[word] * math.log(1 + n / doc_freq[word])
+
+    scored: dict[str, float] = {}
+    surface: dict[str, str] = {}
+    for text, words in _phrases(chunks[index]):
+        key = " ".join(words)
+        if key not in scored:
+            # longer phrases need every word to carry weight: average, times a mild bonus
+            scored[key] = sum(weight(w) for w in words) / len(words) * (1 + 0.25 * (len(words) - 1))
+            surface[key] = text
+    chosen: list[str] = []
+    for key in sorted(scored, key=lambda k: (-scored[k], k)):
+        if any(set(key.split()) & set(other.split()) for other in chosen):
+            continue
+        chosen.append(key)
+        if len(chosen) == top:
+            break
+    return [surface[key] for key in chosen]

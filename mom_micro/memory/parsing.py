@@ -1,0 +1,307 @@
+"""MoM's tagged memory format, both ways: parse a guide model's output onto the source,
+and write a memory back in that format (for prompts and fine-tuning data).
+
+The format (MemTensor/MoM)::
+
+    <outline> one item per line </outline>
+    <scenario><chunk>first words[MASK]last words</chunk>
+    core content of this chunk</scenario>
+    ...
+
+optionally preceded by ``<think>...</think>``. Real model output strays from it, and
+:func:`parse_memory_output` is built to survive that (see its docstring).
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from rapidfuzz import fuzz, process
+
+from .anchors import AnchorIndex, AnchorMatch
+from .document import validate_document
+from .schema import DocumentMemory, MemoryUnit
+from .text import split_sentences
+
+__all__ = ["MemoryParseError", "format_memory_output", "parse_memory_output"]
+
+_I = re.IGNORECASE | re.DOTALL
+_MASK = re.compile(r"\[\s*mask\s*\]", re.IGNORECASE)
+_TAG = re.compile(r"</?\s*(?:outline|scenario|chunk|think|document)\s*>", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•]+|\(?\d+(?:\.\d+)*[.)]?|[a-zA-Z][.)])\s+")
+_WHOLE_ANCHOR_CHARS = 60
+
+
+class MemoryParseError(ValueError):
+    """The guide model's output holds no usable memory; the message says what was wrong."""
+
+
+@dataclass
+class _Scenario:
+    order: int
+    head: str
+    tail: str
+    whole: str | None
+    core: str
+    title: str = ""
+    start: AnchorMatch | None = None
+    end: int | None = None
+
+
+def _strip_think(raw: str) -> str:
+    text = re.sub(r"<\s*think\s*>.*?<\s*/\s*think\s*>", " ", raw, flags=_I)
+    opened = re.search(r"<\s*think\s*>", text, flags=re.IGNORECASE)
+    if opened:  # an unclosed <think>: the memory, if any, starts at the next memory tag
+        rest = re.search(r"<\s*(?:outline|scenario|chunk)\s*>", text[opened.end():], flags=re.IGNORECASE)
+        if rest is None:
+            raise MemoryParseError("the output has an unclosed <think> and no memory after it")
+        text = text[: opened.start()] + text[opened.end() + rest.start():]
+    return text
+
+
+def _outline_items(text: str) -> list[str]:
+    match = re.search(r"<\s*outline\s*>(.*?)(?:<\s*/\s*outline\s*>|(?=<\s*(?:scenario|chunk)\s*>)|$)", text, _I)
+    if not match:
+        return []
+    items = []
+    for line in _TAG.sub("\n", match.group(1)).splitlines():
+        line = line.strip().strip("`").strip()
+        line = _BULLET.sub("", line).strip()
+        if line:
+            items.append(re.sub(r"\s+", " ", line))
+    return items
+
+
+def _scenarios(text: str) -> list[_Scenario]:
+    """One scenario per ``<chunk>``: the chunk up to ``</chunk>`` (or its line's end when
+    the tag is missing), the core content after it up to the next memory tag."""
+    opens = list(re.finditer(r"<\s*chunk\s*>", text, re.I))
+    out = []
+    for i, opened in enumerate(opens):
+        stop = opens[i + 1].start() if i + 1 < len(opens) else len(text)
+        after = text[opened.end() : stop]
+        closed = re.search(r"<\s*/\s*chunk\s*>", after, re.I)
+        if closed:
+            chunk, rest = after[: closed.start()], after[closed.end() :]
+        else:
+            line_end = after.find("\n")
+            chunk, rest = (after, "") if line_end < 0 else (after[:line_end], after[line_end:])
+        rest = re.split(r"<\s*/?\s*(?:scenario|outline)\s*>", rest, maxsplit=1, flags=re.I)[0]
+        scenario = _read_scenario(len(out), chunk, rest)
+        if scenario is not None:
+            out.append(scenario)
+    return out
+
+
+def _read_scenario(order: int, chunk: str, rest: str) -> _Scenario | None:
+    chunk = html.unescape(_TAG.sub(" ", chunk)).strip()
+    core = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", rest))).strip().strip("`").strip()
+    parts = _MASK.split(chunk, maxsplit=1)
+    if len(parts) == 2:
+        head, tail = parts[0].strip(), parts[1].strip()
+        if not head and not tail:
+            return None
+        return _Scenario(order, head, tail, None, core)
+    if not chunk:
+        return None
+    return _Scenario(order, chunk[:_WHOLE_ANCHOR_CHARS], chunk[-_WHOLE_ANCHOR_CHARS:], chunk, core)
+
+
+def _assign_titles(scenarios: list[_Scenario], outline: list[str], warnings: list[str]) -> None:
+    if outline and len(outline) == len(scenarios):
+        for scenario, item in zip(scenarios, outline):
+            scenario.title = item
+        return
+    if outline:
+        warnings.append(
+            f"{len(outline)} outline items for {len(scenarios)} chunks: titles matched by content"
+        )
+    for scenario in scenarios:
+        if outline:
+            best = process.extractOne(scenario.core or scenario.head, outline, scorer=fuzz.token_set_ratio)
+            scenario.title = best[0]
+        else:
+            scenario.title = " ".join((scenario.core or scenario.head).split()[:8])
+
+
+def _locate(scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str]) -> list[_Scenario]:
+    """Resolve heads in output order (preferring text after the previous chunk), then tails
+    between a chunk's head and the next chunk's head."""
+    cursor = 0
+    methods: dict[str, int] = {}
+    for scenario in scenarios:
+        quote = scenario.whole or scenario.head or scenario.tail
+        found = index.find(quote, cursor) or index.find(quote, 0)
+        if found is None and scenario.whole:
+            found = index.find(scenario.head, cursor) or index.find(scenario.head, 0)
+        if found is None:
+            warnings.append(f"chunk {scenario.order + 1} not found in the source: {quote[:50]!r}")
+            continue
+        scenario.start = found
+        methods[found.method] = methods.get(found.method, 0) + 1
+        if scenario.whole and found.end - found.start >= 0.8 * len(scenario.whole):
+            scenario.end = found.end
+        cursor = found.end
+    located = sorted((s for s in scenarios if s.start), key=lambda s: (s.start.start, s.order))
+    unique: list[_Scenario] = []
+    for scenario in located:
+        if unique and scenario.start.start == unique[-1].start.start:
+            warnings.append(f"chunk {scenario.order + 1} repeats chunk {unique[-1].order + 1}")
+            continue
+        unique.append(scenario)
+    for i, scenario in enumerate(unique):
+        if scenario.end is not None or not scenario.tail:
+            continue
+        lo = scenario.start.start
+        hi = unique[i + 1].start.start + len(scenario.tail) if i + 1 < len(unique) else len(index.source)
+        tail = index.find(scenario.tail, lo, hi, last=True) or index.find(scenario.tail, lo)
+        if tail is not None and tail.end > lo:
+            scenario.end = tail.end
+    if methods:
+        warnings.append("anchors matched: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())))
+    return unique
+
+
+def _nonspace(text: str) -> int:
+    return sum(1 for ch in text if not ch.isspace())
+
+
+def _first_sentence(text: str, start: int, end: int) -> str:
+    sentences = split_sentences(text[start:end])
+    first = text[start + sentences[0].start : start + sentences[0].end] if sentences else text[start:end]
+    return re.sub(r"\s+", " ", first)[:300]
+
+
+def _tile(scenarios: list[_Scenario], source: str, min_chars: int, warnings: list[str]) -> list[MemoryUnit]:
+    """Spans that cover every non-space character: overlaps clipped, short gaps absorbed,
+    long gaps (text the model skipped) made units of their own, short units merged."""
+    spans: list[list] = []  # [start, end, title, core]
+    for i, scenario in enumerate(scenarios):
+        start = scenario.start.start
+        nxt = scenarios[i + 1].start.start if i + 1 < len(scenarios) else len(source)
+        end = scenario.end if scenario.end is not None else nxt
+        spans.append([start, max(min(end, nxt), start + 1), scenario.title, scenario.core])
+    pieces: list[list] = []
+    cursor = 0
+    for span in spans + [[len(source), len(source), None, None]]:
+        gap = source[cursor : span[0]]
+        if _nonspace(gap):
+            g_start = cursor + len(gap) - len(gap.lstrip())
+            g_end = cursor + len(gap.rstrip())
+            if _nonspace(gap) >= min_chars:
+                title = f"{pieces[-1][2]} (continued)" if pieces else "Opening"
+                pieces.append([g_start, g_end, title, _first_sentence(source, g_start, g_end)])
+                warnings.append(f"characters {g_start}-{g_end} were not in any chunk: made a unit of them")
+            elif pieces:
+                pieces[-1][1] = g_end
+            else:
+                span[0] = g_start
+        if span[2] is not None:
+            pieces.append(span)
+        cursor = span[1]
+    merged: list[list] = []
+    for piece in pieces:
+        text = source[piece[0] : piece[1]]
+        piece[0] += len(text) - len(text.lstrip())
+        piece[1] = piece[0] + len(text.strip())
+        if piece[1] <= piece[0]:
+            continue
+        if merged and (_nonspace(source[piece[0] : piece[1]]) < min_chars
+                       or _nonspace(source[merged[-1][0] : merged[-1][1]]) < min_chars):
+            merged[-1][1] = piece[1]
+            merged[-1][3] = " ".join(x for x in (merged[-1][3], piece[3]) if x)
+            continue
+        merged.append(piece)
+    return [MemoryUnit(title or "Untitled", core or "", start, end) for start, end, title, core in merged]
+
+
+def parse_memory_output(
+    raw: str,
+    source: str,
+    *,
+    doc_id: str = "document",
+    min_chunk_chars: int = 40,
+    fuzzy_threshold: float = 80.0,
+) -> DocumentMemory:
+    """Read a guide model's tagged MoM output into a :class:`DocumentMemory` over ``source``.
+
+    Each ``<chunk>head[MASK]tail</chunk>`` is located in ``source`` (exact, then
+    normalised, then fuzzy; see :mod:`.anchors`), in document order, preferring text after
+    the previous chunk. The result tiles the document: overlaps are clipped, text the
+    model skipped is absorbed into the previous chunk when short or becomes a unit of its
+    own, and chunks under ``min_chunk_chars`` non-space characters are merged into their
+    neighbour. What was repaired is listed in ``memory.metadata["parse_warnings"]``.
+
+    It survives: a ``<think>`` block (closed or not), prose or markdown fences around the
+    output, missing closing tags, tags in any letter case, anchors with other spacing,
+    case or punctuation, lightly paraphrased anchors, chunks out of order or repeated,
+    more or fewer outline items than chunks, and chunks written out whole without
+    ``[MASK]``. When nothing usable remains it raises :class:`MemoryParseError`.
+
+    Example:
+        >>> source = "Cats purr when content. They nap a lot.\\n\\nDogs bark at strangers."
+        >>> raw = ("<outline>Cats\\nDogs</outline>"
+        ...        "<scenario><chunk>Cats purr[MASK]nap a lot.</chunk>Cats are calm.</scenario>"
+        ...        "<scenario><chunk>Dogs bark[MASK]strangers.</chunk>Dogs warn.</scenario>")
+        >>> memory = parse_memory_output(raw, source, min_chunk_chars=5)
+        >>> [(u.title, memory.source[u.start:u.end]) for u in memory.units]
+        [('Cats', 'Cats purr when content. They nap a lot.'), ('Dogs', 'Dogs bark at strangers.')]
+    """
+    if not isinstance(raw, str):
+        raise MemoryParseError(f"model output must be a str, got {type(raw).__name__}")
+    source = validate_document(source, doc_id)
+    if not raw.strip():
+        raise MemoryParseError("the model output is empty")
+    warnings: list[str] = []
+    text = _strip_think(raw)
+    outline = _outline_items(text)
+    scenarios = _scenarios(text)
+    if not scenarios:
+        preview = re.sub(r"\s+", " ", raw.strip())[:120]
+        raise MemoryParseError(f"no <chunk> found in the model output (it begins: {preview!r})")
+    _assign_titles(scenarios, outline, warnings)
+    index = AnchorIndex(source, threshold=fuzzy_threshold)
+    located = _locate(scenarios, index, warnings)
+    if not located:
+        raise MemoryParseError(
+            f"none of the {len(scenarios)} chunks could be located in the source document "
+            f"(first anchor: {scenarios[0].head[:50]!r})"
+        )
+    units = _tile(located, source, min_chunk_chars, warnings)
+    return DocumentMemory(
+        doc_id=doc_id,
+        units=units,
+        source=source,
+        extractor="parsed",
+        metadata={"parse_warnings": warnings, "outline_items": outline},
+    )
+
+
+def format_memory_output(memory: DocumentMemory, anchor_words: int = 6) -> str:
+    """Write ``memory`` in MoM's tagged format, each chunk as ``head[MASK]tail``.
+
+    ``parse_memory_output(format_memory_output(m), m.source)`` gives back the same spans
+    (up to merging of very short chunks).
+
+    Example:
+        >>> from mom_micro.memory import DocumentMemory, MemoryUnit
+        >>> m = DocumentMemory("d", [MemoryUnit("Cats", "Cats nap.", 0, 23)], "Cats nap in the sun all day.")
+        >>> print(format_memory_output(m, anchor_words=2))
+        <outline>
+        Cats
+        </outline>
+        <scenario><chunk>Cats nap[MASK]sun all</chunk>
+        Cats nap.</scenario>
+    """
+    lines = ["<outline>", *memory.outline, "</outline>"]
+    for unit, chunk in zip(memory.units, memory.chunks()):
+        words = chunk.split()
+        if len(words) <= 2 * anchor_words:
+            body = " ".join(words)
+        else:
+            body = " ".join(words[:anchor_words]) + "[MASK]" + " ".join(words[-anchor_words:])
+        lines.append(f"<scenario><chunk>{html.escape(body, quote=False)}</chunk>")
+        lines.append(f"{unit.core}</scenario>")
+    return "\n".join(lines)
