@@ -1,4 +1,10 @@
-"""MoM core: text in, :class:`DocumentMemory` out. No LangChain/LlamaIndex imports here."""
+"""MoM core: text in, :class:`DocumentMemory` out. No LangChain/LlamaIndex imports here.
+
+Example:
+    >>> from mom_micro.memory import ExtractiveExtractor
+    >>> memory = ExtractiveExtractor().extract(open("paper.txt").read())   # doctest: +SKIP
+    >>> print(memory.outline_tree())                                      # doctest: +SKIP
+"""
 
 from .document import (
     MAX_DOCUMENT_CHARS,
@@ -9,6 +15,11 @@ from .document import (
 )
 from .embedding import Embedder, minilm_embedder
 from .extractive import ExtractiveExtractor
+from .guide import GuideModel, as_completion_fn
+from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows
+from .parsing import MemoryParseError, format_memory_output, parse_memory_output
+from .prompts import escape_document, extraction_prompt, reasoning_prompt
+from .reasoning import ChainOfMemoryBuilder, SFTBuildReport, sft_record
 from .schema import CandidateScore, DocumentMemory, MemoryUnit
 from .scoring import EmbeddingMemoryScorer, MemoryScorer
 from .selection import reciprocal_rank_fusion, select_memory
@@ -16,17 +27,31 @@ from .selection import reciprocal_rank_fusion, select_memory
 __all__ = [
     "MAX_DOCUMENT_CHARS",
     "CandidateScore",
+    "ChainOfMemoryBuilder",
     "DocumentMemory",
     "Embedder",
     "EmbeddingMemoryScorer",
     "ExtractiveExtractor",
+    "GuideModel",
     "InvalidDocumentError",
+    "LLMExtractor",
+    "MemoryExtractionError",
     "MemoryExtractor",
+    "MemoryParseError",
     "MemoryScorer",
     "MemoryUnit",
+    "SFTBuildReport",
+    "as_completion_fn",
+    "escape_document",
+    "extraction_prompt",
+    "format_memory_output",
     "minilm_embedder",
+    "parse_memory_output",
     "read_document",
+    "reasoning_prompt",
     "reciprocal_rank_fusion",
     "select_memory",
+    "sft_record",
+    "split_windows",
     "validate_document",
 ]

@@ -14,10 +14,10 @@ using only the document itself and the bundled MiniLM:
                         + heading_bonus * [heading starts here] ]
        - length_weight * sum_chunks ((words - target) / target)^2
 
-   with hard limits: no chunk over ``max_words`` (sentences longer than that are cut at
-   word boundaries first), under ``min_words`` only when the text forces it, and never
+   with a hard limit — no chunk over ``max_words`` (sentences longer than half of it are
+   cut at word boundaries first) — a steep extra penalty under ``min_words``, and never
    a boundary right after a heading (a heading belongs to the text it introduces).
-4. **Titles and core content.** A chunk that starts at a heading takes the heading as its
+4. **Titles and core content.** A chunk that holds a heading takes the heading as its
    outline title; otherwise its section heading (or run-in label such as "Results.")
    plus its key phrases. The core content is the chunk's most central sentences (cosine
    to the chunk's mean embedding), in document order, up to ``core_words`` words.
@@ -235,10 +235,10 @@ class ExtractiveExtractor:
         chunk_texts: list[str],
         index: int,
     ) -> str:
-        leading = [i for i in group if sentences[i].heading]
-        if leading and leading[0] == group[0]:
+        inner = [i for i in group if sentences[i].heading]
+        if inner:  # the chunk holds a heading (at its start, or after a short title line)
             heads = []
-            for i in group:
+            for i in group[group.index(inner[0]) :]:
                 if not sentences[i].heading:
                     break
                 heads.append(_clean_heading(text[sentences[i].start : sentences[i].end]))

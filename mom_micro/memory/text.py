@@ -3,7 +3,8 @@
 Everything here returns spans into the original string, so that the memory's chunks can
 stay exact slices of the source. Words are counted the same way everywhere: a run of
 non-space characters, or a single CJK/kana/hangul character (scripts written without
-spaces), so that length targets mean the same for English and for Chinese.
+spaces), so that length targets mean the same for English and for Chinese. A token
+without a letter or digit (a dash, a full stop) is not a word.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-__all__ = ["Sentence", "count_words", "split_sentences", "word_spans"]
+__all__ = ["Sentence", "count_words", "is_heading", "split_sentences"]
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
-_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
+_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]*(?:(?![{_CJK}])[^\W_])[^\s{_CJK}]*")
+_TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before white space, or at a
 # CJK full stop / exclamation / question mark.
@@ -43,11 +45,6 @@ class Sentence:
     line_start: bool
     blank_before: bool
     heading: bool
-
-
-def word_spans(text: str) -> list[tuple[int, int]]:
-    """Character spans of the words of ``text`` (see the module docstring)."""
-    return [m.span() for m in _WORD.finditer(text)]
 
 
 def count_words(text: str) -> int:
@@ -109,7 +106,7 @@ def _sentence_breaks(line: str) -> list[int]:
 
 def _split_long(start: int, end: int, text: str, max_words: int) -> list[tuple[int, int]]:
     """Cut an over-long span into nearly equal pieces of at most ``max_words`` words."""
-    spans = [(start + a, start + b) for a, b in word_spans(text[start:end])]
+    spans = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
     if len(spans) <= max_words:
         return [(start, end)]
     pieces = -(-len(spans) // max_words)
