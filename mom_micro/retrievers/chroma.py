@@ -62,6 +62,15 @@ def connect_chroma_server(host: str, port: int, timeout: float = 5.0) -> Any:
     import chromadb
     import httpx
 
+    try:  # chromadb's client talks to the server while it is built, with no timeout
+        for version in ("v2", "v1"):
+            response = httpx.get(f"http://{host}:{int(port)}/api/{version}/heartbeat",
+                                 timeout=timeout)
+            if response.status_code != 404:
+                break
+        response.raise_for_status()
+    except httpx.HTTPError as exc:
+        raise ChromaServerUnavailable(host, port, f"{type(exc).__name__}: {exc}") from exc
     try:
         client = chromadb.HttpClient(host=host, port=int(port), settings=_settings())
         session = getattr(getattr(client, "_server", None), "_session", None)

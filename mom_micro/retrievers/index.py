@@ -166,7 +166,8 @@ class MemoryIndex:
                 f"this index was built on a user-supplied vector store ({kind}); "
                 "pass the same vector_store= to MemoryIndex.load"
             )
-        return LayerStores(_chroma_stores(client, config["collection_prefix"]))
+        server = (config["host"], int(config["port"])) if kind == "chroma-server" else None
+        return LayerStores(_chroma_stores(client, config["collection_prefix"]), server=server)
 
     @classmethod
     def create(

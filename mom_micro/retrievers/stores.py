@@ -24,7 +24,7 @@ from llama_index.core.vector_stores.types import (
 
 from mom_micro.plugins.llama_index.node_parser import LAYERS
 
-from .chroma import chroma_distance_to_cosine
+from .chroma import ChromaServerUnavailable, chroma_distance_to_cosine
 
 __all__ = ["LayerHit", "LayerStores", "cosine_converter"]
 
@@ -64,14 +64,18 @@ class LayerStores:
             single store shared by all layers (queries then filter on ``layer``).
         lookup: node id -> node, for stores that return ids without text
             (``stores_text=False``, e.g. LlamaIndex's ``SimpleVectorStore``).
+        server: ``(host, port)`` of the Chroma server behind the stores, if any: a lost
+            connection is then reported as :class:`ChromaServerUnavailable`.
     """
 
     def __init__(
         self,
         stores: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore,
         lookup: Callable[[str], BaseNode | None] | None = None,
+        server: tuple[str, int] | None = None,
     ):
         self.lookup = lookup
+        self.server = server
         if isinstance(stores, Mapping):
             missing = [layer for layer in LAYERS if layer not in stores]
             if missing:
@@ -142,7 +146,19 @@ class LayerStores:
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
         query = self._query(layer, embedding, k, doc_ids)
-        return self._hits(layer, self._stores[layer].query(query))
+        try:
+            result = self._stores[layer].query(query)
+        except Exception as exc:
+            raise self._server_error(exc) from exc
+        return self._hits(layer, result)
+
+    def _server_error(self, exc: Exception) -> Exception:
+        """``exc``, or :class:`ChromaServerUnavailable` if it is a lost server connection."""
+        import httpx
+
+        if self.server is not None and isinstance(exc, (httpx.TransportError, ConnectionError)):
+            return ChromaServerUnavailable(*self.server, f"{type(exc).__name__}: {exc}")
+        return exc
 
     async def aquery(self, layer: str, embedding: list[float], k: int,
                      doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
@@ -151,8 +167,11 @@ class LayerStores:
             return []
         query = self._query(layer, embedding, k, doc_ids)
         store = self._stores[layer]
-        if type(store).aquery is BasePydanticVectorStore.aquery:
-            result = await asyncio.to_thread(store.query, query)
-        else:
-            result = await store.aquery(query)
+        try:
+            if type(store).aquery is BasePydanticVectorStore.aquery:
+                result = await asyncio.to_thread(store.query, query)
+            else:
+                result = await store.aquery(query)
+        except Exception as exc:
+            raise self._server_error(exc) from exc
         return self._hits(layer, result)
