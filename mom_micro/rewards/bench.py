@@ -1,0 +1,296 @@
+"""``mom-micro bench preference``: MiCRo against its baselines on the user's own pairs.
+
+Methods, all on the same frozen features and training loop:
+
+- ``single_bt`` — one Bradley-Terry reward (K = 1);
+- ``static_mixture`` — K heads, input-independent weights;
+- ``micro_stage1`` — K heads, prompt router (no context, no labels of subgroups);
+- ``micro_stage2`` — stage 1 plus the context router trained on ``budget`` labelled
+  pairs per context drawn from the training side (Hedge), averaged over ``repeats``
+  draws; the ``stage2_curve`` repeats this for each B in ``curve`` (B = 0 is stage 1);
+- ``oracle_per_context`` — one BT per context on all its training pairs (reference).
+
+Output: ``{"contexts": [...], "methods": {name: {"per_context": {ctx: acc}, "average":
+acc}}, "stage2_curve": {...}, "timing": {...}, "setup": {...}}`` as JSON, plus a Markdown
+table (``.md``) and a plot (``.png``) beside it.
+
+Example:
+    >>> result = run_preference_benchmark(train, test, PreferenceFeaturizer.minilm())  # doctest: +SKIP
+    >>> write_outputs(result, "/tmp/bench.json")                                      # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import copy
+import io
+import json
+import random
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from mom_micro.utils import atomic_write_bytes, atomic_write_text
+
+from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
+from .config import MixtureConfig, Stage1Config, Stage2Config
+from .data import PreferencePair
+from .errors import RewardsError
+from .evaluation import AccuracyReport, evaluate
+from .featurizer import PairFeatures, PreferenceFeaturizer
+from .model import MixtureRewardModel
+
+__all__ = [
+    "PreferenceBenchConfig",
+    "budget_rows",
+    "render_markdown",
+    "run_preference_benchmark",
+    "scoring_throughput",
+    "split_by_prompt",
+    "subsample",
+    "write_outputs",
+]
+
+METHOD_ORDER = ("single_bt", "static_mixture", "micro_stage1", "micro_stage2",
+                "oracle_per_context")
+
+
+@dataclass
+class PreferenceBenchConfig:
+    """Settings of one benchmark run (the CLI's flags)."""
+
+    heads: int = 10
+    budget: int = 50
+    curve: tuple[int, ...] = (0, 10, 25, 50, 100)
+    repeats: int = 3
+    seed: int = 0
+    stage1: Stage1Config = field(default_factory=Stage1Config)
+    stage2: Stage2Config = field(default_factory=Stage2Config)
+
+    def __post_init__(self) -> None:
+        if self.heads < 1 or self.budget < 0 or self.repeats < 1 or any(b < 0 for b in self.curve):
+            raise ValueError("heads and repeats must be >= 1; budget and curve values >= 0")
+
+
+def split_by_prompt(pairs: Sequence[PreferencePair], fraction: float,
+                    seed: int = 0) -> tuple[list[PreferencePair], list[PreferencePair]]:
+    """``(train, test)`` with about ``fraction`` of the distinct prompts on the test side;
+    no prompt is on both sides.
+
+    Example:
+        >>> ps = [PreferencePair(f"p{i % 5}", "a", "b") for i in range(10)]
+        >>> train, test = split_by_prompt(ps, 0.2)
+        >>> len(test), {p.prompt for p in train} & {p.prompt for p in test}
+        (2, set())
+    """
+    if not 0 < fraction < 1:
+        raise ValueError(f"the test fraction must be in (0, 1), got {fraction}")
+    prompts = sorted({p.prompt for p in pairs})
+    if len(prompts) < 2:
+        raise RewardsError("splitting by prompt needs at least two distinct prompts")
+    random.Random(seed).shuffle(prompts)
+    n_test = min(max(round(fraction * len(prompts)), 1), len(prompts) - 1)
+    test_prompts = set(prompts[:n_test])
+    return ([p for p in pairs if p.prompt not in test_prompts],
+            [p for p in pairs if p.prompt in test_prompts])
+
+
+def subsample(pairs: Sequence[PreferencePair], n: int, seed: int = 0) -> list[PreferencePair]:
+    """A seeded random sample of ``n`` pairs (all of them, in order, if there are fewer)."""
+    if n >= len(pairs):
+        return list(pairs)
+    keep = sorted(random.Random(seed).sample(range(len(pairs)), n))
+    return [pairs[i] for i in keep]
+
+
+def budget_rows(contexts: Sequence[str | None], per_context: int, seed: int) -> list[int]:
+    """Row indices of ``per_context`` random pairs of each context (all if fewer)."""
+    rng = random.Random(seed)
+    rows: list[int] = []
+    for label in sorted({c for c in contexts if c is not None}):
+        candidates = [i for i, c in enumerate(contexts) if c == label]
+        rows += rng.sample(candidates, min(per_context, len(candidates)))
+    return sorted(rows)
+
+
+def scoring_throughput(model: MixtureRewardModel, features: PairFeatures,
+                       min_pairs: int = 20_000, repeats: int = 5) -> float:
+    """Pairs scored per second from cached features (routing + heads), best of
+    ``repeats`` passes over at least ``min_pairs`` pairs."""
+    reps = max(1, -(-min_pairs // len(features)))
+    index = torch.arange(len(features)).repeat(reps)
+    batch = features.subset(index)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.perf_counter()
+        model.pair_margins(batch)
+        best = min(best, time.perf_counter() - start)
+    return len(batch) / best
+
+
+def _mean_reports(reports: Sequence[AccuracyReport]) -> dict[str, Any]:
+    contexts = reports[0].per_context
+    per_context = {c: statistics.fmean(r.per_context[c] for r in reports) for c in contexts}
+    averages = [r.average for r in reports]
+    return {"per_context": per_context, "average": statistics.fmean(averages),
+            "average_std": statistics.pstdev(averages), "draws": len(reports)}
+
+
+def _stage2_reports(stage1: MixtureRewardModel, train: PairFeatures, test: PairFeatures,
+                    budget: int, config: PreferenceBenchConfig) -> tuple[dict[str, Any], float]:
+    if budget == 0:
+        return {**evaluate(stage1, test).to_dict(), "average_std": 0.0, "draws": 1}, 0.0
+    reports, seconds = [], 0.0
+    for draw in range(config.repeats):
+        model = copy.deepcopy(stage1)
+        rows = budget_rows(train.contexts, budget, seed=config.seed * 1000 + draw)
+        stage2 = Stage2Config(**{**asdict(config.stage2), "seed": config.stage2.seed + draw})
+        seconds += model.fit_routing(train.subset(rows), stage2).seconds
+        reports.append(evaluate(model, test))
+    return _mean_reports(reports), seconds / config.repeats
+
+
+def run_preference_benchmark(
+    train_pairs: Sequence[PreferencePair],
+    test_pairs: Sequence[PreferencePair],
+    featurizer: PreferenceFeaturizer,
+    config: PreferenceBenchConfig | None = None,
+) -> dict[str, Any]:
+    """Featurize, train every method, and return the result dict (module docstring)."""
+    config = config or PreferenceBenchConfig()
+    start = time.perf_counter()
+    train = featurizer.featurize(list(train_pairs))
+    test = featurizer.featurize(list(test_pairs))
+    featurize_seconds = time.perf_counter() - start
+    if any(c is None for c in train.contexts + test.contexts):
+        raise RewardsError("the preference benchmark needs a context on every pair")
+    unseen = sorted(set(test.context_labels()) - set(train.context_labels()))
+    if unseen:
+        raise RewardsError(f"test contexts {unseen} have no training pairs")
+    template = MixtureConfig(n_heads=config.heads, prompt_dim=featurizer.prompt_dim,
+                             pair_dim=featurizer.pair_dim, context_dim=featurizer.context_dim,
+                             backbone=featurizer.name, seed=config.seed)
+    methods: dict[str, Any] = {}
+    seconds: dict[str, float] = {}
+
+    def timed(name: str, build: Any) -> Any:
+        begin = time.perf_counter()
+        trained = build()
+        seconds[name] = time.perf_counter() - begin
+        return trained
+
+    bt = timed("single_bt", lambda: train_single_bt(template, train, config.stage1))
+    methods["single_bt"] = evaluate(bt, test).to_dict()
+    static = timed("static_mixture", lambda: train_static_mixture(template, train, config.stage1))
+    methods["static_mixture"] = evaluate(static, test).to_dict()
+    stage1 = timed("micro_stage1", lambda: train_mixture(template, train, config.stage1))
+    methods["micro_stage1"] = evaluate(stage1, test).to_dict()
+    curve: dict[str, Any] = {}
+    for budget in sorted(set(config.curve) | {config.budget}):
+        curve[str(budget)], stage2_seconds = _stage2_reports(stage1, train, test, budget, config)
+        if budget == config.budget:
+            methods["micro_stage2"] = curve[str(budget)]
+            seconds["micro_stage2"] = stage2_seconds
+    oracle = timed("oracle_per_context", lambda: OraclePerContext.train(template, train, config.stage1))
+    methods["oracle_per_context"] = oracle.evaluate(test).to_dict()
+    return {
+        "contexts": test.context_labels(),
+        "methods": methods,
+        "stage2_curve": {b: curve[b] for b in map(str, sorted(config.curve))},
+        "timing": {
+            "featurize_seconds": featurize_seconds,
+            "train_seconds": seconds,
+            "stage1_train_pairs": len(train),
+            "scoring_pairs_per_second": scoring_throughput(stage1, test),
+        },
+        "setup": {
+            "backbone": featurizer.name,
+            "heads": config.heads,
+            "budget": config.budget,
+            "repeats": config.repeats,
+            "seed": config.seed,
+            "train_pairs": len(train),
+            "test_pairs": len(test),
+            "train_counts": {c: train.contexts.count(c) for c in train.context_labels()},
+            "test_counts": {c: test.contexts.count(c) for c in test.context_labels()},
+            "stage1": asdict(config.stage1),
+            "stage2": asdict(config.stage2),
+        },
+    }
+
+
+def render_markdown(result: dict[str, Any]) -> str:
+    """The accuracy table (methods x contexts + average), the B-curve and the timings."""
+    contexts = result["contexts"]
+    lines = ["| method | " + " | ".join(contexts) + " | average |",
+             "|---|" + "---:|" * (len(contexts) + 1)]
+    for name in [m for m in METHOD_ORDER if m in result["methods"]]:
+        row = result["methods"][name]
+        cells = [f"{row['per_context'][c]:.3f}" for c in contexts] + [f"**{row['average']:.3f}**"]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    lines += ["", "Stage-2 curve (labels per context B; mean over draws):", "",
+              "| B | " + " | ".join(contexts) + " | average | std over draws |",
+              "|---:|" + "---:|" * (len(contexts) + 2)]
+    for budget, row in result["stage2_curve"].items():
+        cells = [f"{row['per_context'][c]:.3f}" for c in contexts]
+        lines.append(f"| {budget} | " + " | ".join(cells)
+                     + f" | **{row['average']:.3f}** | {row['average_std']:.3f} |")
+    timing, setup = result["timing"], result["setup"]
+    train_s = ", ".join(f"{k} {v:.1f} s" for k, v in timing["train_seconds"].items())
+    lines += ["", f"Backbone `{setup['backbone']}`, K = {setup['heads']}, "
+              f"{setup['train_pairs']} training / {setup['test_pairs']} test pairs.",
+              f"Training: {train_s} (stage 1 on {timing['stage1_train_pairs']} pairs). "
+              f"Featurizing: {timing['featurize_seconds']:.1f} s. "
+              f"Scoring: {timing['scoring_pairs_per_second']:,.0f} pairs/s from cached features."]
+    return "\n".join(lines) + "\n"
+
+
+def _plot_png(result: dict[str, Any]) -> bytes:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    contexts = result["contexts"] + ["average"]
+    names = [m for m in METHOD_ORDER if m in result["methods"]]
+    fig, (bars, curve) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 1]})
+    width = 0.8 / len(names)
+    for j, name in enumerate(names):
+        row = result["methods"][name]
+        values = [row["per_context"][c] for c in result["contexts"]] + [row["average"]]
+        bars.bar([i + j * width for i in range(len(contexts))], values, width, label=name)
+    bars.set_xticks([i + 0.4 - width / 2 for i in range(len(contexts))], contexts, rotation=20)
+    bars.set_ylabel("pairwise accuracy")
+    bars.set_ylim(0.3, 1.0)
+    bars.axhline(0.5, color="grey", lw=0.8, ls=":")
+    bars.legend(fontsize=8, ncol=2)
+    budgets = [int(b) for b in result["stage2_curve"]]
+    rows = list(result["stage2_curve"].values())
+    curve.errorbar(budgets, [r["average"] for r in rows], yerr=[r["average_std"] for r in rows],
+                   marker="o", label="micro_stage2", capsize=3)
+    for name, style in (("single_bt", "--"), ("oracle_per_context", ":")):
+        if name in result["methods"]:
+            curve.axhline(result["methods"][name]["average"], ls=style, color="grey", label=name)
+    curve.set_xlabel("stage-2 labels per context (B)")
+    curve.set_ylabel("average accuracy")
+    curve.legend(fontsize=8)
+    fig.suptitle(f"mom-micro bench preference ({result['setup']['backbone']}, "
+                 f"K={result['setup']['heads']})", fontsize=10)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """Write ``out`` (JSON), ``out.md`` and ``out.png`` beside it (atomically)."""
+    out = Path(out)
+    paths = [atomic_write_text(out, json.dumps(result, indent=1)),
+             atomic_write_text(out.with_suffix(".md"), render_markdown(result)),
+             atomic_write_bytes(out.with_suffix(".png"), _plot_png(result))]
+    return paths

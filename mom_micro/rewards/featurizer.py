@@ -1,0 +1,169 @@
+"""Preference features from a frozen backbone: what the router and the heads read.
+
+For a pair ``(x, y_w, y_l, c)`` the featurizer gives
+
+- the **prompt embedding** ``e(x)`` (router input),
+- the **(prompt, response) embedding** ``phi(x, y)`` for each response (head input):
+  ``pair_mode="compose"`` uses ``[e(y), e(x) * e(y)]`` from separate embeddings (cheap,
+  right for sentence encoders, and shared prompts are embedded once);
+  ``pair_mode="joint"`` embeds the whole exchange, ``e(pair_text(x, y))`` (what MiCRo does
+  with a reward model's last-token state; right for causal LMs),
+- the **context embedding** ``e(c)`` (stage-2 router input; zeros where there is none).
+
+Example:
+    >>> featurizer = PreferenceFeaturizer.minilm()                       # doctest: +SKIP
+    >>> feats = featurizer.featurize([PreferencePair("Hi", "Hello!", "Go away.")])  # doctest: +SKIP
+    >>> feats.prompt.shape, feats.chosen.shape                           # doctest: +SKIP
+    (torch.Size([1, 384]), torch.Size([1, 768]))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import torch
+
+from .data import PreferencePair
+from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder, encoder_from_spec
+from .errors import FeatureError
+from .feature_cache import CachedEncoder
+
+__all__ = ["PairFeatures", "PreferenceFeaturizer"]
+
+PairMode = Literal["compose", "joint"]
+
+
+@dataclass
+class PairFeatures:
+    """Feature tensors of ``n`` preference pairs (row ``i`` is pair ``i``).
+
+    ``contexts`` are the pairs' context labels (``None`` where absent); ``context`` holds
+    their embeddings (zero rows where absent); ``groups`` numbers the distinct prompts,
+    so that splits can keep a prompt on one side.
+    """
+
+    prompt: torch.Tensor
+    chosen: torch.Tensor
+    rejected: torch.Tensor
+    context: torch.Tensor
+    contexts: list[str | None]
+    groups: torch.Tensor
+
+    def __post_init__(self) -> None:
+        n = self.prompt.shape[0]
+        tensors = {"prompt": self.prompt, "chosen": self.chosen, "rejected": self.rejected,
+                   "context": self.context, "groups": self.groups}
+        if any(t.shape[0] != n for t in tensors.values()) or len(self.contexts) != n:
+            raise FeatureError("feature tensors have different numbers of rows")
+        if self.chosen.shape != self.rejected.shape:
+            raise FeatureError("chosen and rejected features have different shapes")
+        for name in ("prompt", "chosen", "rejected", "context"):
+            if not torch.isfinite(tensors[name]).all():
+                raise FeatureError(f"NaN or inf in the {name} features")
+
+    def __len__(self) -> int:
+        return self.prompt.shape[0]
+
+    def subset(self, index: Sequence[int] | torch.Tensor) -> PairFeatures:
+        """The rows in ``index`` (in that order)."""
+        idx = torch.as_tensor(index, dtype=torch.long)
+        return PairFeatures(
+            self.prompt[idx], self.chosen[idx], self.rejected[idx], self.context[idx],
+            [self.contexts[i] for i in idx.tolist()], self.groups[idx],
+        )
+
+    def context_labels(self) -> list[str]:
+        """The distinct context labels, sorted."""
+        return sorted({c for c in self.contexts if c is not None})
+
+
+class PreferenceFeaturizer:
+    """Turns texts and :class:`PreferencePair` lists into features (see module docstring).
+
+    Args:
+        encoder: a :class:`TextEncoder`; wrapped in a :class:`CachedEncoder` (the
+            on-disk cache under ``cache_dir()/features``) unless it already is one.
+        pair_mode: ``"compose"`` or ``"joint"``.
+    """
+
+    def __init__(self, encoder: TextEncoder | CachedEncoder, pair_mode: PairMode = "compose") -> None:
+        if pair_mode not in ("compose", "joint"):
+            raise ValueError(f"pair_mode must be 'compose' or 'joint', got {pair_mode!r}")
+        self.encoder = encoder if isinstance(encoder, CachedEncoder) else CachedEncoder(encoder)
+        self.pair_mode: PairMode = pair_mode
+        self.name = f"{self.encoder.name}|{pair_mode}"
+        self.prompt_dim = self.encoder.dim
+        self.context_dim = self.encoder.dim
+        self.pair_dim = 2 * self.encoder.dim if pair_mode == "compose" else self.encoder.dim
+
+    @classmethod
+    def minilm(cls) -> PreferenceFeaturizer:
+        """The bundled MiniLM with composed pair features (384-d prompt, 768-d pair)."""
+        return cls(SentenceTransformerEncoder(), "compose")
+
+    @classmethod
+    def smollm2(cls, max_length: int = 512) -> PreferenceFeaturizer:
+        """SmolLM2-135M-Instruct last-token states, joint pair features (576-d)."""
+        return cls(LastTokenEncoder.smollm2(max_length), "joint")
+
+    @classmethod
+    def from_backbone(cls, backbone: str) -> PreferenceFeaturizer:
+        """``"minilm"``, ``"smollm2"``, a sentence-transformers folder (composed pair
+        features) or any other Hugging Face model path / id (last-token, joint).
+
+        Example:
+            >>> PreferenceFeaturizer.from_backbone("minilm").pair_dim   # doctest: +SKIP
+            768
+        """
+        if backbone == "minilm":
+            return cls.minilm()
+        if backbone == "smollm2":
+            return cls.smollm2()
+        if (Path(backbone) / "modules.json").is_file():
+            return cls(SentenceTransformerEncoder(backbone), "compose")
+        return cls(LastTokenEncoder.from_pretrained(backbone), "joint")
+
+    @classmethod
+    def from_spec(cls, spec: dict[str, Any]) -> PreferenceFeaturizer:
+        """Rebuild from :meth:`spec` (as stored in a checkpoint)."""
+        return cls(encoder_from_spec(spec["encoder"]), spec["pair_mode"])
+
+    def spec(self) -> dict[str, Any]:
+        """JSON describing the backbone and pair mode (stored in checkpoints)."""
+        return {"name": self.name, "encoder": self.encoder.spec(), "pair_mode": self.pair_mode}
+
+    def prompts(self, texts: Sequence[str]) -> torch.Tensor:
+        """Prompt embeddings ``e(x)``, shape ``(n, prompt_dim)``."""
+        return self.encoder.encode_tensor(texts)
+
+    def contexts(self, labels: Sequence[str | None]) -> torch.Tensor:
+        """Context embeddings ``e(c)``, zero rows for ``None``; shape ``(n, context_dim)``."""
+        out = torch.zeros(len(labels), self.context_dim)
+        present = [i for i, c in enumerate(labels) if c is not None]
+        if present:
+            out[present] = self.encoder.encode_tensor([labels[i] for i in present])
+        return out
+
+    def pairs(self, prompts: Sequence[str], responses: Sequence[str],
+              prompt_features: torch.Tensor | None = None) -> torch.Tensor:
+        """Head inputs ``phi(x_i, y_i)``, shape ``(n, pair_dim)``."""
+        if self.pair_mode == "joint":
+            texts = [self.encoder.pair_text(p, r) for p, r in zip(prompts, responses, strict=True)]
+            return self.encoder.encode_tensor(texts)
+        ex = self.prompts(prompts) if prompt_features is None else prompt_features
+        ey = self.encoder.encode_tensor(responses)
+        return torch.cat([ey, ex * ey], dim=1)
+
+    def featurize(self, pairs: Sequence[PreferencePair]) -> PairFeatures:
+        """Features of every pair (texts are embedded once each, through the cache)."""
+        prompts = [p.prompt for p in pairs]
+        ex = self.prompts(prompts)
+        chosen = self.pairs(prompts, [p.chosen for p in pairs], ex)
+        rejected = self.pairs(prompts, [p.rejected for p in pairs], ex)
+        labels = [p.context for p in pairs]
+        ids: dict[str, int] = {}
+        groups = torch.tensor([ids.setdefault(p, len(ids)) for p in prompts], dtype=torch.long)
+        return PairFeatures(ex, chosen, rejected, self.contexts(labels), labels, groups)

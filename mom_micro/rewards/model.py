@@ -1,0 +1,346 @@
+"""The MiCRo mixture reward model: K linear reward heads and a router over them.
+
+.. math::
+
+    r(x, y \\mid c, u) = \\sum_k w_k(x, c, u)\\, r_k(x, y), \\qquad r_k(x, y) = v_k^\\top \\phi(x, y)
+
+``phi`` is a frozen backbone's (prompt, response) embedding, the heads ``v_k`` are
+bias-free linear maps (the public code's ``Linear(hidden, K, bias=False)``), and the
+weights ``w`` come from the stage-1 router ``f(x)``, the stage-2 router ``f(x, c)`` for
+a context seen in stage 2, and a user's Hedge profile (:mod:`.profiles`).
+
+Example:
+    >>> from mom_micro.rewards import MixtureRewardModel, PreferencePair
+    >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=10)  # doctest: +SKIP
+    >>> model.fit(pairs)                        # stage 1            # doctest: +SKIP
+    >>> model.fit_routing(labelled_pairs)       # stage 2            # doctest: +SKIP
+    >>> model.score("How do I pick a lock?", ["I can't help.", "Step 1..."],
+    ...             context="harmless")                            # doctest: +SKIP
+    [0.83, -1.2]
+    >>> model.save("my-reward")                                    # doctest: +SKIP
+    >>> model = MixtureRewardModel.load("my-reward")               # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import json
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import torch
+from safetensors.torch import load as load_tensors
+from safetensors.torch import save as save_tensors
+from torch import nn
+from torch.nn import functional as F
+
+from mom_micro.utils import atomic_write_bytes, atomic_write_text
+
+from .config import MixtureConfig, RouterKind, Stage1Config, Stage2Config
+from .data import PreferencePair
+from .errors import CheckpointMismatchError, FeatureError, RewardsError
+from .featurizer import PairFeatures, PreferenceFeaturizer
+from .hedge import head_losses
+from .profiles import UserProfile, UserProfileStore
+from .routers import ContextRouter, PromptRouter
+from .scaling import FeatureScaler
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .training import TrainResult
+
+__all__ = ["MixtureRewardModel"]
+
+CHECKPOINT_FORMAT = "mom-micro-mixture-reward/1"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.safetensors"
+
+
+class MixtureRewardModel(nn.Module):
+    """K reward heads on frozen features, routed per example by prompt, context and user.
+
+    Build one with :meth:`create` (from a featurizer) or :meth:`load`; train with
+    :meth:`fit` (stage 1) and :meth:`fit_routing` (stage 2); use :meth:`score`,
+    :meth:`head_scores` and :meth:`router_weights`. The tensor-level methods
+    (:meth:`log_route`, :meth:`head_rewards`, :meth:`pair_margins`) work on
+    :class:`PairFeatures` and need no featurizer.
+
+    Args:
+        config: the model's shape (:class:`MixtureConfig`).
+        featurizer: turns texts into features; needed by the text-level methods.
+        profiles: per-user profiles for ``user=`` and :meth:`record_feedback`.
+    """
+
+    def __init__(
+        self,
+        config: MixtureConfig,
+        featurizer: PreferenceFeaturizer | None = None,
+        profiles: UserProfileStore | None = None,
+    ) -> None:
+        super().__init__()
+        self.config = config
+        self.featurizer = featurizer
+        self.profiles = profiles
+        if featurizer is not None:
+            self._check_featurizer(featurizer)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(config.seed)
+            self.prompt_scaler = FeatureScaler(config.prompt_dim)
+            self.pair_scaler = FeatureScaler(config.pair_dim)
+            self.heads = nn.Linear(config.pair_dim, config.n_heads, bias=False)
+            self.router = PromptRouter(config.prompt_dim, config.n_heads, config.router,
+                                       config.router_hidden)
+        self.context_router: ContextRouter | None = None
+        if config.contexts:
+            self.add_context_router()
+
+    # construction -------------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        featurizer: PreferenceFeaturizer,
+        n_heads: int = 10,
+        router: RouterKind = "mlp",
+        router_hidden: int = 128,
+        seed: int = 0,
+        profiles: UserProfileStore | None = None,
+    ) -> MixtureRewardModel:
+        """A fresh model sized for ``featurizer``.
+
+        Example:
+            >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=5)  # doctest: +SKIP
+        """
+        config = MixtureConfig(
+            n_heads=n_heads, router=router, router_hidden=router_hidden,
+            prompt_dim=featurizer.prompt_dim, pair_dim=featurizer.pair_dim,
+            context_dim=featurizer.context_dim, backbone=featurizer.name, seed=seed,
+        )
+        return cls(config, featurizer, profiles)
+
+    def _check_featurizer(self, featurizer: PreferenceFeaturizer) -> None:
+        cfg = self.config
+        got = (featurizer.prompt_dim, featurizer.pair_dim, featurizer.context_dim)
+        want = (cfg.prompt_dim, cfg.pair_dim, cfg.context_dim)
+        if got != want:
+            raise CheckpointMismatchError(
+                f"featurizer {featurizer.name} gives (prompt, pair, context) dims {got}, "
+                f"the model expects {want}"
+            )
+        if cfg.backbone and featurizer.name != cfg.backbone:
+            raise CheckpointMismatchError(
+                f"the model was trained on backbone {cfg.backbone!r}, not {featurizer.name!r}"
+            )
+
+    def add_context_router(self) -> ContextRouter:
+        """Create the stage-2 router as a copy of the stage-1 router (context term zero)."""
+        self.context_router = ContextRouter(self.router, self.config.context_dim,
+                                            self.config.n_heads)
+        return self.context_router
+
+    # tensor level -----------------------------------------------------------------------
+    def head_rewards(self, pair_features: torch.Tensor) -> torch.Tensor:
+        """``r_k(x, y)`` for each row: shape ``(n, K)``."""
+        return self.heads(self.pair_scaler(pair_features))
+
+    def stage1_log_route(self, prompt_features: torch.Tensor) -> torch.Tensor:
+        """``log f(x)`` of the stage-1 router, shape ``(n, K)``."""
+        return F.log_softmax(self.router(self.prompt_scaler(prompt_features)), dim=-1)
+
+    def stage2_log_route(self, prompt_features: torch.Tensor,
+                         context_features: torch.Tensor) -> torch.Tensor:
+        """``log f(x, c)`` of the stage-2 router (call :meth:`add_context_router` first)."""
+        if self.context_router is None:
+            raise RewardsError("the model has no stage-2 router; run fit_routing first")
+        logits = self.context_router(self.prompt_scaler(prompt_features), context_features)
+        return F.log_softmax(logits, dim=-1)
+
+    def log_route(
+        self,
+        prompt_features: torch.Tensor,
+        context_features: torch.Tensor | None = None,
+        contexts: Sequence[str | None] | None = None,
+    ) -> torch.Tensor:
+        """Per-example log weights over the heads, shape ``(n, K)``.
+
+        Rows whose context label was seen in stage 2 use ``f(x, c)``; all other rows
+        (no context, an unseen context, or no stage 2 yet) use the stage-1 prior ``f(x)``.
+        """
+        log_w = self.stage1_log_route(prompt_features)
+        if self.context_router is None or contexts is None or context_features is None:
+            return log_w
+        known = set(self.config.contexts)
+        rows = [i for i, c in enumerate(contexts) if c in known]
+        if rows:
+            log_w = log_w.clone()
+            log_w[rows] = self.stage2_log_route(prompt_features[rows], context_features[rows])
+        return log_w
+
+    def pair_margins(self, features: PairFeatures, use_context: bool = True) -> torch.Tensor:
+        """Routed reward gap ``r(x, y_w) - r(x, y_l)`` per pair, shape ``(n,)``."""
+        with torch.no_grad():
+            weights = self.log_route(
+                features.prompt,
+                features.context if use_context else None,
+                features.contexts if use_context else None,
+            ).exp()
+            gaps = self.head_rewards(features.chosen) - self.head_rewards(features.rejected)
+            return (weights * gaps).sum(dim=1)
+
+    # training -------------------------------------------------------------------------
+    def _features(self, data: Sequence[PreferencePair] | PairFeatures) -> PairFeatures:
+        if isinstance(data, PairFeatures):
+            if data.prompt.shape[1] != self.config.prompt_dim or \
+                    data.chosen.shape[1] != self.config.pair_dim:
+                raise FeatureError(
+                    f"features of dims ({data.prompt.shape[1]}, {data.chosen.shape[1]}) do not "
+                    f"match the model's ({self.config.prompt_dim}, {self.config.pair_dim})"
+                )
+            return data
+        return self._require_featurizer().featurize(list(data))
+
+    def fit(self, data: Sequence[PreferencePair] | PairFeatures,
+            config: Stage1Config | None = None) -> TrainResult:
+        """Stage 1: train heads and router on unlabelled-subgroup pairs (see
+        :func:`~mom_micro.rewards.training.train_stage1`)."""
+        from .training import train_stage1
+
+        return train_stage1(self, self._features(data), config or Stage1Config())
+
+    def fit_routing(self, data: Sequence[PreferencePair] | PairFeatures,
+                    config: Stage2Config | None = None) -> TrainResult:
+        """Stage 2: train the context router on labelled pairs with contexts, heads frozen
+        (see :func:`~mom_micro.rewards.routing.train_stage2`)."""
+        from .routing import train_stage2
+
+        return train_stage2(self, self._features(data), config or Stage2Config())
+
+    # text level -------------------------------------------------------------------------
+    def _require_featurizer(self) -> PreferenceFeaturizer:
+        if self.featurizer is None:
+            raise RewardsError("this model has no featurizer; pass one to create/load")
+        return self.featurizer
+
+    def _user_log_weights(self, user: str | None) -> torch.Tensor | None:
+        if user is None:
+            return None
+        if self.profiles is None:
+            raise RewardsError("user= needs a profile store: set model.profiles")
+        return self.profiles.log_weights(user)
+
+    def _warn_unseen(self, context: str | None) -> None:
+        if context is not None and self.context_router is not None \
+                and context not in self.config.contexts:
+            warnings.warn(
+                f"context {context!r} was not seen in stage-2 training; using the stage-1 "
+                "router prior", stacklevel=3,
+            )
+
+    def router_weights(self, prompt: str, context: str | None = None,
+                       user: str | None = None) -> torch.Tensor:
+        """Weights over the K heads for this prompt, context and user (sum to 1).
+
+        An unseen context falls back to the stage-1 prior (with a warning); a user with
+        a profile multiplies in their Hedge multipliers; a new user gets the prior.
+
+        Example:
+            >>> model.router_weights("Tell me a joke", context="entertainment")  # doctest: +SKIP
+            tensor([0.02, 0.61, ...])
+        """
+        featurizer = self._require_featurizer()
+        self._warn_unseen(context)
+        with torch.no_grad():
+            log_w = self.log_route(featurizer.prompts([prompt]), featurizer.contexts([context]),
+                                   [context])[0]
+            user_log = self._user_log_weights(user)
+            if user_log is not None:
+                log_w = log_w + user_log
+            return torch.softmax(log_w, dim=-1)
+
+    def head_scores(self, prompt: str, responses: Sequence[str]) -> torch.Tensor:
+        """Every head's reward for each response: shape ``(len(responses), K)``."""
+        featurizer = self._require_featurizer()
+        if isinstance(responses, str) or not responses:
+            raise RewardsError("responses must be a non-empty list of strings")
+        with torch.no_grad():
+            features = featurizer.pairs([prompt] * len(responses), list(responses))
+            return self.head_rewards(features)
+
+    def score(self, prompt: str, responses: Sequence[str], context: str | None = None,
+              user: str | None = None) -> list[float]:
+        """The personalised reward of each response (higher is better).
+
+        Example:
+            >>> model.score("Plan a trip", ["Sure: day 1 ...", "No."], context="business")  # doctest: +SKIP
+            [1.37, -0.88]
+        """
+        weights = self.router_weights(prompt, context, user)
+        return (self.head_scores(prompt, responses) @ weights).tolist()
+
+    def record_feedback(self, user: str, prompt: str, chosen: str, rejected: str,
+                        tau: float = 1.0) -> UserProfile:
+        """One online Hedge step for ``user`` from "``chosen`` beat ``rejected``".
+
+        ``tau`` is the online temperature (``1.0`` moves the profile gently; the paper's
+        stage-2 values, 1e-3, would make one feedback decide). The profile holds no
+        context: the router prior supplies it when the user's responses are scored.
+        Needs ``model.profiles``.
+        """
+        if self.profiles is None:
+            raise RewardsError("record_feedback needs a profile store: set model.profiles")
+        rewards = self.head_scores(prompt, [chosen, rejected])
+        losses = head_losses(rewards[0] - rewards[1])
+        return self.profiles.update(user, losses.tolist(), tau)
+
+    # persistence ------------------------------------------------------------------------
+    def save(self, directory: str | Path) -> Path:
+        """Write ``config.json`` and ``model.safetensors`` into ``directory`` (atomic)."""
+        directory = Path(directory)
+        meta: dict[str, Any] = {"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(),
+                                "featurizer": self.featurizer.spec() if self.featurizer else None}
+        state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
+        atomic_write_bytes(directory / WEIGHTS_FILE, save_tensors(state))
+        atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=1))
+        return directory
+
+    @classmethod
+    def load(
+        cls,
+        directory: str | Path,
+        featurizer: PreferenceFeaturizer | None = None,
+        n_heads: int | None = None,
+        profiles: UserProfileStore | None = None,
+    ) -> MixtureRewardModel:
+        """Load a checkpoint written by :meth:`save`.
+
+        Without ``featurizer`` the backbone named in the checkpoint is rebuilt. Refused
+        with :class:`CheckpointMismatchError`: another ``n_heads`` than asked for, a
+        featurizer of another backbone or size, or weights that do not fit the config.
+        """
+        directory = Path(directory)
+        try:
+            meta = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
+        except FileNotFoundError as exc:
+            raise CheckpointMismatchError(f"no {CONFIG_FILE} in {directory}") from exc
+        if meta.get("format") != CHECKPOINT_FORMAT:
+            raise CheckpointMismatchError(f"{directory} is not a {CHECKPOINT_FORMAT} checkpoint")
+        config = MixtureConfig.from_dict(meta["config"])
+        if n_heads is not None and n_heads != config.n_heads:
+            raise CheckpointMismatchError(
+                f"checkpoint {directory} has K={config.n_heads} heads, expected K={n_heads}"
+            )
+        if featurizer is None and meta.get("featurizer"):
+            featurizer = PreferenceFeaturizer.from_spec(meta["featurizer"])
+        model = cls(config, featurizer, profiles)
+        state = load_tensors((directory / WEIGHTS_FILE).read_bytes())
+        expected = model.state_dict()
+        problems = sorted(set(expected) ^ set(state)) + [
+            f"{k}: {tuple(state[k].shape)} != {tuple(v.shape)}"
+            for k, v in expected.items() if k in state and state[k].shape != v.shape
+        ]
+        if problems:
+            raise CheckpointMismatchError(
+                f"weights in {directory} do not match its config: {', '.join(problems[:5])}"
+            )
+        model.load_state_dict(state)
+        model.eval()
+        return model
