@@ -19,11 +19,12 @@ from .schema import DocumentMemory
 
 __all__ = ["CLARITY_QUESTION", "EmbeddingMemoryScorer", "MemoryScorer"]
 
-#: The yes/no question put to the evaluator about the text around a chunk boundary.
-#: A "no" (B does not simply continue A) is the evidence for a real boundary. Asking
-#: "does B start a new topic?" instead was measured to be *anti*-correlated with true
-#: section boundaries for SmolLM2-135M (AUC 0.18 on a Qasper paper), while this
-#: question separates them (AUC 0.78, boundary = "no").
+#: The yes/no question put to the evaluator about the text around a chunk boundary;
+#: "no" (B does not continue A) is the evidence for a real boundary. Measured with
+#: SmolLM2-135M, 96 tokens a side, heading boundaries against random cuts (AUC; the test
+#: text / a Qasper paper): this question 0.94 / 0.50; "Do A and B talk about the same
+#: subject?" 0.81 / 0.25; "Does B start a new topic?" was anti-correlated (0.18 on the
+#: paper, 48 tokens). A 135M evaluator is a weak judge: use a larger one when you can.
 CLARITY_QUESTION = (
     "Passage A: {first}\nPassage B: {second}\n\n"
     "Is passage B a direct continuation of passage A? Answer yes or no."
@@ -72,7 +73,7 @@ class MemoryScorer:
     model: Any = field(default=None, repr=False)
     tokenizer: Any = field(default=None, repr=False)
     batch_size: int = 8
-    context_tokens: int = 48
+    context_tokens: int = 96
     max_chunk_tokens: int = 128
     model_name: str = "SmolLM2-135M-Instruct"
 
@@ -197,8 +198,10 @@ class MemoryScorer:
 class EmbeddingMemoryScorer:
     """Cheap, LM-free stand-ins for MoM's two scores, from sentence embeddings.
 
-    Clarity: the mean over adjacent chunks of ``(1 - cos(e(a_i), e(a_{i+1}))) / 2``, a
-    number in [0, 1] that grows as neighbouring chunks drift apart in topic.
+    Clarity: the mean over adjacent chunks of ``(1 - cos(e(tail(a_i)), e(head(a_{i+1})))) / 2``,
+    where ``tail``/``head`` are the last/first ``boundary_words`` words: a number in [0, 1]
+    that grows when the text on the two sides of a boundary is about different things
+    (a cut inside a sentence or a paragraph scores low).
 
     Completeness mirrors ``1 / (PPL(a_i | c_i) * log|c_i|)`` with the embedding
     agreement in place of the inverse perplexity:
@@ -211,22 +214,28 @@ class EmbeddingMemoryScorer:
     """
 
     embedder: Embedder | None = field(default=None, repr=False)
+    boundary_words: int = 40
 
     def score_many(self, memories: Sequence[DocumentMemory]) -> list[dict[str, float]]:
         """Both scores of each memory (one embedding pass over all texts)."""
         embed = self.embedder or minilm_embedder()
         texts: list[str] = []
         for memory in memories:
-            texts.extend(memory.chunks())
+            chunks = memory.chunks()
+            texts.extend(chunks)
             texts.extend(memory.cores)
+            texts.extend(" ".join(c.split()[-self.boundary_words :]) for c in chunks[:-1])
+            texts.extend(" ".join(c.split()[: self.boundary_words]) for c in chunks[1:])
         vectors = embed(texts) if texts else np.zeros((0, 1))
         out, offset = [], 0
         for memory in memories:
             n = len(memory.units)
             chunks, cores = vectors[offset : offset + n], vectors[offset + n : offset + 2 * n]
-            offset += 2 * n
-            neighbours = np.einsum("ij,ij->i", chunks[:-1], chunks[1:])
-            clarity = float(np.mean((1.0 - neighbours) / 2.0)) if n > 1 else 0.0
+            tails = vectors[offset + 2 * n : offset + 3 * n - 1]
+            heads = vectors[offset + 3 * n - 1 : offset + 4 * n - 2]
+            offset += 4 * n - 2
+            across = np.einsum("ij,ij->i", tails, heads)
+            clarity = float(np.mean((1.0 - across) / 2.0)) if n > 1 else 0.0
             agreement = np.einsum("ij,ij->i", chunks, cores)
             lengths = np.array([math.log(max(len(c.split()), 2)) for c in memory.cores])
             out.append({"clarity": clarity, "completeness": float(np.mean(agreement / lengths))})

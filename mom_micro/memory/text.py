@@ -27,6 +27,7 @@ _ABBREVIATIONS = frozenset(
     "jul aug sep sept oct nov dec".split()
 )
 _HEADING_MAX_WORDS = 12
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
 _NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.|[A-Z]\.)\s+\S")
 
 
@@ -121,6 +122,9 @@ def _split_long(start: int, end: int, text: str, max_words: int) -> list[tuple[i
 def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
     """Split ``text`` into sentences with spans, marking line starts and headings.
 
+    In a Markdown document (one with ``#`` heading lines) only those lines are headings;
+    elsewhere :func:`is_heading` judges each line by its form.
+
     Lines are split at sentence punctuation (abbreviations such as "e.g." and "et al."
     and initials do not end a sentence); text without punctuation stays one piece per
     line, and any piece over ``max_words`` words is cut into equal parts at word
@@ -139,12 +143,16 @@ def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
         right = len(segment.rstrip())
         if right > left:
             stripped.append((start + left, start + right))
+    markdown = any(_MARKDOWN_HEADING.match(text[a:b]) for a, b in stripped)
     sentences: list[Sentence] = []
     previous_end = 0
     for index, (start, end) in enumerate(stripped):
         line = text[start:end]
         following = text[stripped[index + 1][0] : stripped[index + 1][1]] if index + 1 < len(stripped) else None
-        heading = is_heading(line, following)
+        if markdown:  # a Markdown document marks its headings: trust only those
+            heading = bool(_MARKDOWN_HEADING.match(line))
+        else:
+            heading = is_heading(line, following)
         blank_before = text.count("\n", previous_end, start) >= 2 or index == 0
         cuts = [0] if heading else [0, *_sentence_breaks(line)]
         bounds = [*cuts, len(line)]

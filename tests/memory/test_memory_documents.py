@@ -62,3 +62,9 @@ def test_cjk_text_counts_characters_and_splits_on_full_stops():
     text = "记忆检索很重要。它帮助回答问题！"
     assert count_words(text) == 14
     assert [text[s.start : s.end] for s in split_sentences(text)] == ["记忆检索很重要。", "它帮助回答问题！"]
+
+
+def test_in_markdown_only_hash_lines_are_headings():
+    text = "# Title\n\nShort wrapped first line of a paragraph\nthat goes on for a good many more words here.\n\n## Usage\nRun it."
+    headings = [text[s.start : s.end] for s in split_sentences(text) if s.heading]
+    assert headings == ["# Title", "## Usage"]

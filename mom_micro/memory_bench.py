@@ -1,0 +1,150 @@
+"""``mom-micro bench memory``: the offline reader against LlamaIndex's ``SentenceSplitter``.
+
+For the first N documents of a data set it reports, per method: chunks, mean chunk
+words, coverage of the source, reading time per 1,000 words, and — with the evaluator
+LM — mean chunk clarity (MoM's ``S_clarity``: the evaluator's probability that adjacent
+chunks are separate subjects), plus the memory's extraction completeness and the
+scorer's time per memory. Both methods are timed in the same process on the same texts.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
+from .utils import atomic_write_bytes, atomic_write_text
+
+__all__ = ["markdown_table", "run_memory_bench", "write_outputs"]
+
+
+def _splitter_chunks(texts: list[str], chunk_size: int) -> tuple[list[list[str]], float]:
+    from llama_index.core import Document
+    from llama_index.core.node_parser import SentenceSplitter
+
+    splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=20)
+    started = time.perf_counter()
+    chunks = [[n.get_content() for n in splitter.get_nodes_from_documents([Document(text=t)])] for t in texts]
+    return chunks, time.perf_counter() - started
+
+
+def _coverage(text: str, chunks: list[str]) -> float:
+    """Share of the text's non-space characters that lie in some chunk (chunks located
+    in order; an overlap counts once)."""
+    covered = np.zeros(len(text), dtype=bool)
+    cursor = 0
+    for chunk in chunks:
+        pos = text.find(chunk, max(0, cursor - len(chunk)))
+        if pos < 0:
+            pos = text.find(chunk)
+        if pos >= 0:
+            covered[pos : pos + len(chunk)] = True
+            cursor = pos + len(chunk)
+    visible = np.array([not ch.isspace() for ch in text])
+    return float((covered & visible).sum() / max(visible.sum(), 1))
+
+
+def run_memory_bench(
+    dataset: str | Path,
+    limit_docs: int = 10,
+    target_words: int = 100,
+    n_paths: int = 1,
+    splitter_chunk_size: int = 128,
+    score: bool = True,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """Read the first ``limit_docs`` documents both ways and return the figures (a dict)."""
+    from .retrievers.bench import load_dataset
+
+    data = load_dataset(dataset, limit_docs=limit_docs)
+    ids, texts = list(data.documents), list(data.documents.values())
+    words = sum(len(t.split()) for t in texts)
+    reader = ExtractiveExtractor(target_words=target_words, n_paths=n_paths)
+    reader.extract("Warm-up sentence one. Warm-up sentence two.")  # load MiniLM outside the timing
+    started = time.perf_counter()
+    memories: list[DocumentMemory] = [
+        reader.extract(t, doc_id=i)
+        for i, t in tqdm(list(zip(ids, texts)), desc="extractive reader", disable=not show_progress)
+    ]
+    extractive_s = time.perf_counter() - started
+    split, split_s = _splitter_chunks(texts, splitter_chunk_size)
+    methods: dict[str, dict[str, Any]] = {
+        "extractive": {
+            "chunks": sum(len(m.units) for m in memories),
+            "mean_chunk_words": float(np.mean([len(c.split()) for m in memories for c in m.chunks()])),
+            "coverage": float(np.mean([m.coverage for m in memories])),
+            "s_per_1000_words": extractive_s / words * 1000,
+        },
+        f"sentence_splitter_{splitter_chunk_size}": {
+            "chunks": sum(len(c) for c in split),
+            "mean_chunk_words": float(np.mean([len(c.split()) for cs in split for c in cs])),
+            "coverage": float(np.mean([_coverage(t, cs) for t, cs in zip(texts, split)])),
+            "s_per_1000_words": split_s / words * 1000,
+        },
+    }
+    if score:
+        scorer = MemoryScorer()
+        scorer.clarity(memories[0])  # load the evaluator outside the timing
+        started = time.perf_counter()
+        clarity, completeness = [], []
+        for memory in tqdm(memories, desc="scoring memories", disable=not show_progress):
+            clarity.append(scorer.clarity(memory))
+            completeness.append(scorer.completeness(memory))
+        methods["extractive"].update(
+            clarity=float(np.mean(clarity)),
+            completeness=float(np.mean(completeness)),
+            scorer_s_per_memory=(time.perf_counter() - started) / len(memories),
+        )
+        split_clarity = [
+            float(np.mean(scorer.boundary_probabilities(list(zip(cs, cs[1:]))))) if len(cs) > 1 else 0.0
+            for cs in tqdm(split, desc="scoring splitter chunks", disable=not show_progress)
+        ]
+        methods[f"sentence_splitter_{splitter_chunk_size}"]["clarity"] = float(np.mean(split_clarity))
+    return {"dataset": Path(dataset).name, "docs": len(texts), "words": words,
+            "target_words": target_words, "n_paths": n_paths, "methods": methods}
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table, one row per method."""
+    cols = ["chunks", "mean_chunk_words", "coverage", "s_per_1000_words", "clarity",
+            "completeness", "scorer_s_per_memory"]
+    lines = [f"### {result['dataset']} — {result['docs']} docs, {result['words']} words",
+             "", "| method | " + " | ".join(cols) + " |", "|---|" + "---:|" * len(cols)]
+    for name, figures in result["methods"].items():
+        cells = [f"{figures[c]:.3f}" if isinstance(figures.get(c), float) else str(figures.get(c, "–")) for c in cols]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (bars of the figures)."""
+    import io
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    out = Path(out)
+    paths = [atomic_write_text(out, json.dumps(result, indent=1) + "\n"),
+             atomic_write_text(out.with_suffix(".md"), markdown_table(result))]
+    metrics = [m for m in ("mean_chunk_words", "coverage", "clarity") if
+               all(m in f for f in result["methods"].values())]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.5))
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        names = list(result["methods"])
+        ax.bar(names, [result["methods"][n][metric] for n in names], color=["tab:green", "tab:gray"])
+        ax.set_title(metric)
+        ax.tick_params(axis="x", labelrotation=15)
+    fig.suptitle(f"{result['dataset']}: {result['docs']} documents")
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=110)
+    plt.close(fig)
+    paths.append(atomic_write_bytes(out.with_suffix(".png"), buffer.getvalue()))
+    return paths
