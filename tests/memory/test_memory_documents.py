@@ -2,7 +2,12 @@
 
 import pytest
 
-from mom_micro.memory import MAX_DOCUMENT_CHARS, InvalidDocumentError, read_document, validate_document
+from mom_micro.memory import (
+    MAX_DOCUMENT_CHARS,
+    InvalidDocumentError,
+    read_document,
+    validate_document,
+)
 from mom_micro.memory.text import count_words, split_sentences
 
 

@@ -1,9 +1,8 @@
 """parse_memory_output: the MoM tagged format onto source spans, and all the ways real
 model output strays from it."""
 
-from pathlib import Path
-
 import pytest
+from conftest import DATA, SECTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -15,14 +14,7 @@ from mom_micro.memory import (
     parse_memory_output,
 )
 
-SOURCE = (Path(__file__).parent / "data" / "harbor_city_water.txt").read_text()
-SECTIONS = [
-    "History of the Water System",
-    "Water Treatment",
-    "Distribution Network",
-    "Billing and Rates",
-    "Emergencies and Boil-Water Notices",
-]
+SOURCE = (DATA / "harbor_city_water.txt").read_text(encoding="utf-8")
 
 
 def section_span(i: int) -> tuple[int, int]:
