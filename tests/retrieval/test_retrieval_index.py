@@ -19,7 +19,6 @@ from mom_micro.retrievers import (
 )
 
 
-
 @pytest.fixture
 def index(tmp_path, reader, embed, docs):
     return MemoryIndex.from_documents(docs, tmp_path / "idx", reader=reader, embed_model=embed)

@@ -102,3 +102,11 @@ async def test_async_parse_matches_sync(reader, docs):
 def test_reader_options_with_a_reader_are_refused(reader):
     with pytest.raises(TypeError):
         MoMNodeParser.from_defaults(reader=reader, target_words=50)
+
+
+def test_titles_can_be_left_out_of_the_embedded_text(reader, docs):
+    parser = MoMNodeParser.from_defaults(reader=reader, embed_chunk_title=False,
+                                         embed_core_title=False)
+    for node in parser.get_nodes_from_documents(docs):
+        if node.metadata["layer"] != "outline":
+            assert node.get_content(metadata_mode=MetadataMode.EMBED) == node.text

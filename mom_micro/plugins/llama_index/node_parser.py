@@ -128,6 +128,7 @@ def memory_to_nodes(
     source: BaseNode | None = None,
     extra_metadata: dict[str, Any] | None = None,
     embed_core_title: bool = True,
+    embed_chunk_title: bool = True,
 ) -> list[TextNode]:
     """The three layers of one memory as nodes: outline, then cores, then chunks.
 
@@ -159,7 +160,7 @@ def memory_to_nodes(
         )
         chunk = _layer_node(
             node_id_for(doc_id, LAYER_CHUNK, i), unit.text(memory.source), LAYER_CHUNK,
-            doc_id, i, unit.title, extra, True,
+            doc_id, i, unit.title, extra, embed_chunk_title,
         )
         chunk.start_char_idx, chunk.end_char_idx = unit.start, unit.end
         core.relationships[NodeRelationship.PARENT] = outline.as_related_node_info()
@@ -222,6 +223,11 @@ class MoMNodeParser(NodeParser):
         default=True,
         description="Embed each core-content node as 'title\\ncore' (True) or the core alone.",
     )
+    embed_chunk_title: bool = Field(
+        default=True,
+        description="Embed each chunk node as 'title\\nchunk' (True, as MoM does) or the "
+        "chunk alone. The node's text is the exact source span either way.",
+    )
     include_document_metadata: bool = Field(
         default=True,
         description="Copy the source document's metadata onto every node it yields.",
@@ -241,6 +247,7 @@ class MoMNodeParser(NodeParser):
         cls,
         reader: MemoryExtractor | None = None,
         embed_core_title: bool = True,
+        embed_chunk_title: bool = True,
         include_document_metadata: bool = True,
         max_workers: int = 1,
         callback_manager: CallbackManager | None = None,
@@ -255,6 +262,7 @@ class MoMNodeParser(NodeParser):
         return cls(
             reader=reader,
             embed_core_title=embed_core_title,
+            embed_chunk_title=embed_chunk_title,
             include_document_metadata=include_document_metadata,
             max_workers=max_workers,
             callback_manager=callback_manager or CallbackManager([]),
@@ -297,7 +305,8 @@ class MoMNodeParser(NodeParser):
     def _nodes_for(self, node: BaseNode, memory: DocumentMemory) -> list[BaseNode]:
         self._memories[memory.doc_id] = memory
         extra = dict(node.metadata) if self.include_document_metadata else {}
-        return list(memory_to_nodes(memory, node, extra, self.embed_core_title))
+        return list(memory_to_nodes(memory, node, extra, self.embed_core_title,
+                                    self.embed_chunk_title))
 
     def _parse_nodes(
         self, nodes: Sequence[BaseNode], show_progress: bool = False, **kwargs: Any

@@ -1,0 +1,47 @@
+"""End to end with the real offline models: ExtractiveExtractor + MiniLM on COVID-QA papers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from mom_micro.retrievers import MemoryIndex
+from mom_micro.retrievers.bench import BenchDataset, load_dataset, run_benchmark
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def two_papers() -> BenchDataset:
+    path = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "qa" / "covidqa.json"
+    if not path.is_file():
+        pytest.skip(f"shared evaluation data not found at {path}")
+    full = load_dataset(path)
+    shortest = sorted(full.documents, key=lambda d: len(full.documents[d]))[:2]
+    return BenchDataset("covid-2", {d: full.documents[d] for d in shortest},
+                        [q for q in full.questions if q.doc_id in shortest])
+
+
+def test_mom_retrieves_real_answers_like_fixed_chunks(two_papers):
+    result = run_benchmark(two_papers, systems=["fixed128", "mom"], budgets=[400],
+                           log=lambda _: None)
+    mom, fixed = result["systems"]["mom"], result["systems"]["fixed128"]
+    assert result["questions"] >= 10
+    assert mom["hit@400"] >= 0.5
+    assert mom["hit@400"] >= fixed["hit@400"] - 0.15
+    assert mom["nodes"] > 4 and 20 <= mom["avg_words"] <= 250
+
+
+def test_default_reader_index_round_trip(tmp_path, two_papers):
+    from llama_index.core import Document
+
+    doc_id, text = next(iter(two_papers.documents.items()))
+    index = MemoryIndex.from_documents([Document(text=text, id_=doc_id)], tmp_path / "idx")
+    question = next(q for q in two_papers.questions if q.doc_id == doc_id)
+    hits = index.as_retriever(similarity_top_k=3).retrieve(question.text)
+    assert hits and all(text[h.node.start_char_idx:h.node.end_char_idx] == h.node.get_content()
+                        for h in hits)
+    reopened = MemoryIndex.load(tmp_path / "idx")
+    again = reopened.as_retriever(similarity_top_k=3).retrieve(question.text)
+    assert [h.node.node_id for h in again] == [h.node.node_id for h in hits]
