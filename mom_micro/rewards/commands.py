@@ -15,8 +15,15 @@ import json
 from collections.abc import Sequence
 from pathlib import Path
 
-from .bench import PreferenceBenchConfig, budget_rows, run_preference_benchmark, split_by_prompt
-from .bench import render_markdown, subsample, write_outputs
+from .bench import (
+    PreferenceBenchConfig,
+    budget_rows,
+    render_markdown,
+    run_preference_benchmark,
+    split_by_prompt,
+    subsample,
+    write_outputs,
+)
 from .config import Stage1Config, Stage2Config
 from .data import PreferencePair
 from .featurizer import PreferenceFeaturizer
