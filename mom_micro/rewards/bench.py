@@ -8,11 +8,18 @@ Methods, all on the same frozen features and training loop:
 - ``micro_stage2`` — stage 1 plus the context router trained on ``budget`` labelled
   pairs per context drawn from the training side (Hedge), averaged over ``repeats``
   draws; the ``stage2_curve`` repeats this for each B in ``curve`` (B = 0 is stage 1);
+- ``micro_stage1_ctx`` / ``micro_stage2_ctx`` — *not the paper's method*: the same,
+  but the stage-1 router reads the prompt and the training pairs' context labels
+  (``MixtureConfig.stage1_context``), trained with ``stage1_ctx`` (entropy weight
+  ``alpha = 0.1``, chosen on a validation split carved from the training side: 0.680
+  against 0.596 at 0.5). Like the oracle it uses every training pair's context label;
+  stage 2 then adapts its routing from B labels per context (``stage2_ctx_curve``).
+  Off with ``context_stage1=False``.
 - ``oracle_per_context`` — one BT per context on all its training pairs (reference).
 
 Output: ``{"contexts": [...], "methods": {name: {"per_context": {ctx: acc}, "average":
-acc}}, "stage2_curve": {...}, "timing": {...}, "setup": {...}}`` as JSON, plus a Markdown
-table (``.md``) and a plot (``.png``) beside it.
+acc}}, "stage2_curve": {...}, "stage2_ctx_curve": {...}, "timing": {...}, "setup":
+{...}}`` as JSON, plus a Markdown table (``.md``) and a plot (``.png``) beside it.
 
 Example:
     >>> result = run_preference_benchmark(train, test, PreferenceFeaturizer.minilm())  # doctest: +SKIP
@@ -56,12 +63,14 @@ __all__ = [
 ]
 
 METHOD_ORDER = ("single_bt", "static_mixture", "micro_stage1", "micro_stage2",
-                "oracle_per_context")
+                "micro_stage1_ctx", "micro_stage2_ctx", "oracle_per_context")
+CURVES = (("stage2_curve", "micro_stage2"), ("stage2_ctx_curve", "micro_stage2_ctx"))
 
 
 @dataclass
 class PreferenceBenchConfig:
-    """Settings of one benchmark run (the CLI's flags)."""
+    """Settings of one benchmark run (the CLI's flags). ``stage1_ctx`` trains the
+    ``*_ctx`` rows (included when ``context_stage1``); see the module docstring."""
 
     heads: int = 10
     budget: int = 50
@@ -70,6 +79,8 @@ class PreferenceBenchConfig:
     seed: int = 0
     stage1: Stage1Config = field(default_factory=Stage1Config)
     stage2: Stage2Config = field(default_factory=Stage2Config)
+    context_stage1: bool = True
+    stage1_ctx: Stage1Config = field(default_factory=lambda: Stage1Config(alpha=0.1))
 
     def __post_init__(self) -> None:
         if self.heads < 1 or self.budget < 0 or self.repeats < 1 or any(b < 0 for b in self.curve):
@@ -154,6 +165,19 @@ def _stage2_reports(stage1: MixtureRewardModel, train: PairFeatures, test: PairF
     return _mean_reports(reports), seconds / config.repeats
 
 
+def _curve(stage1: MixtureRewardModel, name: str, train: PairFeatures, test: PairFeatures,
+           config: PreferenceBenchConfig, methods: dict[str, Any],
+           seconds: dict[str, float]) -> dict[str, Any]:
+    """Stage 2 from ``stage1`` for every B of the curve; the row at ``config.budget`` is
+    also recorded as method ``name``."""
+    curve: dict[str, Any] = {}
+    for budget in sorted(set(config.curve) | {config.budget}):
+        curve[str(budget)], stage2_seconds = _stage2_reports(stage1, train, test, budget, config)
+        if budget == config.budget:
+            methods[name], seconds[name] = curve[str(budget)], stage2_seconds
+    return {b: curve[b] for b in map(str, sorted(config.curve))}
+
+
 def run_preference_benchmark(
     train_pairs: Sequence[PreferencePair],
     test_pairs: Sequence[PreferencePair],
@@ -189,18 +213,20 @@ def run_preference_benchmark(
     methods["static_mixture"] = evaluate(static, test).to_dict()
     stage1 = timed("micro_stage1", lambda: train_mixture(template, train, config.stage1))
     methods["micro_stage1"] = evaluate(stage1, test).to_dict()
-    curve: dict[str, Any] = {}
-    for budget in sorted(set(config.curve) | {config.budget}):
-        curve[str(budget)], stage2_seconds = _stage2_reports(stage1, train, test, budget, config)
-        if budget == config.budget:
-            methods["micro_stage2"] = curve[str(budget)]
-            seconds["micro_stage2"] = stage2_seconds
+    curves = {"stage2_curve": _curve(stage1, "micro_stage2", train, test, config, methods,
+                                     seconds)}
+    if config.context_stage1:
+        stage1_ctx = timed("micro_stage1_ctx", lambda: train_mixture(
+            template, train, config.stage1_ctx, stage1_context=True))
+        methods["micro_stage1_ctx"] = evaluate(stage1_ctx, test).to_dict()
+        curves["stage2_ctx_curve"] = _curve(stage1_ctx, "micro_stage2_ctx", train, test, config,
+                                            methods, seconds)
     oracle = timed("oracle_per_context", lambda: OraclePerContext.train(template, train, config.stage1))
     methods["oracle_per_context"] = oracle.evaluate(test).to_dict()
     return {
         "contexts": test.context_labels(),
         "methods": methods,
-        "stage2_curve": {b: curve[b] for b in map(str, sorted(config.curve))},
+        **curves,
         "timing": {
             "featurize_seconds": featurize_seconds,
             "train_seconds": seconds,
@@ -219,6 +245,7 @@ def run_preference_benchmark(
             "test_counts": {c: test.contexts.count(c) for c in test.context_labels()},
             "stage1": asdict(config.stage1),
             "stage2": asdict(config.stage2),
+            "stage1_ctx": asdict(config.stage1_ctx) if config.context_stage1 else None,
         },
     }
 
@@ -232,13 +259,16 @@ def render_markdown(result: dict[str, Any]) -> str:
         row = result["methods"][name]
         cells = [f"{row['per_context'][c]:.3f}" for c in contexts] + [f"**{row['average']:.3f}**"]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
-    lines += ["", "Stage-2 curve (labels per context B; mean over draws):", "",
-              "| B | " + " | ".join(contexts) + " | average | std over draws |",
-              "|---:|" + "---:|" * (len(contexts) + 2)]
-    for budget, row in result["stage2_curve"].items():
-        cells = [f"{row['per_context'][c]:.3f}" for c in contexts]
-        lines.append(f"| {budget} | " + " | ".join(cells)
-                     + f" | **{row['average']:.3f}** | {row['average_std']:.3f} |")
+    for key, name in CURVES:
+        if key not in result:
+            continue
+        lines += ["", f"Stage-2 curve of {name} (labels per context B; mean over draws):", "",
+                  "| B | " + " | ".join(contexts) + " | average | std over draws |",
+                  "|---:|" + "---:|" * (len(contexts) + 2)]
+        for budget, row in result[key].items():
+            cells = [f"{row['per_context'][c]:.3f}" for c in contexts]
+            lines.append(f"| {budget} | " + " | ".join(cells)
+                         + f" | **{row['average']:.3f}** | {row['average_std']:.3f} |")
     timing, setup = result["timing"], result["setup"]
     train_s = ", ".join(f"{k} {v:.1f} s" for k, v in timing["train_seconds"].items())
     lines += ["", f"Backbone `{setup['backbone']}`, K = {setup['heads']}, "
@@ -268,10 +298,13 @@ def _plot_png(result: dict[str, Any]) -> bytes:
     bars.set_ylim(0.3, 1.0)
     bars.axhline(0.5, color="grey", lw=0.8, ls=":")
     bars.legend(fontsize=8, ncol=2)
-    budgets = [int(b) for b in result["stage2_curve"]]
-    rows = list(result["stage2_curve"].values())
-    curve.errorbar(budgets, [r["average"] for r in rows], yerr=[r["average_std"] for r in rows],
-                   marker="o", label="micro_stage2", capsize=3)
+    for key, name in CURVES:
+        if key in result:
+            budgets = [int(b) for b in result[key]]
+            rows = list(result[key].values())
+            curve.errorbar(budgets, [r["average"] for r in rows],
+                           yerr=[r["average_std"] for r in rows], marker="o", label=name,
+                           capsize=3)
     for name, style in (("single_bt", "--"), ("oracle_per_context", ":")):
         if name in result["methods"]:
             curve.axhline(result["methods"][name]["average"], ls=style, color="grey", label=name)

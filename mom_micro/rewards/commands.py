@@ -76,6 +76,8 @@ def _cmd_bench_preference(args: argparse.Namespace) -> int:
         heads=args.heads, budget=args.budget, curve=tuple(args.curve), repeats=args.repeats,
         seed=args.seed, stage1=Stage1Config(epochs=args.epochs, seed=args.seed),
         stage2=Stage2Config(tau=args.tau, seed=args.seed),
+        context_stage1=not args.no_ctx,
+        stage1_ctx=Stage1Config(alpha=args.ctx_alpha, epochs=args.epochs, seed=args.seed),
     )
     result = run_preference_benchmark(train, test, PreferenceFeaturizer.from_backbone(args.backbone),
                                       config)
@@ -176,7 +178,9 @@ def add_reward_commands(sub: argparse._SubParsersAction, bench: argparse._SubPar
     bench_pref = bench.add_parser(
         "preference", help="single BT vs static mixture vs MiCRo stage 1/2 on preference pairs",
         description="Per-context and average pairwise accuracy of single_bt, static_mixture, "
-        "micro_stage1, micro_stage2 (+ oracle_per_context), the stage-2 curve over B, "
+        "micro_stage1, micro_stage2, micro_stage1_ctx, micro_stage2_ctx (stage-1 router also "
+        "reads the context labels; not the paper's) (+ oracle_per_context), the stage-2 "
+        "curves over B, "
         "training time and scoring throughput. Writes --out JSON, .md and .png beside it.")
     bench_pref.add_argument("--train", nargs="+", required=True, help="training preference files")
     side = bench_pref.add_mutually_exclusive_group(required=True)
@@ -191,6 +195,11 @@ def add_reward_commands(sub: argparse._SubParsersAction, bench: argparse._SubPar
                             help="random draws of the stage-2 labels per budget (default 3)")
     bench_pref.add_argument("--max-pairs", type=int, default=None,
                             help="random subsample of the --train pairs before splitting")
+    bench_pref.add_argument("--ctx-alpha", type=float, default=0.1,
+                            help="entropy weight of the micro_*_ctx rows, whose stage-1 router "
+                            "also reads the training pairs' context labels (default 0.1)")
+    bench_pref.add_argument("--no-ctx", action="store_true",
+                            help="leave out the micro_stage1_ctx / micro_stage2_ctx rows")
     bench_pref.add_argument("--out", required=True, help="result JSON (.md and .png beside it)")
     _add_input_options(bench_pref)
     bench_pref.set_defaults(func=_cmd_bench_preference)

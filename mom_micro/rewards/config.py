@@ -38,6 +38,12 @@ class MixtureConfig:
         backbone: the featurizer's ``name``; a checkpoint is refused by another backbone.
         contexts: context labels seen by stage-2 training (empty before stage 2). Any
             other context falls back to the stage-1 router prior.
+        stage1_context: ``False`` (default, the paper): the stage-1 router reads the
+            prompt only, ``f(x)``. ``True``: it reads the prompt and the pair's context
+            label, ``f(x, c)``, from the same stage-1 loss; this uses the context labels of
+            the training pairs, which the paper's stage 1 does not (the paper leaves
+            stage-1 routing on known contexts open). Pairs without a context are routed
+            on a zero context vector. Not the paper's method: report it apart.
         seed: seeds the initial weights.
     """
 
@@ -49,6 +55,7 @@ class MixtureConfig:
     context_dim: int = 384
     backbone: str = ""
     contexts: list[str] = field(default_factory=list)
+    stage1_context: bool = False
     seed: int = 0
 
     def __post_init__(self) -> None:
@@ -113,12 +120,13 @@ class Stage2Config:
 
     ``tau`` is the Hedge temperature (paper: 1e-3 on HelpSteer2, 1e-4 on RPR);
     ``epochs`` and ``batch_size`` as in the paper (10, 32). The learning rate is not
-    published; the default is large because stage 2 takes few steps (B labels per
-    context, 10 epochs) and the context term starts at zero. ``num_threads`` as in :class:`Stage1Config`.
+    published; the default, 5e-3, was chosen on a validation split carved from the
+    training side of the HH + DSP mixture (B = 50, tau 1e-3: 0.560 against 0.544 at
+    5e-2, which overshoots: the context term reads unit-size 384-d inputs). ``num_threads`` as in :class:`Stage1Config`.
     """
 
     tau: float = 1e-3
-    lr: float = 5e-2
+    lr: float = 5e-3
     weight_decay: float = 0.0
     batch_size: int = 32
     epochs: int = 10

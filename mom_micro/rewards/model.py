@@ -43,7 +43,7 @@ from .errors import CheckpointMismatchError, FeatureError, RewardsError
 from .featurizer import PairFeatures, PreferenceFeaturizer
 from .hedge import head_losses
 from .profiles import UserProfile, UserProfileStore
-from .routers import ContextRouter, PromptRouter
+from .routers import ContextRouter, PromptRouter, unit_context
 from .scaling import FeatureScaler
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -88,7 +88,8 @@ class MixtureRewardModel(nn.Module):
             self.prompt_scaler = FeatureScaler(config.prompt_dim)
             self.pair_scaler = FeatureScaler(config.pair_dim)
             self.heads = nn.Linear(config.pair_dim, config.n_heads, bias=False)
-            self.router = PromptRouter(config.prompt_dim, config.n_heads, config.router,
+            router_dim = config.prompt_dim + (config.context_dim if config.stage1_context else 0)
+            self.router = PromptRouter(router_dim, config.n_heads, config.router,
                                        config.router_hidden)
         self.context_router: ContextRouter | None = None
         if config.contexts:
@@ -104,6 +105,7 @@ class MixtureRewardModel(nn.Module):
         router_hidden: int = 128,
         seed: int = 0,
         profiles: UserProfileStore | None = None,
+        stage1_context: bool = False,
     ) -> MixtureRewardModel:
         """A fresh model sized for ``featurizer``.
 
@@ -114,6 +116,7 @@ class MixtureRewardModel(nn.Module):
             n_heads=n_heads, router=router, router_hidden=router_hidden,
             prompt_dim=featurizer.prompt_dim, pair_dim=featurizer.pair_dim,
             context_dim=featurizer.context_dim, backbone=featurizer.name, seed=seed,
+            stage1_context=stage1_context,
         )
         return cls(config, featurizer, profiles)
 
@@ -142,16 +145,32 @@ class MixtureRewardModel(nn.Module):
         """``r_k(x, y)`` for each row: shape ``(n, K)``."""
         return self.heads(self.pair_scaler(pair_features))
 
-    def stage1_log_route(self, prompt_features: torch.Tensor) -> torch.Tensor:
-        """``log f(x)`` of the stage-1 router, shape ``(n, K)``."""
-        return F.log_softmax(self.router(self.prompt_scaler(prompt_features)), dim=-1)
+    def router_input(self, prompt_features: torch.Tensor,
+                     context_features: torch.Tensor | None = None) -> torch.Tensor:
+        """What the stage-1 router reads: the scaled prompt embedding, and with
+        ``config.stage1_context`` also ``u(c)`` (zeros where ``context_features`` is
+        ``None``)."""
+        scaled = self.prompt_scaler(prompt_features)
+        if not self.config.stage1_context:
+            return scaled
+        if context_features is None:
+            return torch.cat([scaled, scaled.new_zeros(len(scaled), self.config.context_dim)], 1)
+        return torch.cat([scaled, unit_context(context_features)], dim=1)
+
+    def stage1_log_route(self, prompt_features: torch.Tensor,
+                         context_features: torch.Tensor | None = None) -> torch.Tensor:
+        """``log f(x)`` of the stage-1 router (``log f(x, c)`` with
+        ``config.stage1_context``), shape ``(n, K)``."""
+        return F.log_softmax(self.router(self.router_input(prompt_features, context_features)),
+                             dim=-1)
 
     def stage2_log_route(self, prompt_features: torch.Tensor,
                          context_features: torch.Tensor) -> torch.Tensor:
         """``log f(x, c)`` of the stage-2 router (call :meth:`add_context_router` first)."""
         if self.context_router is None:
             raise RewardsError("the model has no stage-2 router; run fit_routing first")
-        logits = self.context_router(self.prompt_scaler(prompt_features), context_features)
+        logits = self.context_router(self.router_input(prompt_features, context_features),
+                                     context_features)
         return F.log_softmax(logits, dim=-1)
 
     def log_route(
@@ -163,9 +182,11 @@ class MixtureRewardModel(nn.Module):
         """Per-example log weights over the heads, shape ``(n, K)``.
 
         Rows whose context label was seen in stage 2 use ``f(x, c)``; all other rows
-        (no context, an unseen context, or no stage 2 yet) use the stage-1 prior ``f(x)``.
+        (no context, an unseen context, or no stage 2 yet) use the stage-1 prior ``f(x)``
+        (with ``config.stage1_context``: the stage-1 ``f(x, c)``, which reads the context
+        embedding of any label, seen or not).
         """
-        log_w = self.stage1_log_route(prompt_features)
+        log_w = self.stage1_log_route(prompt_features, context_features)
         if self.context_router is None or contexts is None or context_features is None:
             return log_w
         known = set(self.config.contexts)

@@ -85,7 +85,7 @@ def _cosine(total_steps: int):
 def _loss(model: MixtureRewardModel, loss_fn: MixtureBradleyTerryLoss,
           features: PairFeatures, index: torch.Tensor) -> torch.Tensor:
     margins = model.head_rewards(features.chosen[index]) - model.head_rewards(features.rejected[index])
-    return loss_fn(model.stage1_log_route(features.prompt[index]), margins)
+    return loss_fn(model.stage1_log_route(features.prompt[index], features.context[index]), margins)
 
 
 def train_stage1(model: MixtureRewardModel, features: PairFeatures,

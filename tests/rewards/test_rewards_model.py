@@ -56,6 +56,34 @@ def test_stage2_context_routing_wins_where_prompts_carry_no_signal():
     assert stage2 > stage1 + 0.08, (stage1, stage2)
 
 
+def _flipped_by_context(n: int, seed: int) -> PairFeatures:
+    """Opposite rewards (+w / -w) told apart only by the context label, as in DSP."""
+    feats = synthetic_features(n, seed=seed)
+    feats.prompt[:, 0] = torch.randn(n, generator=torch.Generator().manual_seed(seed))
+    return feats
+
+
+def test_stage1_context_option_routes_on_context_where_the_paper_stage1_cannot(tmp_path):
+    full = _flipped_by_context(1000, seed=11)
+    train, test = full.subset(range(700)), full.subset(range(700, 1000))
+    paper = train_mixture(_template(train), train, FAST)
+    ctx = train_mixture(_template(train), train, FAST, stage1_context=True)
+    assert not paper.config.stage1_context and ctx.config.stage1_context
+    assert ctx.router.net[0].in_features == 8 + 2
+    paper_acc, ctx_acc = evaluate(paper, test).average, evaluate(ctx, test).average
+    assert paper_acc < 0.65 and ctx_acc > 0.85, (paper_acc, ctx_acc)
+    by_a = ctx.stage1_log_route(test.prompt[:1], torch.tensor([[1.0, 0.0]]))
+    by_b = ctx.stage1_log_route(test.prompt[:1], torch.tensor([[0.0, 1.0]]))
+    assert not torch.allclose(by_a, by_b)
+    none = ctx.stage1_log_route(test.prompt[:3])     # no context: a zero context vector
+    assert torch.allclose(none, ctx.stage1_log_route(test.prompt[:3], torch.zeros(3, 2)))
+    loaded = MixtureRewardModel.load(ctx.save(tmp_path / "ctx"))
+    assert loaded.config.stage1_context and evaluate(loaded, test).average == ctx_acc
+    ctx.add_context_router()
+    assert torch.allclose(ctx.stage2_log_route(test.prompt, test.context),
+                          ctx.stage1_log_route(test.prompt, test.context), atol=1e-6)
+
+
 def test_routing_is_per_example_not_per_batch():
     feats = synthetic_features(200, seed=5)
     model = train_mixture(_template(feats), feats, Stage1Config(epochs=3, progress=False))
