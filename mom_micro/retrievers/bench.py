@@ -15,7 +15,8 @@ white space collapsed, punctuation stripped at the answer's ends; computed over 
 questions whose answer occurs verbatim in their document, ``hit_questions``);
 ``recall@B`` = share of the answer's word tokens present (all questions). Also
 ``ingest_s`` (parse + embed + store), ``nodes``, ``avg_words``, ``query_p50_ms``,
-``query_p95_ms`` (one retrieve call, query embedding included).
+``query_p95_ms`` (one retrieve call, query embedding included; the systems are built
+one after another, then asked each question in turn, so load changes hit them alike).
 
 Scope ``corpus``: one index over all documents; ``document``: the same index, each
 question filtered by metadata to its own document.
@@ -292,31 +293,47 @@ def _percentile(values: Sequence[float], q: float) -> float:
     return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
 
 
-def _evaluate(retrieve: RetrieveFn, dataset: BenchDataset, budgets: Sequence[int],
-              scope: str) -> dict[str, float]:
-    hits = dict.fromkeys(budgets, 0)
-    recalls = dict.fromkeys(budgets, 0.0)
-    latencies: list[float] = []
+def _evaluate_all(retrievers: dict[str, RetrieveFn], dataset: BenchDataset,
+                  budgets: Sequence[int], scope: str) -> dict[str, dict[str, float]]:
+    """Ask every question of every system, interleaved: question by question, the systems
+    take turns (in a rotating order), so a change of machine load during the run hits
+    all systems alike and the latency ratios stay comparable."""
+    names = list(retrievers)
+    hits = {n: dict.fromkeys(budgets, 0) for n in names}
+    recalls = {n: dict.fromkeys(budgets, 0.0) for n in names}
+    latencies: dict[str, list[float]] = {n: [] for n in names}
     answerable = 0
-    for question in dataset.questions:
-        start = time.perf_counter()
-        texts = retrieve(question.text, question.doc_id if scope == "document" else None)
-        latencies.append((time.perf_counter() - start) * 1000)
+    for position, question in enumerate(dataset.questions):
         verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
         answerable += verbatim
-        for budget in budgets:
-            context = _cut(texts, budget)
-            hits[budget] += verbatim and answer_hit(context, question.answers)
-            recalls[budget] += answer_recall(context, question.answers)
+        shift = position % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            texts = retrievers[name](question.text,
+                                     question.doc_id if scope == "document" else None)
+            latencies[name].append((time.perf_counter() - start) * 1000)
+            for budget in budgets:
+                context = _cut(texts, budget)
+                hits[name][budget] += verbatim and answer_hit(context, question.answers)
+                recalls[name][budget] += answer_recall(context, question.answers)
     n = len(dataset.questions)
-    out: dict[str, float] = {}
-    for budget in budgets:
-        out[f"hit@{budget}"] = round(hits[budget] / max(answerable, 1), 4)
-        out[f"recall@{budget}"] = round(recalls[budget] / n, 4)
-    out["query_p50_ms"] = round(_percentile(latencies, 0.5), 2)
-    out["query_p95_ms"] = round(_percentile(latencies, 0.95), 2)
-    out["hit_questions"] = answerable
-    return out
+    results: dict[str, dict[str, float]] = {}
+    for name in names:
+        out: dict[str, float] = {}
+        for budget in budgets:
+            out[f"hit@{budget}"] = round(hits[name][budget] / max(answerable, 1), 4)
+            out[f"recall@{budget}"] = round(recalls[name][budget] / n, 4)
+        out["query_p50_ms"] = round(_percentile(latencies[name], 0.5), 2)
+        out["query_p95_ms"] = round(_percentile(latencies[name], 0.95), 2)
+        out["hit_questions"] = answerable
+        results[name] = out
+    return results
+
+
+def _evaluate(retrieve: RetrieveFn, dataset: BenchDataset, budgets: Sequence[int],
+              scope: str) -> dict[str, float]:
+    """:func:`_evaluate_all` for one system."""
+    return _evaluate_all({"system": retrieve}, dataset, budgets, scope)["system"]
 
 
 def run_benchmark(
@@ -351,7 +368,8 @@ def run_benchmark(
         "embedding": str(getattr(embed_model, "model_name", type(embed_model).__name__)),
         "systems": {},
     }
-    for name in systems:
+    retrievers: dict[str, RetrieveFn] = {}
+    for name in systems:  # build every system first (one at a time, each timed alone)
         log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
         start = time.perf_counter()
         if name == "mom":
@@ -360,12 +378,15 @@ def run_benchmark(
             retrieve, searched = _build_baseline(name, documents, embed_model, budgets[-1], run_id)
         ingest_s = time.perf_counter() - start
         words = [len(n.get_content().split()) for n in searched]
-        log(f"[{dataset.name}] {name}: {len(searched)} nodes in {ingest_s:.1f}s; "
-            f"asking {len(dataset.questions)} questions ...")
-        figures = _evaluate(retrieve, dataset, budgets, scope)
-        figures.update(ingest_s=round(ingest_s, 2), nodes=len(searched),
-                       avg_words=round(sum(words) / max(len(words), 1), 1))
-        result["systems"][name] = figures
+        retrievers[name] = retrieve
+        result["systems"][name] = {
+            "ingest_s": round(ingest_s, 2), "nodes": len(searched),
+            "avg_words": round(sum(words) / max(len(words), 1), 1)}
+        log(f"[{dataset.name}] {name}: {len(searched)} nodes in {ingest_s:.1f}s")
+    log(f"[{dataset.name}] asking {len(dataset.questions)} questions of every system, "
+        "interleaved ...")
+    for name, figures in _evaluate_all(retrievers, dataset, budgets, scope).items():
+        result["systems"][name] = {**figures, **result["systems"][name]}
         log(f"[{dataset.name}] {name}: " + ", ".join(
             f"{k}={v}" for k, v in figures.items() if k.startswith(("hit@", "query_p50"))))
     return result

@@ -173,7 +173,8 @@ class ThreeLayerRetriever(BaseRetriever):
                 if node is None:
                     continue
             results.append(self._result(node, item))
-        results = self._dedupe(results, limit=max(self.similarity_top_k * 3, 10))
+        keep = self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
+        results = self._dedupe(results, limit=keep)
         if self.reranker is not None:
             results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
         return results[: self.similarity_top_k]
