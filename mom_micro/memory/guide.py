@@ -59,10 +59,14 @@ def as_completion_fn(llm: Any) -> GuideModel:
 
 
 def context_window(llm: Any, default: int) -> int:
-    """The model's context window in tokens if it declares one, else ``default``."""
-    metadata = getattr(llm, "metadata", None)
-    window = getattr(metadata, "context_window", None)
-    return int(window) if isinstance(window, int) and window > 0 else default
+    """The model's context window in tokens if it declares one (LlamaIndex
+    ``metadata.context_window``, or a ``context_window`` attribute as on
+    :class:`mom_micro.generation.LocalCausalLM`), else ``default``."""
+    for window in (getattr(getattr(llm, "metadata", None), "context_window", None),
+                   getattr(llm, "context_window", None)):
+        if isinstance(window, int) and window > 0:
+            return window
+    return default
 
 
 def model_name(llm: Any) -> str:

@@ -159,3 +159,26 @@ def test_split_windows_cuts_at_paragraphs_and_covers_everything(water_text):
 def test_not_a_model_is_refused():
     with pytest.raises(TypeError, match="not a guide model"):
         LLMExtractor(42)
+
+
+def test_context_window_attribute_sets_the_window_size():
+    class SmallModel:
+        context_window = 1000
+
+        def __call__(self, prompt, temperature):
+            return ""
+
+    assert LLMExtractor(SmallModel(), n_paths=1).window_chars == int((1000 - 600) * 0.6 * 4)
+
+
+@pytest.mark.slow
+def test_real_offline_guide_model_end_to_end(water_text):
+    """SmolLM2-135M rarely writes a usable memory; whatever it writes, the result is a
+    valid memory that tiles the text, from its own output or from the fallback."""
+    from mom_micro.generation import LocalCausalLM
+
+    reader = LLMExtractor(LocalCausalLM(max_new_tokens=200), n_paths=1, max_retries=0,
+                          fallback=ExtractiveExtractor(target_words=80, embedder=hashing_embedder))
+    memory = reader.extract(water_text, doc_id="water")
+    assert memory.coverage == 1.0
+    assert memory.extractor == "llm" or set(memory.metadata["failed_paths"]) == {"temperature=0.1"}
