@@ -110,3 +110,13 @@ def test_titles_can_be_left_out_of_the_embedded_text(reader, docs):
     for node in parser.get_nodes_from_documents(docs):
         if node.metadata["layer"] != "outline":
             assert node.get_content(metadata_mode=MetadataMode.EMBED) == node.text
+
+
+def test_pipeline_cache_tells_readers_apart(reader):
+    class OtherReader(type(reader)):
+        def __repr__(self) -> str:
+            return "OtherReader()"
+
+    a = MoMNodeParser.from_defaults(reader=reader).to_dict()
+    b = MoMNodeParser.from_defaults(reader=OtherReader()).to_dict()
+    assert a != b

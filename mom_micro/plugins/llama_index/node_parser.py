@@ -235,11 +235,18 @@ class MoMNodeParser(NodeParser):
     max_workers: int = Field(
         default=1, ge=1, description="Documents read concurrently by the async path."
     )
+    reader_signature: str = Field(
+        default="",
+        description="repr of the reader, so that IngestionPipeline's cache tells parsers "
+        "with different readers apart (set automatically).",
+    )
     _rejected: list[RejectedDocument] = PrivateAttr(default_factory=list)
     _memories: dict[str, DocumentMemory] = PrivateAttr(default_factory=dict)
 
     def __init__(self, **data: Any) -> None:
         data.setdefault("include_prev_next_rel", False)
+        reader = data.get("reader")
+        data.setdefault("reader_signature", "default" if reader is None else repr(reader))
         super().__init__(**data)
 
     @classmethod
