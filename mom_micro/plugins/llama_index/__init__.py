@@ -21,3 +21,7 @@ __all__ = [
     "memory_to_nodes",
     "node_id_for",
 ]
+
+from .postprocessor import MiCRoNodePostprocessor  # noqa: E402
+
+__all__ += ["MiCRoNodePostprocessor"]

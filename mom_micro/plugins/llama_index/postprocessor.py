@@ -3,16 +3,72 @@
 from __future__ import annotations
 
 from llama_index.core.bridge.pydantic import Field
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
 from mom_micro.plugins._ranking import MiCRoRankingError, MiCRoSettings
 
-__all__ = ["MiCRoNodePostprocessor"]
+__all__ = ["SCORE_KEYS", "MiCRoNodePostprocessor"]
 
-_SCORE_KEYS = ("relevance_score", "head_weights", "head_scores")
+#: Metadata keys the postprocessor writes (hidden from the LLM and the embedding).
+SCORE_KEYS = ("relevance_score", "head_weights", "head_scores")
 
 
-class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor := __import__(
-        "llama_index.core.postprocessor.types", fromlist=["BaseNodePostprocessor"]
-).BaseNodePostprocessor):
-    pass
+class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
+    """Rerank nodes by a MiCRo mixture reward, personalised for a user or a context.
+
+    Each node's text is scored as a response to the query with the routed mixture
+    ``r = sum_k w_k(query, context, user) r_k(query, node)``; the ``top_n`` best are kept
+    with ``score = r``, as copies whose metadata adds ``relevance_score``,
+    ``head_weights`` and ``head_scores`` (excluded from what the LLM and the embedding
+    see). The index's stored nodes are not modified. No nodes in, none out.
+
+    Setup:
+        .. code-block:: python
+
+            from mom_micro.plugins.llama_index import MiCRoNodePostprocessor
+
+            postprocessor = MiCRoNodePostprocessor.from_model_dir(
+                "my-reward", profiles="profiles.json", top_n=3, user="ana")
+
+    Example:
+        .. code-block:: python
+
+            engine = index.as_query_engine(similarity_top_k=10,
+                                           node_postprocessors=[postprocessor])
+            response = engine.query("How do I bake bread?")
+            response.source_nodes[0].score, response.source_nodes[0].metadata["head_weights"]
+            postprocessor.for_user("bo").postprocess_nodes(nodes, query_str="...")
+
+    Key params:
+        model: the trained :class:`~mom_micro.rewards.MixtureRewardModel`.
+        top_n: number of nodes kept.
+        user / context: whose preferences to rank by (``for_user`` makes a copy).
+        require_user_or_context: refuse to rank for nobody in particular.
+    """
+
+    top_n: int = Field(default=3, ge=1, description="Number of nodes kept.")
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "MiCRoNodePostprocessor"
+
+    def _postprocess_nodes(self, nodes: list[NodeWithScore],
+                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+        if query_bundle is None:
+            raise MiCRoRankingError("MiCRoNodePostprocessor needs the query (query_bundle)")
+        if not nodes:
+            return []
+        texts = [n.node.get_content(metadata_mode=MetadataMode.NONE) for n in nodes]
+        ranking = self.rank(query_bundle.query_str, texts)
+        kept = []
+        for candidate in ranking.candidates[: self.top_n]:
+            node = nodes[candidate.index].node
+            update: dict[str, object] = {"metadata": {
+                **node.metadata, "relevance_score": candidate.score,
+                "head_weights": ranking.head_weights, "head_scores": candidate.head_scores}}
+            for attr in ("excluded_llm_metadata_keys", "excluded_embed_metadata_keys"):
+                excluded = list(getattr(node, attr))
+                update[attr] = excluded + [key for key in SCORE_KEYS if key not in excluded]
+            kept.append(NodeWithScore(node=node.model_copy(update=update), score=candidate.score))
+        return kept
