@@ -11,14 +11,7 @@ from langchain_core.documents import Document
 from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.language_models import FakeListChatModel
 from langchain_core.vectorstores import InMemoryVectorStore
-from plugins.micro_fixtures import (  # noqa: F401
-    concise,
-    detailed,
-    micro_model,
-    question,
-    trained_micro,
-    two_users,
-)
+from plugins.micro_fixtures import concise, detailed, question
 from retrieval.conftest import PETS, SPACE, HashEmbedding, ParagraphReader
 
 from mom_micro.chains import format_memory, memory_rag_chain

@@ -5,7 +5,7 @@ folder): 32 synthetic pairs over 16 topics in two plainly labelled styles, "conc
 (a one-line fact wins) and "detailed" (a long explanation wins), with the context-aware
 stage-1 router so that the K=2 heads split by style. Users get their preferences the way
 real users would: by recorded choices (online Hedge routing), not by a context label.
-Import the fixtures into a test module: ``from plugins.micro_fixtures import micro_model``.
+The conftests of tests/plugins and tests/chains register the fixtures.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ from langchain_core.vectorstores import InMemoryVectorStore
 from mom_micro.plugins._ranking import MiCRoRankingError
 from mom_micro.plugins.langchain import MiCRoCrossEncoder, MiCRoReranker, PersonalizedRanker
 
-from .micro_fixtures import concise, detailed, micro_model, question, trained_micro, two_users  # noqa: F401
+from .micro_fixtures import concise, detailed, question
 
 try:
     from langchain_classic.retrievers import ContextualCompressionRetriever

@@ -12,7 +12,7 @@ from llama_index.core.schema import NodeWithScore, TextNode
 from mom_micro.plugins._ranking import MiCRoRankingError
 from mom_micro.plugins.llama_index import MiCRoNodePostprocessor
 
-from .micro_fixtures import concise, detailed, micro_model, question, trained_micro, two_users  # noqa: F401
+from .micro_fixtures import concise, detailed, question
 
 OWLS = question("owls")
 TEXTS = [detailed("owls"), concise("owls"), "Owls are birds.", "Owls hunt at night."]
