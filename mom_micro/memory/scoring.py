@@ -109,13 +109,15 @@ class MemoryScorer:
 
     def completeness(self, memory: DocumentMemory) -> float:
         """``S_comp`` of a memory (see the class docstring)."""
-        pairs = [(unit.core, chunk) for unit, chunk in zip(memory.units, memory.chunks())]
-        perplexities = self.conditional_perplexities(pairs)
-        terms = []
-        for (core, _), ppl in zip(pairs, perplexities):
-            core_tokens = len(self._tokenizer()(core, add_special_tokens=False)["input_ids"])
-            terms.append(1.0 / (ppl * math.log(max(core_tokens, 2))))
-        return float(np.mean(terms))
+        return float(np.mean(self.completeness_terms(list(zip(memory.cores, memory.chunks())))))
+
+    def completeness_terms(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
+        """``1 / (PPL(a | c) * log max(|c|, 2))`` for each ``(core c, chunk a)`` pair."""
+        tokenizer = self._tokenizer()
+        return [
+            1.0 / (ppl * math.log(max(len(tokenizer(core, add_special_tokens=False)["input_ids"]), 2)))
+            for (core, _), ppl in zip(pairs, self.conditional_perplexities(pairs))
+        ]
 
     def boundary_probabilities(self, pairs: Sequence[tuple[str, str]]) -> list[float]:
         """``P_eval(boundary | a, b)`` for each adjacent pair ``(a, b)``."""
