@@ -2,9 +2,10 @@
 
 import numpy as np
 import pytest
-from conftest import SECTIONS, hashing_embedder
 
 from mom_micro.memory import DocumentMemory, ExtractiveExtractor, InvalidDocumentError
+
+from .conftest import SECTIONS, hashing_embedder
 
 
 def check_memory(memory: DocumentMemory) -> None:

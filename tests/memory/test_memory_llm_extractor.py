@@ -3,7 +3,6 @@
 from typing import Any
 
 import pytest
-from conftest import SECTIONS, hashing_embedder
 from langchain_core.language_models import FakeListChatModel, FakeListLLM
 from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 
@@ -15,6 +14,8 @@ from mom_micro.memory import (
     escape_document,
     split_windows,
 )
+
+from .conftest import SECTIONS, hashing_embedder
 
 SCORER = EmbeddingMemoryScorer(embedder=hashing_embedder)
 

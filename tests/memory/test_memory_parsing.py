@@ -2,7 +2,6 @@
 model output strays from it."""
 
 import pytest
-from conftest import DATA, SECTIONS
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -13,6 +12,8 @@ from mom_micro.memory import (
     format_memory_output,
     parse_memory_output,
 )
+
+from .conftest import DATA, SECTIONS
 
 SOURCE = (DATA / "harbor_city_water.txt").read_text(encoding="utf-8")
 

@@ -3,10 +3,11 @@
 import json
 
 import pytest
-from conftest import hashing_embedder
 from langchain_core.language_models import FakeListChatModel
 
 from mom_micro.memory import ChainOfMemoryBuilder, ExtractiveExtractor, parse_memory_output
+
+from .conftest import hashing_embedder
 
 REASONING = "This is a utility guide for residents. It moves from history to treatment, pipes, bills and emergencies, so each heading starts a new part."
 

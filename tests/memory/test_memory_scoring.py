@@ -3,9 +3,10 @@
 import random
 
 import pytest
-from conftest import hashing_embedder
 
 from mom_micro.memory import DocumentMemory, EmbeddingMemoryScorer, MemoryScorer, MemoryUnit
+
+from .conftest import hashing_embedder
 
 
 def section_memory(text, starts, cores=None):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import HashEncoder
 
 from mom_micro.rewards import (
     CachedEncoder,
@@ -13,6 +12,8 @@ from mom_micro.rewards import (
     PreferenceFeaturizer,
     PreferencePair,
 )
+
+from .conftest import HashEncoder
 
 
 def test_cache_reuses_vectors_across_instances_and_keeps_backbones_apart(tmp_path):

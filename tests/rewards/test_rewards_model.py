@@ -7,7 +7,6 @@ import json
 
 import pytest
 import torch
-from conftest import synthetic_features
 
 from mom_micro.rewards import (
     CheckpointMismatchError,
@@ -24,6 +23,8 @@ from mom_micro.rewards import (
     train_mixture,
     train_single_bt,
 )
+
+from .conftest import synthetic_features
 
 FAST = Stage1Config(epochs=25, patience=25, lr=1e-2, progress=False)
 
