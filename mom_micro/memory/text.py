@@ -122,8 +122,9 @@ def _split_long(start: int, end: int, text: str, max_words: int) -> list[tuple[i
 def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
     """Split ``text`` into sentences with spans, marking line starts and headings.
 
-    In a Markdown document (one with ``#`` heading lines) only those lines are headings;
-    elsewhere :func:`is_heading` judges each line by its form.
+    In a Markdown document (one with ``#`` heading lines) only those lines are headings
+    (and not inside ````` fences, where ``#`` starts a comment); elsewhere
+    :func:`is_heading` judges each line by its form.
 
     Lines are split at sentence punctuation (abbreviations such as "e.g." and "et al."
     and initials do not end a sentence); text without punctuation stays one piece per
@@ -146,11 +147,14 @@ def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
     markdown = any(_MARKDOWN_HEADING.match(text[a:b]) for a, b in stripped)
     sentences: list[Sentence] = []
     previous_end = 0
+    in_code = False
     for index, (start, end) in enumerate(stripped):
         line = text[start:end]
         following = text[stripped[index + 1][0] : stripped[index + 1][1]] if index + 1 < len(stripped) else None
-        if markdown:  # a Markdown document marks its headings: trust only those
-            heading = bool(_MARKDOWN_HEADING.match(line))
+        if markdown:  # a Markdown document marks its headings: trust only those, outside code
+            if line.startswith("```"):
+                in_code = not in_code
+            heading = not in_code and bool(_MARKDOWN_HEADING.match(line))
         else:
             heading = is_heading(line, following)
         blank_before = text.count("\n", previous_end, start) >= 2 or index == 0

@@ -70,6 +70,7 @@ def test_cjk_text_counts_characters_and_splits_on_full_stops():
 
 
 def test_in_markdown_only_hash_lines_are_headings():
-    text = "# Title\n\nShort wrapped first line of a paragraph\nthat goes on for a good many more words here.\n\n## Usage\nRun it."
+    text = ("# Title\n\nShort wrapped first line of a paragraph\nthat goes on for a good many more words here.\n\n"
+            "## Usage\n```bash\n# not a heading: a shell comment\nrun it\n```\nRun it.")
     headings = [text[s.start : s.end] for s in split_sentences(text) if s.heading]
     assert headings == ["# Title", "## Usage"]
