@@ -26,7 +26,10 @@ from mom_micro.plugins.llama_index.node_parser import LAYERS
 
 from .chroma import ChromaServerUnavailable, chroma_distance_to_cosine
 
-__all__ = ["LayerHit", "LayerStores", "cosine_converter"]
+__all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
+
+#: Nodes per ``add`` call to a vector store (what LlamaIndex's own indexes insert at once).
+ADD_BATCH = 2048
 
 
 @dataclass(frozen=True)
@@ -92,16 +95,19 @@ class LayerStores:
         return self._stores[layer]
 
     def add(self, nodes: Sequence[BaseNode]) -> None:
-        """Add embedded nodes, each to its layer's store."""
+        """Add embedded nodes, each to its layer's store, at most :data:`ADD_BATCH` at a
+        time (Chroma refuses larger batches — 5,461 in chromadb 1.5 — and LlamaIndex's
+        Chroma adapter does not split them that finely)."""
         by_layer: dict[str, list[BaseNode]] = {layer: [] for layer in LAYERS}
         for node in nodes:
             by_layer[node.metadata["layer"]].append(node)
         if self.shared:
-            self._stores[LAYERS[0]].add([n for layer in LAYERS for n in by_layer[layer]])
-            return
-        for layer, layer_nodes in by_layer.items():
-            if layer_nodes:
-                self._stores[layer].add(layer_nodes)
+            by_store = {LAYERS[0]: [n for layer in LAYERS for n in by_layer[layer]]}
+        else:
+            by_store = by_layer
+        for layer, layer_nodes in by_store.items():
+            for start in range(0, len(layer_nodes), ADD_BATCH):
+                self._stores[layer].add(layer_nodes[start : start + ADD_BATCH])
 
     def delete(self, doc_id: str) -> None:
         """Remove every node of document ``doc_id`` from every layer."""

@@ -167,3 +167,23 @@ def test_any_llamaindex_vector_store(reader, embed, docs, kind):
     assert results[0].node.metadata["score_chunk"] <= 1.0 + 1e-6
     index.delete("space")
     assert {r.node.metadata["doc_id"] for r in index.as_retriever().retrieve("rockets")} == {"pets"}
+
+
+def test_adding_more_nodes_than_chromas_batch_limit(tmp_path):
+    """Chroma refuses one add of more than its max batch size (5,461 in chromadb 1.5);
+    a large corpus (6,359 chunk nodes for the 98 COVID-QA papers) must still go in."""
+    from llama_index.core.schema import TextNode
+
+    from mom_micro.retrievers import LayerStores
+    from mom_micro.retrievers.index import _chroma_stores
+
+    client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
+    limit = client.get_max_batch_size()
+    stores = LayerStores(_chroma_stores(client, "big"))
+    nodes = [
+        TextNode(id_=f"n{i}", text=f"chunk {i}", embedding=[1.0, float(i % 7), 0.5],
+                 metadata={"layer": "chunk"})
+        for i in range(limit + 100)
+    ]
+    stores.add(nodes)
+    assert client.get_collection("big_chunk").count() == limit + 100
