@@ -6,6 +6,8 @@ convention the memory core accepts for guide models; framework adapters can wrap
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,8 +18,10 @@ __all__ = ["LocalCausalLM"]
 class LocalCausalLM:
     """A chat-templated local causal LM as ``(prompt, temperature) -> str``.
 
-    ``temperature <= 0`` decodes greedily; otherwise it samples (seeded by ``seed`` when
-    given, so runs repeat). Prompts longer than the model's context minus
+    ``temperature <= 0`` decodes greedily; otherwise it samples. With a ``seed``, the
+    i-th sampled call of an instance is seeded with ``seed + i``: a run repeats, and n
+    samples of one prompt differ. Calls are serialised (one model, shared seed state), so
+    threads may share an instance. Prompts longer than the model's context minus
     ``max_new_tokens`` are refused with a ``ValueError`` rather than silently cut.
 
     Example:
@@ -31,6 +35,8 @@ class LocalCausalLM:
     max_new_tokens: int = 512
     seed: int | None = 0
     name: str = "SmolLM2-135M-Instruct"
+    _samples: int = field(default=0, init=False, repr=False)
+    _lock: Any = field(default_factory=threading.RLock, init=False, repr=False)
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, **kwargs: Any) -> LocalCausalLM:
@@ -48,35 +54,50 @@ class LocalCausalLM:
         return int(getattr(self.model.config, "max_position_embeddings", 2048))
 
     def __call__(self, prompt: str, temperature: float = 0.0) -> str:
+        return self.chat([{"role": "user", "content": prompt}], temperature)
+
+    def chat(self, messages: Sequence[dict[str, str]], temperature: float = 0.0,
+             max_new_tokens: int | None = None) -> str:
+        """The reply to ``messages`` (``{"role": "system" | "user" | "assistant",
+        "content": ...}`` dicts), rendered with the model's chat template, of at most
+        ``max_new_tokens`` tokens (default: the instance's)."""
+        with self._lock:
+            return self._chat(messages, temperature, max_new_tokens)
+
+    def _chat(self, messages: Sequence[dict[str, str]], temperature: float,
+              max_new_tokens: int | None) -> str:
         import torch
 
         self._load()
-        messages = [{"role": "user", "content": prompt}]
         if getattr(self.tokenizer, "chat_template", None):
-            text = self.tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            text = self.tokenizer.apply_chat_template(list(messages), tokenize=False,
+                                                      add_generation_prompt=True)
         else:
-            text = prompt
+            text = "\n\n".join(m["content"] for m in messages)
         enc = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)
-        room = self.context_window - self.max_new_tokens
+        new_tokens = self.max_new_tokens if max_new_tokens is None else max_new_tokens
+        room = self.context_window - new_tokens
         if enc["input_ids"].shape[1] > room:
             raise ValueError(
                 f"prompt of {enc['input_ids'].shape[1]} tokens does not fit {self.name}'s "
-                f"context ({self.context_window} tokens, {self.max_new_tokens} kept for the answer)"
+                f"context ({self.context_window} tokens, {new_tokens} kept for the answer)"
             )
-        options: dict[str, Any] = {"max_new_tokens": self.max_new_tokens}
+        options: dict[str, Any] = {"max_new_tokens": new_tokens}
         if temperature > 0:
             options.update(do_sample=True, temperature=float(temperature), top_p=0.95)
-            if self.seed is not None:
-                torch.manual_seed(self.seed)
         else:
             options.update(do_sample=False)
         pad = self.tokenizer.pad_token_id or self.tokenizer.eos_token_id
         with torch.no_grad():
+            if temperature > 0 and self.seed is not None:
+                torch.manual_seed(self.seed + self._samples)
+                self._samples += 1
             out = self.model.generate(**enc, pad_token_id=pad, **options)
         return self.tokenizer.decode(out[0, enc["input_ids"].shape[1] :], skip_special_tokens=True)
 
     def _load(self) -> None:
-        if self.model is None:
-            from .defaults import smollm2
+        with self._lock:
+            if self.model is None:
+                from .defaults import smollm2
 
-            self.model, self.tokenizer = smollm2()
+                self.model, self.tokenizer = smollm2()

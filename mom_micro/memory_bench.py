@@ -24,7 +24,7 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from .memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
-from .utils import atomic_write_bytes, atomic_write_text
+from .utils import atomic_write_figure, atomic_write_text, pyplot
 
 __all__ = ["markdown_table", "run_memory_bench", "write_outputs"]
 
@@ -135,13 +135,7 @@ def markdown_table(result: dict[str, Any]) -> str:
 
 def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
     """``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (bars of the figures)."""
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     out = Path(out)
     paths = [atomic_write_text(out, json.dumps(result, indent=1) + "\n"),
              atomic_write_text(out.with_suffix(".md"), markdown_table(result))]
@@ -155,8 +149,5 @@ def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
         ax.tick_params(axis="x", labelrotation=15)
     fig.suptitle(f"{result['dataset']}: {result['docs']} documents")
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    paths.append(atomic_write_bytes(out.with_suffix(".png"), buffer.getvalue()))
+    paths.append(atomic_write_figure(out.with_suffix(".png"), fig))
     return paths

@@ -1,4 +1,4 @@
-"""Small helpers shared by every part of the package: atomic writes and JSONL I/O."""
+"""Small helpers shared by every part of the package: atomic writes, JSONL, PNG figures."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_jsonl", "atomic_write_text"]
+__all__ = ["atomic_write_bytes", "atomic_write_figure", "atomic_write_jsonl", "atomic_write_text",
+           "pyplot"]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -39,3 +40,23 @@ def atomic_write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> P
     """Write one JSON object per line, atomically."""
     lines = [json.dumps(record, ensure_ascii=False) for record in records]
     return atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the non-interactive Agg backend (no display needed)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def atomic_write_figure(path: str | Path, figure: Any, dpi: int = 110) -> Path:
+    """Save a matplotlib ``figure`` as PNG at ``path`` atomically, then close it."""
+    import io
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi)
+    pyplot().close(figure)
+    return atomic_write_bytes(path, buffer.getvalue())

@@ -5,7 +5,7 @@
     {"question", "user"?, "context"?}
       -> retriever (MoMRetriever: chunks carrying their outline titles; any retriever works)
       -> prompt with the memory ("[1] <outline title>\\n<chunk>" ...)
-      -> chat model, n samples -> distinct candidate answers
+      -> chat model, n samples (optionally one per answer style) -> distinct candidates
       -> PersonalizedRanker (MiCRo, routed by question, context and user)
       -> {"answer", "ranking", "documents", ...}
 """
@@ -18,8 +18,9 @@ from typing import Any
 
 from langchain_core.documents import Document
 from langchain_core.language_models import BaseLanguageModel
+from langchain_core.messages import BaseMessage, HumanMessage
 from langchain_core.output_parsers import StrOutputParser
-from langchain_core.prompt_values import PromptValue
+from langchain_core.prompt_values import ChatPromptValue, PromptValue
 from langchain_core.prompts import BasePromptTemplate, ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
 from langchain_core.runnables import (
@@ -110,15 +111,33 @@ def _distinct(texts: Sequence[str]) -> list[str]:
     return list(seen)
 
 
-def _sampler(llm: Runnable[Any, Any], n: int) -> Runnable[PromptValue, list[str]]:
-    """n calls of ``llm`` on one prompt, the distinct non-empty answers in order."""
+def _with_style(prompt: PromptValue, style: str) -> PromptValue:
+    """``prompt`` with ``style`` (an answer instruction) added to its last human turn."""
+    messages: list[BaseMessage] = prompt.to_messages()
+    last = messages[-1] if messages else None
+    if isinstance(last, HumanMessage) and isinstance(last.content, str):
+        messages[-1] = last.model_copy(update={"content": f"{last.content}\n\n{style}"})
+    else:
+        messages.append(HumanMessage(style))
+    return ChatPromptValue(messages=messages)
+
+
+def _sampler(llm: Runnable[Any, Any], n: int,
+             styles: Sequence[str] | None) -> Runnable[PromptValue, list[str]]:
+    """n calls of ``llm`` on one prompt (the i-th with ``styles[i % len(styles)]`` added),
+    the distinct non-empty answers in order."""
     generate = llm | StrOutputParser()
 
+    def prompts(prompt: PromptValue) -> list[PromptValue]:
+        if not styles:
+            return [prompt] * n
+        return [_with_style(prompt, styles[i % len(styles)]) for i in range(n)]
+
     def sample(prompt: PromptValue, config: RunnableConfig) -> list[str]:
-        return _distinct(generate.batch([prompt] * n, config))
+        return _distinct(generate.batch(prompts(prompt), config))
 
     async def asample(prompt: PromptValue, config: RunnableConfig) -> list[str]:
-        return _distinct(await generate.abatch([prompt] * n, config))
+        return _distinct(await generate.abatch(prompts(prompt), config))
 
     return RunnableLambda(sample, afunc=asample, name="sample_answers")
 
@@ -180,6 +199,7 @@ def memory_rag_chain(
     ranker: PersonalizedRanker | MixtureRewardModel,
     n: int = 4,
     prompt: BasePromptTemplate | None = None,
+    styles: Sequence[str] | None = None,
 ) -> MemoryRAGChain:
     """Build the memory-RAG chain (see the module docstring).
 
@@ -192,6 +212,10 @@ def memory_rag_chain(
         ranker: a :class:`PersonalizedRanker`, or a model to wrap in one.
         n: number of candidate answers sampled.
         prompt: a prompt with ``{memory}`` and ``{question}`` (default :data:`DEFAULT_PROMPT`).
+        styles: answer instructions cycled over the n samples (e.g. ``["Answer in one
+            sentence.", "Explain step by step."]``), added to the question, so that the
+            candidates differ in the ways users' preferences do; ``None`` samples n times
+            from the same prompt.
 
     Example:
         .. code-block:: python
@@ -204,6 +228,9 @@ def memory_rag_chain(
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
+    if styles is not None and (isinstance(styles, str) or not all(
+            isinstance(style, str) and style.strip() for style in styles) or not styles):
+        raise ValueError("styles must be a non-empty list of non-empty strings")
     if isinstance(ranker, MixtureRewardModel):
         ranker = PersonalizedRanker(model=ranker)
     prompt = prompt or DEFAULT_PROMPT
@@ -214,7 +241,7 @@ def memory_rag_chain(
         RunnableLambda(_as_input, name="question")
         | RunnablePassthrough.assign(documents=itemgetter("question") | retriever)
         | RunnablePassthrough.assign(memory=lambda state: format_memory(state["documents"]))
-        | RunnablePassthrough.assign(candidates=prompt | _sampler(llm, n))
+        | RunnablePassthrough.assign(candidates=prompt | _sampler(llm, n, styles))
         | RunnablePassthrough.assign(ranking=RunnableLambda(_ranker_input) | ranker)
         | RunnableLambda(_output, name="answer")
     )

@@ -29,7 +29,6 @@ Example:
 from __future__ import annotations
 
 import copy
-import io
 import json
 import random
 import statistics
@@ -41,7 +40,7 @@ from typing import Any
 
 import torch
 
-from mom_micro.utils import atomic_write_bytes, atomic_write_text
+from mom_micro.utils import atomic_write_figure, atomic_write_text, pyplot
 
 from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
 from .config import MixtureConfig, Stage1Config, Stage2Config
@@ -279,12 +278,8 @@ def render_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plot_png(result: dict[str, Any]) -> bytes:
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+def _plot(result: dict[str, Any], path: Path) -> Path:
+    plt = pyplot()
     contexts = result["contexts"] + ["average"]
     names = [m for m in METHOD_ORDER if m in result["methods"]]
     fig, (bars, curve) = plt.subplots(1, 2, figsize=(13, 4.5), gridspec_kw={"width_ratios": [2, 1]})
@@ -314,10 +309,7 @@ def _plot_png(result: dict[str, Any]) -> bytes:
     fig.suptitle(f"mom-micro bench preference ({result['setup']['backbone']}, "
                  f"K={result['setup']['heads']})", fontsize=10)
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    return buffer.getvalue()
+    return atomic_write_figure(path, fig)
 
 
 def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
@@ -325,5 +317,5 @@ def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
     out = Path(out)
     paths = [atomic_write_text(out, json.dumps(result, indent=1)),
              atomic_write_text(out.with_suffix(".md"), render_markdown(result)),
-             atomic_write_bytes(out.with_suffix(".png"), _plot_png(result))]
+             _plot(result, out.with_suffix(".png"))]
     return paths

@@ -112,7 +112,7 @@ class CachedEncoder:
 
     Duplicate texts are encoded once; new texts are encoded in chunks of ``chunk_size``
     (each chunk becomes a shard, so an interrupted run keeps its work) under a progress
-    bar. Non-finite vectors raise :class:`FeatureError`. ``misses`` counts encoded texts.
+    bar when there are more than ``chunk_size`` of them (a ranking call stays quiet). Non-finite vectors raise :class:`FeatureError`. ``misses`` counts encoded texts.
     """
 
     def __init__(
@@ -153,7 +153,7 @@ class CachedEncoder:
         if missing:
             todo = list(missing.items())
             bar = tqdm(total=len(todo), desc=f"encoding ({self.name})", unit="text",
-                       disable=not self.progress)
+                       disable=not self.progress or len(todo) <= self.chunk_size)
             for start in range(0, len(todo), self.chunk_size):
                 chunk = todo[start:start + self.chunk_size]
                 values = self.encoder.encode([t for _, t in chunk], batch_size=batch_size)

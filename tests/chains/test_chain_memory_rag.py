@@ -102,6 +102,23 @@ def test_chunks_carry_their_outline_titles_from_mom_retriever(two_users):
     assert out["answer"] in ("Cats purr.", "Cats purr when content and groom fur.")
 
 
+def test_styles_are_cycled_over_the_samples_and_added_to_the_question(micro_model, retriever):
+    recorder = PromptRecorder()
+    styles = ["Answer in one sentence.", "Explain step by step."]
+    llm = FakeListChatModel(responses=["a", "b", "c"])
+    out = memory_rag_chain(retriever, llm, micro_model, n=3, styles=styles).invoke(
+        OWLS, {**SERIAL, "callbacks": [recorder]})
+    assert len(recorder.prompts) == 3 and sorted(out["ranking"].candidates[i].text
+                                                 for i in range(3)) == ["a", "b", "c"]
+    endings = [prompt.rsplit("\n", 1)[-1] for prompt in recorder.prompts]
+    assert endings == [styles[0], styles[1], styles[0]]
+    assert all(f"{OWLS}\n\n" in prompt for prompt in recorder.prompts)
+    with pytest.raises(ValueError, match="styles"):
+        memory_rag_chain(retriever, llm, micro_model, styles="Be brief.")
+    with pytest.raises(ValueError, match="styles"):
+        memory_rag_chain(retriever, llm, micro_model, styles=["ok", " "])
+
+
 def test_format_memory_and_clear_errors(micro_model, retriever):
     memory = format_memory([Document("a", metadata={"title": "T"}), Document("b")])
     assert memory == "[1] T\na\n\n[2]\nb"
