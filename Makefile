@@ -24,7 +24,7 @@ $(STAMP): pyproject.toml
 setup: $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/mom-micro memory README.md --paths 3
+	$(BIN)/mom-micro demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q

@@ -6,27 +6,23 @@ Example:
     >>> index.as_retriever(similarity_top_k=4).retrieve("question")  # doctest: +SKIP
 """
 
-from .chroma import ChromaServerUnavailable, connect_chroma_server, open_chroma_path
-from .fusion import FusedScore, LayerWeights, fuse_layers
-from .index import IngestReport, MemoryIndex, UnknownDocumentError, default_embed_model
-from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
-from .stores import LayerHit, LayerStores
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "MAX_QUERY_CHARS",
-    "ChromaServerUnavailable",
-    "FusedScore",
-    "IngestReport",
-    "InvalidQueryError",
-    "LayerHit",
-    "LayerStores",
-    "LayerWeights",
-    "MemoryIndex",
-    "ThreeLayerRetriever",
-    "UnknownDocumentError",
-    "check_query",
-    "connect_chroma_server",
-    "default_embed_model",
-    "fuse_layers",
-    "open_chroma_path",
-]
+from mom_micro._lazy import lazy_exports
+
+_MODULES = {
+    ".chroma": ["ChromaServerUnavailable", "connect_chroma_server", "open_chroma_path"],
+    ".fusion": ["FusedScore", "LayerWeights", "fuse_layers"],
+    ".index": ["IngestReport", "MemoryIndex", "UnknownDocumentError", "default_embed_model"],
+    ".retriever": ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"],
+    ".stores": ["LayerHit", "LayerStores"],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+
+if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .chroma import ChromaServerUnavailable, connect_chroma_server, open_chroma_path
+    from .fusion import FusedScore, LayerWeights, fuse_layers
+    from .index import IngestReport, MemoryIndex, UnknownDocumentError, default_embed_model
+    from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
+    from .stores import LayerHit, LayerStores

@@ -33,14 +33,8 @@ def _cmd_ingest(args: argparse.Namespace) -> int:
 
     docs = [Document(text=read_document(path), id_=Path(path).name) for path in args.files]
     index_dir = Path(args.index)
-    if (index_dir / "mom_index.json").exists():
-        index = MemoryIndex.load(index_dir)
-        report = index.add_documents(docs, show_progress=args.progress)
-    else:
-        index = MemoryIndex.from_documents(
-            docs, index_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port,
-            show_progress=args.progress)
-        report = index.last_report
+    index = MemoryIndex.open(index_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port)
+    report = index.add_documents(docs, show_progress=args.progress)
     print(f"{index_dir}: {report}; {len(index)} documents in the index")
     return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
 

@@ -287,6 +287,25 @@ class MemoryIndex:
             parser = MoMNodeParser.from_defaults(reader=reader)
         return cls(stores, docstore, embed_model, parser, folder, store_config)
 
+    @classmethod
+    def open(cls, persist_dir: str | Path, **options: Any) -> MemoryIndex:
+        """The index at ``persist_dir``: reopened with :meth:`load` when one is there,
+        else created empty with :meth:`create` (``options`` go to whichever runs;
+        ``chroma_host``, ``chroma_port`` and ``collection_prefix`` only matter on
+        creation, after which the index remembers them).
+
+        Example:
+            .. code-block:: python
+
+                index = MemoryIndex.open("./mom_index")
+                index.add_documents(docs)        # unchanged documents are skipped
+        """
+        if (Path(persist_dir) / MARKER).is_file():
+            creation_only = ("chroma_host", "chroma_port", "collection_prefix")
+            options = {k: v for k, v in options.items() if k not in creation_only}
+            return cls.load(persist_dir, **options)
+        return cls.create(persist_dir, **options)
+
     # -- persistence -------------------------------------------------------------------------
     def persist(self) -> None:
         """Write the marker and the docstore (atomically); Chroma persists by itself."""

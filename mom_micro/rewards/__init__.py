@@ -10,77 +10,58 @@ Example:
     >>> model.score("prompt", ["answer A", "answer B"], context="concise")  # doctest: +SKIP
 """
 
-from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
-from .config import MixtureConfig, Stage1Config, Stage2Config
-from .data import PreferencePair, ReadReport
-from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder
-from .errors import (
-    CheckpointMismatchError,
-    FeatureError,
-    InvalidPairError,
-    NoUsablePairsError,
-    PreferenceDataError,
-    RewardsError,
-)
-from .evaluation import AccuracyReport, evaluate, pairwise_accuracy
-from .feature_cache import CachedEncoder, FeatureCache
-from .featurizer import PairFeatures, PreferenceFeaturizer
-from .hedge import head_losses, hedge_targets
-from .mixture_loss import MixtureBradleyTerryLoss
-from .model import MixtureRewardModel
-from .profiles import UserProfile, UserProfileStore
-from .readers import (
-    pairs_from_records,
-    read_csv,
-    read_dsp_domains,
-    read_hh,
-    read_jsonl,
-    read_llmbar,
-    read_preferences,
-)
-from .routing import train_stage2
-from .training import TrainResult, train_stage1
+from typing import TYPE_CHECKING
 
-__all__ = [
-    "AccuracyReport",
-    "CachedEncoder",
-    "CheckpointMismatchError",
-    "FeatureCache",
-    "FeatureError",
-    "InvalidPairError",
-    "LastTokenEncoder",
-    "MixtureBradleyTerryLoss",
-    "MixtureConfig",
-    "MixtureRewardModel",
-    "NoUsablePairsError",
-    "OraclePerContext",
-    "PairFeatures",
-    "PreferenceDataError",
-    "PreferenceFeaturizer",
-    "PreferencePair",
-    "ReadReport",
-    "RewardsError",
-    "SentenceTransformerEncoder",
-    "Stage1Config",
-    "Stage2Config",
-    "TextEncoder",
-    "TrainResult",
-    "UserProfile",
-    "UserProfileStore",
-    "evaluate",
-    "head_losses",
-    "hedge_targets",
-    "pairs_from_records",
-    "pairwise_accuracy",
-    "read_csv",
-    "read_dsp_domains",
-    "read_hh",
-    "read_jsonl",
-    "read_llmbar",
-    "read_preferences",
-    "train_mixture",
-    "train_single_bt",
-    "train_stage1",
-    "train_stage2",
-    "train_static_mixture",
-]
+from mom_micro._lazy import lazy_exports
+
+_MODULES = {
+    ".baselines": ["OraclePerContext", "train_mixture", "train_single_bt", "train_static_mixture"],
+    ".config": ["MixtureConfig", "Stage1Config", "Stage2Config"],
+    ".data": ["PreferencePair", "ReadReport"],
+    ".encoders": ["LastTokenEncoder", "SentenceTransformerEncoder", "TextEncoder"],
+    ".errors": ["CheckpointMismatchError", "FeatureError", "InvalidPairError", "NoUsablePairsError", "PreferenceDataError", "RewardsError"],
+    ".evaluation": ["AccuracyReport", "evaluate", "pairwise_accuracy"],
+    ".feature_cache": ["CachedEncoder", "FeatureCache"],
+    ".featurizer": ["PairFeatures", "PreferenceFeaturizer"],
+    ".hedge": ["head_losses", "hedge_targets"],
+    ".mixture_loss": ["MixtureBradleyTerryLoss"],
+    ".model": ["MixtureRewardModel"],
+    ".profiles": ["UserProfile", "UserProfileStore"],
+    ".readers": ["pairs_from_records", "read_csv", "read_dsp_domains", "read_hh", "read_jsonl", "read_llmbar", "read_preferences"],
+    ".routing": ["train_stage2"],
+    ".training": ["TrainResult", "train_stage1"],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+
+if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
+    from .config import MixtureConfig, Stage1Config, Stage2Config
+    from .data import PreferencePair, ReadReport
+    from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder
+    from .errors import (
+        CheckpointMismatchError,
+        FeatureError,
+        InvalidPairError,
+        NoUsablePairsError,
+        PreferenceDataError,
+        RewardsError,
+    )
+    from .evaluation import AccuracyReport, evaluate, pairwise_accuracy
+    from .feature_cache import CachedEncoder, FeatureCache
+    from .featurizer import PairFeatures, PreferenceFeaturizer
+    from .hedge import head_losses, hedge_targets
+    from .mixture_loss import MixtureBradleyTerryLoss
+    from .model import MixtureRewardModel
+    from .profiles import UserProfile, UserProfileStore
+    from .readers import (
+        pairs_from_records,
+        read_csv,
+        read_dsp_domains,
+        read_hh,
+        read_jsonl,
+        read_llmbar,
+        read_preferences,
+    )
+    from .routing import train_stage2
+    from .training import TrainResult, train_stage1

@@ -14,22 +14,12 @@ import argparse
 import json
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .bench import (
-    PreferenceBenchConfig,
-    budget_rows,
-    render_markdown,
-    run_preference_benchmark,
-    split_by_prompt,
-    subsample,
-    write_outputs,
-)
-from .config import Stage1Config, Stage2Config
-from .data import PreferencePair
-from .featurizer import PreferenceFeaturizer
-from .model import MixtureRewardModel
-from .profiles import UserProfileStore
 from .readers import FORMATS, read_preferences
+
+if TYPE_CHECKING:
+    from .data import PreferencePair
 
 __all__ = ["add_reward_commands", "load_pair_files"]
 
@@ -59,7 +49,20 @@ def load_pair_files(files: Sequence[str], format: str = "auto",
     return pairs
 
 
+# The command bodies import torch-backed modules when they run, so that building the
+# parser (``mom-micro --help``) stays fast.
 def _cmd_bench_preference(args: argparse.Namespace) -> int:
+    from .bench import (
+        PreferenceBenchConfig,
+        render_markdown,
+        run_preference_benchmark,
+        split_by_prompt,
+        subsample,
+        write_outputs,
+    )
+    from .config import Stage1Config, Stage2Config
+    from .featurizer import PreferenceFeaturizer
+
     pairs = load_pair_files(args.train, args.format, args.context)
     if args.test:
         test = load_pair_files(args.test, args.format, args.context)
@@ -91,6 +94,11 @@ def _cmd_bench_preference(args: argparse.Namespace) -> int:
 
 
 def _cmd_reward_train(args: argparse.Namespace) -> int:
+    from .bench import budget_rows
+    from .config import Stage1Config, Stage2Config
+    from .featurizer import PreferenceFeaturizer
+    from .model import MixtureRewardModel
+
     pairs = load_pair_files(args.files, args.format, args.context)
     featurizer = PreferenceFeaturizer.from_backbone(args.backbone)
     model = MixtureRewardModel.create(featurizer, n_heads=args.heads, seed=args.seed)
@@ -115,6 +123,9 @@ def _cmd_reward_rank(args: argparse.Namespace) -> int:
                       Path(args.responses_file).read_text(encoding="utf-8").splitlines() if line.strip()]
     if not responses:
         raise ValueError("give at least one response (arguments or --responses-file)")
+    from .model import MixtureRewardModel
+    from .profiles import UserProfileStore
+
     model = MixtureRewardModel.load(args.model)
     if args.user:
         if not args.profiles:
