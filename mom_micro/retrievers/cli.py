@@ -87,7 +87,8 @@ def add_retrieval_commands(sub: argparse._SubParsersAction,
     ingest.add_argument("--index", required=True, help="index folder (new, or an index)")
     ingest.add_argument("--chroma-host", default=None, help="use a Chroma server at this host")
     ingest.add_argument("--chroma-port", type=int, default=None, help="... and this port")
-    ingest.add_argument("--progress", action="store_true", help="show progress bars")
+    ingest.add_argument("--no-progress", dest="progress", action="store_false",
+                        help="no progress bars (they go to stderr)")
     ingest.set_defaults(func=_cmd_ingest)
 
     query = sub.add_parser("query", help="ask a MoM memory index a question",
