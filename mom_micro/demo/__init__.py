@@ -205,7 +205,10 @@ def _train_micro(workdir: Path, out: Callable[[str], None]) -> tuple[Any, dict[s
 
 def _users_choose(model: Any, train: list, out: Callable[[str], None],
                   choices: int = 6) -> dict[str, list[float]]:
-    weights = {}
+    prior = model.router_weights(DEMO_QUESTIONS[0]).tolist()
+    weights = {"before any choice": prior}
+    out("  before any choice (stage-1 router, no context): head weights "
+        + " ".join(f"{w:.2f}" for w in prior))
     for user, wants in USERS.items():
         for pair in [p for p in train if p.context == wants][:choices]:
             model.record_feedback(user, pair.prompt, pair.chosen, pair.rejected)
@@ -224,7 +227,7 @@ def _plot_weights(weights: dict[str, list[float]], path: Path) -> Path:
     width = 0.8 / len(weights)
     for j, (user, values) in enumerate(weights.items()):
         ax.bar([k + j * width for k in heads], values, width,
-               label=f"{user}: {USERS.get(user, '')}")
+               label=f"{user}: {USERS[user]}" if user in USERS else user)
     ax.set_xticks([k + 0.4 - width / 2 for k in heads], [f"head {k + 1}" for k in heads])
     ax.set_ylabel("router weight")
     ax.set_ylim(0, 1)
