@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from mom_micro.utils import atomic_write_bytes, atomic_write_text
+from mom_micro.utils import atomic_write_figure, atomic_write_text, pyplot
 
 __all__ = [
     "SYSTEMS",
@@ -412,13 +412,7 @@ def markdown_table(result: dict[str, Any]) -> str:
 
 
 def _plot(result: dict[str, Any], path: Path) -> None:
-    import io
-
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     budgets = result["budgets"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
     for name, figures in result["systems"].items():
@@ -433,10 +427,7 @@ def _plot(result: dict[str, Any], path: Path) -> None:
     axes[0].legend()
     fig.suptitle(f"{result['dataset']} ({result['docs']} docs, scope {result['scope']})")
     fig.tight_layout()
-    buffer = io.BytesIO()
-    fig.savefig(buffer, format="png", dpi=110)
-    plt.close(fig)
-    atomic_write_bytes(path, buffer.getvalue())
+    atomic_write_figure(path, fig)
 
 
 def write_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
