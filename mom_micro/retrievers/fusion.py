@@ -158,7 +158,7 @@ def fuse_layers(
         ...                     {("a", 0): 0.7}, {"a": 0.5, "b": 0.1},
         ...                     LayerWeights(core=0.5, outline=0.3, neighbours=0))
         >>> [(f.key, round(f.score, 3)) for f in fused]
-        [(('a', 0), 1.1), (('b', 0), 0.99)]
+        [(('a', 0), 1.1), (('b', 0), 1.0)]
         >>> fused[1].imputed
         ['core']
     """
