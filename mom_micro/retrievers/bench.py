@@ -469,14 +469,15 @@ def run_retrieval_bench(
 def sweep_layer_weights(
     index: Any,
     dataset: BenchDataset,
-    grid: Sequence[tuple[float, float]],
+    grid: Sequence[tuple[float, ...]],
     budget: int = 400,
     scope: str = "corpus",
     top_k: int = 12,
     layer_top_k: dict[str, int] | None = None,
 ) -> list[dict[str, float]]:
     """hit@budget and recall@budget of the ``mom`` retriever for each ``(core, outline)``
-    weight pair, searching the layers once per question (how the defaults were measured)."""
+    or ``(core, outline, neighbours)`` weight point (neighbours default: ``LayerWeights``'),
+    searching the layers once per question (how the defaults were measured)."""
     from llama_index.core.schema import QueryBundle
 
     from .fusion import LayerWeights
@@ -491,18 +492,21 @@ def sweep_layer_weights(
                 for layer, k in retriever.layer_top_k.items()}
         cached.append((question, retriever, bundle, hits))
     rows = []
-    for core, outline in grid:
+    for point in grid:
+        weights = LayerWeights(*point[:2], neighbours=point[2] if len(point) > 2
+                               else LayerWeights.neighbours)
         hit = recall = 0.0
         answerable = 0
         for question, retriever, bundle, hits in cached:
-            retriever.weights = LayerWeights(core=core, outline=outline)
+            retriever.weights = weights
             texts = [r.node.get_content() for r in retriever._fuse(bundle, hits)]
             context = _cut(texts, budget)
             verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
             answerable += verbatim
             hit += verbatim and answer_hit(context, question.answers)
             recall += answer_recall(context, question.answers)
-        rows.append({"core": core, "outline": outline,
+        rows.append({"core": weights.core, "outline": weights.outline,
+                     "neighbours": weights.neighbours,
                      f"hit@{budget}": round(hit / max(answerable, 1), 4),
                      f"recall@{budget}": round(recall / len(cached), 4)})
     return rows
