@@ -142,11 +142,13 @@ _PUNCT = string.punctuation + "“”‘’"
 
 
 def normalize_answer(text: str) -> str:
-    """Lowercase, collapse white space, strip punctuation at the ends.
+    """Lowercase, collapse white space, strip punctuation (brackets included) at the ends.
 
     Example:
-        >>> normalize_answer("  Mother-to-child   transmission (MTCT). ")
-        'mother-to-child transmission (mtct)'
+        >>> normalize_answer("  Mother-to-child   Transmission. ")
+        'mother-to-child transmission'
+        >>> normalize_answer("(MTCT)")
+        'mtct'
     """
     return re.sub(r"\s+", " ", text.lower()).strip().strip(_PUNCT).strip()
 
