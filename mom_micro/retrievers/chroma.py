@@ -40,10 +40,16 @@ def _settings() -> Any:
 
 
 def open_chroma_path(path: str | Path) -> Any:
-    """An embedded ``chromadb.PersistentClient`` storing its files under ``path``."""
+    """An embedded ``chromadb.PersistentClient`` storing its files under ``path``.
+
+    The path is made absolute first: Chroma caches its clients by the path string, so
+    ``"./idx"`` opened from two working folders would otherwise share one client and
+    write into the wrong database.
+    """
     import chromadb
 
-    Path(path).mkdir(parents=True, exist_ok=True)
+    path = Path(path).resolve()
+    path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(path), settings=_settings())
 
 

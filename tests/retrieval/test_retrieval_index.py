@@ -107,6 +107,20 @@ def test_persist_dir_holding_something_else_is_refused(tmp_path, reader, embed, 
         MemoryIndex.load(tmp_path / "missing")
 
 
+def test_same_relative_persist_dir_in_two_working_folders(tmp_path, monkeypatch, reader, embed,
+                                                          docs):
+    """Chroma caches clients by the path string: "./idx" from two working folders must
+    still be two indexes (a README example run in two folders once crashed Chroma)."""
+    for folder, kept in (("a", docs[:1]), ("b", docs[1:])):
+        (tmp_path / folder).mkdir()
+        monkeypatch.chdir(tmp_path / folder)
+        index = MemoryIndex.from_documents(kept, "./idx", reader=reader, embed_model=embed)
+        assert index.doc_ids == [kept[0].doc_id]
+        assert {r.node.metadata["doc_id"] for r in index.as_retriever().retrieve("cats")} == {
+            kept[0].doc_id}
+    assert MemoryIndex.load(tmp_path / "a" / "idx").doc_ids == [docs[0].doc_id]
+
+
 def test_existing_index_is_not_overwritten(tmp_path, index, reader, embed, docs):
     with pytest.raises(FileExistsError, match="already holds a memory index"):
         MemoryIndex.from_documents(docs, tmp_path / "idx", reader=reader, embed_model=embed)
