@@ -31,8 +31,8 @@ def test_building_the_parser_loads_no_heavy_framework():
             "if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
-    assert {"demo", "ingest", "query", "reward", "bench"} <= set(
-        build_parser()._subparsers._group_actions[0].choices)
+    usage = build_parser().format_help()
+    assert all(name in usage for name in ("demo", "ingest", "query", "reward", "bench"))
 
 
 @pytest.mark.slow

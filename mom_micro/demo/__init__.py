@@ -33,6 +33,7 @@ from __future__ import annotations
 import random
 import textwrap
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,19 +109,21 @@ def _ingest(paths: Sequence[Path], workdir: Path, out: Callable[[str], None]) ->
     documents = [Document(text=read_document(p), id_=p.name) for p in paths]
     index = MemoryIndex.open(workdir / "index")
     report = index.add_documents(documents, show_progress=True)
-    layers: dict[str, int] = {}
-    for node in index.docstore.docs.values():
-        layers[node.metadata.get("layer", "?")] = layers.get(node.metadata.get("layer", "?"), 0) + 1
+    layers = Counter(node.metadata.get("layer") for node in index.docstore.docs.values())
     out(f"{report}. Index at {workdir / 'index'}: "
         + ", ".join(f"{layers.get(k, 0)} {k} nodes" for k in ("outline", "core", "chunk")))
     return index
 
 
-def _show_memory(path: Path, out: Callable[[str], None]) -> None:
+def _show_memory(index: Any, path: Path, out: Callable[[str], None]) -> None:
+    """The memory read while indexing; a document already in a reused index (not read
+    this run) is read again with the same offline reader."""
     from mom_micro.memory import read_document
     from mom_micro.plugins.llama_index.node_parser import default_reader
 
-    memory = default_reader().extract(read_document(path), doc_id=path.name)
+    memory = index.parser.memories.get(path.name)
+    if memory is None:
+        memory = default_reader().extract(read_document(path), doc_id=path.name)
     out(memory.outline_tree())
 
 
@@ -172,6 +175,7 @@ def _train_micro(workdir: Path, out: Callable[[str], None]) -> tuple[Any, dict[s
         MixtureRewardModel,
         PreferenceFeaturizer,
         UserProfileStore,
+        evaluate,
         read_preferences,
     )
     from mom_micro.rewards.config import Stage1Config
@@ -189,18 +193,15 @@ def _train_micro(workdir: Path, out: Callable[[str], None]) -> tuple[Any, dict[s
                                       stage1_context=True, profiles=UserProfileStore(None, 4))
     model.fit(train, Stage1Config(epochs=30, patience=30, val_fraction=0, lr=1e-2,
                                   progress=False))
-    accuracy: dict[str, float] = {}
-    for context in sorted({p.context for p in test if p.context}):
-        rows = [p for p in test if p.context == context]
-        right = sum(s[0] > s[1] for s in (model.score(p.prompt, [p.chosen, p.rejected],
-                                                       context=context) for p in rows))
-        accuracy[context] = right / len(rows)
-        out(f"  held-out accuracy for {context!r}: {right}/{len(rows)}")
+    report = evaluate(model, model.featurizer.featurize(test))
+    for context, accuracy in sorted(report.per_context.items()):
+        count = report.counts[context]
+        out(f"  held-out accuracy for {context!r}: {round(accuracy * count)}/{count}")
     path = model.save(workdir / "micro")
     out(f"  K=4 heads, stage 1 with the context-aware router (MixtureConfig(stage1_context="
         f"True): these pairs flip with the stated preference on the same question, which a "
         f"prompt-only router cannot split); saved to {path} (safetensors + JSON)")
-    return model, accuracy, train
+    return model, report.per_context, train
 
 
 def _users_choose(model: Any, train: list, out: Callable[[str], None],
@@ -312,7 +313,7 @@ def run_demo(
     shown = next((p for p in paths if p.name == top_doc), paths[0])
     _heading(out, 3, f"The memory of {shown.name} (first question's top hit): outline, "
              "core content, chunk sizes")
-    _show_memory(shown, out)
+    _show_memory(index, shown, out)
 
     _heading(out, 4, "Training a small MiCRo model on the shipped answer-style sample")
     t = time.perf_counter()
