@@ -47,16 +47,18 @@ def test_bad_demo_input_is_named_before_any_work(tmp_path):
     assert main(["demo", "--docs", str(tmp_path / "nope.md"), "--workdir", str(tmp_path)]) == 2
 
 
-def _hit(doc: str, chunk: float, core: float, outline: float) -> SimpleNamespace:
-    meta = {"doc_id": doc, "score_chunk": chunk, "score_core": core, "score_outline": outline}
+def _hit(doc: str, chunk: float, core: float, outline: float, lexical: float) -> SimpleNamespace:
+    meta = {"doc_id": doc, "score_chunk": chunk, "score_core": core, "score_outline": outline,
+            "score_lexical": lexical}
     return SimpleNamespace(node=SimpleNamespace(metadata=meta))
 
 
-def test_layer_ranks_rank_each_hit_by_each_layer_alone():
-    hits = [_hit("a", 0.5, 0.9, 0.3), _hit("b", 0.7, 0.1, 0.6), _hit("a", 0.6, 0.2, 0.3)]
-    assert _layer_ranks(hits) == [{"chunk": 3, "core": 1, "outline": 2},
-                                  {"chunk": 1, "core": 3, "outline": 1},
-                                  {"chunk": 2, "core": 2, "outline": 2}]
+def test_layer_ranks_rank_each_hit_by_each_evidence_alone():
+    hits = [_hit("a", 0.5, 0.9, 0.3, 1.0), _hit("b", 0.7, 0.1, 0.6, 0.0),
+            _hit("a", 0.6, 0.2, 0.3, 0.4)]
+    assert _layer_ranks(hits) == [{"chunk": 3, "core": 1, "outline": 2, "lexical": 1},
+                                  {"chunk": 1, "core": 3, "outline": 1, "lexical": 3},
+                                  {"chunk": 2, "core": 2, "outline": 2, "lexical": 2}]
 
 
 @pytest.mark.slow

@@ -8,7 +8,8 @@ import pytest
 MODULES = [f"mom_micro.memory.{name}" for name in
            ("anchors", "document", "keyphrases", "parsing", "schema", "selection", "text")] + [
     "mom_micro._lazy", "mom_micro.chains.memory_rag", "mom_micro.retrievers.bench",
-    "mom_micro.retrievers.fusion", "mom_micro.rewards.config", "mom_micro.rewards.feature_cache",
+    "mom_micro.retrievers.fusion", "mom_micro.retrievers.lexical", "mom_micro.rewards.config",
+    "mom_micro.rewards.feature_cache",
 ]
 
 

@@ -127,11 +127,15 @@ def _show_memory(index: Any, path: Path, out: Callable[[str], None]) -> None:
     out(memory.outline_tree())
 
 
+#: The evidence each hit shows: the three layers' cosines and the BM25 word match.
+EVIDENCE = ("chunk", "core", "outline", "lexical")
+
+
 def _layer_ranks(hits: Sequence[Any]) -> list[dict[str, int]]:
     """Each hit's rank in each layer's own ordering of the candidates (outline: among
     the candidates' documents)."""
     ranks: list[dict[str, int]] = [{} for _ in hits]
-    for layer in ("chunk", "core", "outline"):
+    for layer in EVIDENCE:
         key = f"score_{layer}"
         if layer == "outline":
             docs = sorted({(h.node.metadata[key], h.node.metadata["doc_id"]) for h in hits},
@@ -151,7 +155,7 @@ def _ask(index: Any, questions: Sequence[str], out: Callable[[str], None],
     retriever = index.as_retriever(similarity_top_k=candidates)
     found: dict[str, list[dict[str, Any]]] = {}
     out(f"(top {shown} of {candidates} fused candidates; '#r' is the hit's rank by that "
-        "layer alone, the outline ranking the documents)")
+        "evidence alone, the outline ranking the documents; lexical = BM25 word match)")
     for question in questions:
         out(f"\nQ: {question}")
         hits = retriever.retrieve(question)
@@ -160,7 +164,7 @@ def _ask(index: Any, questions: Sequence[str], out: Callable[[str], None],
         for rank, (hit, layer_rank) in enumerate(zip(hits[:shown], ranks), 1):
             meta = hit.node.metadata
             scores = " | ".join(f"{layer} {meta[f'score_{layer}']:.2f} #{layer_rank[layer]}"
-                                for layer in ("chunk", "core", "outline"))
+                                for layer in EVIDENCE)
             out(f"  {rank}. {meta['doc_id']} > {meta['title']!r}  p={meta['probability']:.2f}  "
                 f"{scores}")
             out(f"     {_snippet(hit.node.get_content())}")

@@ -13,6 +13,7 @@ from mom_micro._lazy import lazy_exports
 _MODULES = {
     ".chroma": ["ChromaServerUnavailable", "connect_chroma_server", "open_chroma_path"],
     ".fusion": ["FusedScore", "LayerWeights", "fuse_layers"],
+    ".lexical": ["LexicalIndex", "LexicalScores"],
     ".index": ["IngestReport", "MemoryIndex", "UnknownDocumentError", "default_embed_model"],
     ".retriever": ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"],
     ".stores": ["LayerHit", "LayerStores"],
@@ -24,5 +25,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .chroma import ChromaServerUnavailable, connect_chroma_server, open_chroma_path
     from .fusion import FusedScore, LayerWeights, fuse_layers
     from .index import IngestReport, MemoryIndex, UnknownDocumentError, default_embed_model
+    from .lexical import LexicalIndex, LexicalScores
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
     from .stores import LayerHit, LayerStores

@@ -471,18 +471,16 @@ def run_retrieval_bench(
 def sweep_layer_weights(
     index: Any,
     dataset: BenchDataset,
-    grid: Sequence[tuple[float, ...]],
+    grid: Sequence[Any],
     budget: int = 400,
     scope: str = "corpus",
     top_k: int = 12,
     layer_top_k: dict[str, int] | None = None,
 ) -> list[dict[str, float]]:
-    """hit@budget and recall@budget of the ``mom`` retriever for each ``(core, outline)``
-    or ``(core, outline, neighbours)`` weight point (neighbours default: ``LayerWeights``'),
-    searching the layers once per question (how the defaults were measured)."""
+    """hit@budget and recall@budget of the ``mom`` retriever for each
+    :class:`~mom_micro.retrievers.LayerWeights` in ``grid``, searching the layers once
+    per question (how the defaults were measured)."""
     from llama_index.core.schema import QueryBundle
-
-    from .fusion import LayerWeights
 
     base = index.as_retriever(similarity_top_k=top_k, layer_top_k=layer_top_k)
     cached = []
@@ -494,9 +492,7 @@ def sweep_layer_weights(
                 for layer, k in retriever.layer_top_k.items()}
         cached.append((question, retriever, bundle, hits))
     rows = []
-    for point in grid:
-        weights = LayerWeights(*point[:2], neighbours=point[2] if len(point) > 2
-                               else LayerWeights.neighbours)
+    for weights in grid:
         hit = recall = 0.0
         answerable = 0
         for question, retriever, bundle, hits in cached:
@@ -508,7 +504,7 @@ def sweep_layer_weights(
             hit += verbatim and answer_hit(context, question.answers)
             recall += answer_recall(context, question.answers)
         rows.append({"core": weights.core, "outline": weights.outline,
-                     "neighbours": weights.neighbours,
+                     "lexical": weights.lexical, "neighbours": weights.neighbours,
                      f"hit@{budget}": round(hit / max(answerable, 1), 4),
                      f"recall@{budget}": round(recall / len(cached), 4)})
     return rows

@@ -48,7 +48,7 @@ def _cmd_query(args: argparse.Namespace) -> int:
         meta = hit.node.metadata
         print(f"[{rank}] {meta['doc_id']} / {meta['title']}  score {hit.score:.3f} "
               f"(chunk {meta['score_chunk']:.3f}, core {meta['score_core']:.3f}, "
-              f"outline {meta['score_outline']:.3f}, "
+              f"outline {meta['score_outline']:.3f}, lexical {meta['score_lexical']:.3f}, "
               f"neighbours {meta['score_neighbours']:.3f})")
         print("    " + " ".join(hit.node.get_content().split())[: args.width])
     return 0

@@ -25,14 +25,22 @@ different cosine scales, through ``kappa_l``) and their reliability (``w_l``) ar
 absorbed into two measured weights, and ``kappa_c`` (``1 / temperature``) only sets how
 peaked the reported posterior is, not the ranking.
 
+Lexical evidence (``beta_lexical``): a fourth expert reads words, not meaning --
+Okapi BM25 of the query against the chunk, normalised to [0, 1] by the best chunk in
+scope (:mod:`mom_micro.retrievers.lexical`), ``p_lex(a | q) ∝ exp(kappa_x * lex(a))``::
+
+    S(a) = s_c(a) + beta_core * s_k(u(a)) + beta_outline * s_o(d(a)) + beta_lexical * lex(a)
+
+A chunk that shares no term with the query has ``lex = 0``; the score is exact for every
+chunk, so no floor is needed. The lexical top chunks join the candidates.
+
 Passage evidence (``beta_neighbours``): an answer sits in a *passage*, and a chunk whose
 neighbours in its document also match the query is more likely inside it than an
 isolated match (the score-space analogue of LlamaIndex's auto-merging, which hands back
 a parent span when many of its leaves are retrieved). A fourth expert votes for that,
-with the mean three-layer score ``S`` of the chunk's two neighbours::
+with the mean score ``S`` of the chunk's two neighbours::
 
     log P(a | q) = kappa_c * [ S(a) + beta_neighbours * (S(a-1) + S(a+1)) / 2 ] + const
-    S(a) = s_c(a) + beta_core * s_k(u(a)) + beta_outline * s_o(d(a))
 
 A neighbour that is not a candidate (or does not exist, at a document's edge) gets the
 lowest ``S`` among the candidates, in the same spirit as the layer floors below. It only
@@ -47,7 +55,7 @@ exact (with one document in scope, the outline and core layers are complete).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 __all__ = ["FusedScore", "LayerWeights", "fuse_layers"]
@@ -56,8 +64,8 @@ __all__ = ["FusedScore", "LayerWeights", "fuse_layers"]
 @dataclass(frozen=True)
 class LayerWeights:
     """The log-linear weights ``beta`` of the core and outline layers (chunk weight = 1),
-    of the neighbours' passage evidence, and the temperature ``1 / kappa_c`` of the
-    reported posterior.
+    of the lexical (BM25) evidence, of the neighbours' passage evidence, and the
+    temperature ``1 / kappa_c`` of the reported posterior.
 
     Defaults measured with :func:`mom_micro.retrievers.bench.sweep_layer_weights` (MiniLM,
     the offline ``ExtractiveExtractor``, corpus scope) on COVID-QA papers 26-35, 59
@@ -88,11 +96,13 @@ class LayerWeights:
     outline: float = 0.5
     temperature: float = 0.05
     neighbours: float = 0.25
+    lexical: float = 0.5
 
     def __post_init__(self) -> None:
-        if self.core < 0 or self.outline < 0 or self.neighbours < 0:
+        if min(self.core, self.outline, self.neighbours, self.lexical) < 0:
             raise ValueError(f"layer weights must be >= 0, got core={self.core}, "
-                             f"outline={self.outline}, neighbours={self.neighbours}")
+                             f"outline={self.outline}, neighbours={self.neighbours}, "
+                             f"lexical={self.lexical}")
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
 
@@ -105,6 +115,7 @@ class FusedScore:
     chunk: float
     core: float
     outline: float
+    lexical: float = 0.0
     neighbours: float = 0.0
     score: float = 0.0
     probability: float = 0.0
@@ -112,12 +123,13 @@ class FusedScore:
 
     def as_metadata(self) -> dict[str, float | str]:
         """Flat metadata (``score_chunk``, ``score_core``, ``score_outline``,
-        ``score_neighbours``, ``score_fused``, ``probability``, ``imputed_layers``) for a
-        result node."""
+        ``score_lexical``, ``score_neighbours``, ``score_fused``, ``probability``,
+        ``imputed_layers``) for a result node."""
         return {
             "score_chunk": round(self.chunk, 6),
             "score_core": round(self.core, 6),
             "score_outline": round(self.outline, 6),
+            "score_lexical": round(self.lexical, 6),
             "score_neighbours": round(self.neighbours, 6),
             "score_fused": round(self.score, 6),
             "probability": round(self.probability, 6),
@@ -130,7 +142,7 @@ def _floor(scores: dict) -> float:
 
 
 def _add_passage_evidence(fused: list[FusedScore], weight: float) -> None:
-    """Add ``weight`` x the mean three-layer score of each candidate's two neighbours
+    """Add ``weight`` x the mean score ``S`` of each candidate's two neighbours
     (a missing neighbour counts as the lowest candidate score)."""
     own = {f.key: f.score for f in fused}
     floor = _floor(own)
@@ -146,6 +158,7 @@ def fuse_layers(
     outline_scores: dict[str, float],
     weights: LayerWeights = LayerWeights(),
     candidates: Iterable[tuple[str, int]] | None = None,
+    lexical: Callable[[tuple[str, int]], float] | None = None,
 ) -> list[FusedScore]:
     """Score candidate chunks, keyed ``(doc_id, unit)``, best first.
 
@@ -153,17 +166,27 @@ def fuse_layers(
         chunk_scores: cosine of each retrieved chunk, by ``(doc_id, unit)``.
         core_scores: cosine of each retrieved core-content node, by ``(doc_id, unit)``.
         outline_scores: cosine of each retrieved outline, by ``doc_id``.
-        weights: the measured ``beta`` weights (layers and neighbours) and the temperature.
+        weights: the measured ``beta`` weights (layers, lexical, neighbours) and the
+            temperature.
         candidates: the chunks to score (default: every chunk or core key seen).
+        lexical: ``lex(a)`` of a chunk key, e.g. ``LexicalScores.get`` (default: no
+            lexical evidence).
 
     Example:
         >>> fused = fuse_layers({("a", 0): 0.6, ("b", 0): 0.62},
         ...                     {("a", 0): 0.7}, {"a": 0.5, "b": 0.1},
-        ...                     LayerWeights(core=0.5, outline=0.3, neighbours=0))
+        ...                     LayerWeights(core=0.5, outline=0.3, neighbours=0, lexical=0))
         >>> [(f.key, round(f.score, 3)) for f in fused]
         [(('a', 0), 1.1), (('b', 0), 1.0)]
         >>> fused[1].imputed
         ['core']
+        >>> lex = {("b", 0): 1.0}
+        >>> fused = fuse_layers({("a", 0): 0.6, ("b", 0): 0.62},
+        ...                     {("a", 0): 0.7}, {"a": 0.5, "b": 0.1},
+        ...                     LayerWeights(core=0.5, outline=0.3, neighbours=0, lexical=0.5),
+        ...                     lexical=lambda key: lex.get(key, 0.0))
+        >>> [(f.key, round(f.score, 3)) for f in fused]
+        [(('b', 0), 1.5), (('a', 0), 1.1)]
     """
     keys = list(dict.fromkeys(candidates if candidates is not None
                               else [*chunk_scores, *core_scores]))
@@ -180,8 +203,10 @@ def fuse_layers(
         outline = outline_scores.get(key[0])
         if outline is None:
             outline, imputed = floors[2], [*imputed, "outline"]
-        score = chunk + weights.core * core + weights.outline * outline
-        fused.append(FusedScore(key, chunk, core, outline, score=score, imputed=imputed))
+        lex = lexical(key) if lexical is not None else 0.0
+        score = chunk + weights.core * core + weights.outline * outline + weights.lexical * lex
+        fused.append(FusedScore(key, chunk, core, outline, lexical=lex, score=score,
+                                imputed=imputed))
     if weights.neighbours:
         _add_passage_evidence(fused, weights.neighbours)
     if fused:

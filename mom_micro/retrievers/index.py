@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -17,10 +17,16 @@ from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
 from mom_micro.memory import MemoryExtractor
-from mom_micro.plugins.llama_index.node_parser import LAYERS, MoMNodeParser, RejectedDocument
+from mom_micro.plugins.llama_index.node_parser import (
+    LAYER_CHUNK,
+    LAYERS,
+    MoMNodeParser,
+    RejectedDocument,
+)
 from mom_micro.utils import atomic_write_text
 
 from .chroma import COSINE_SPACE, connect_chroma_server, open_chroma_path
+from .lexical import LexicalIndex
 from .retriever import ThreeLayerRetriever
 from .stores import LayerStores
 
@@ -138,6 +144,8 @@ class MemoryIndex:
         self.parser = parser or MoMNodeParser.from_defaults()
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
         self.store_config = store_config or {"kind": "custom"}
+        self.lexical = LexicalIndex()
+        self.lexical.add(self._lexical_chunks(self.docstore.docs.values()))
 
     # -- construction ----------------------------------------------------------------------
     @classmethod
@@ -364,6 +372,7 @@ class MemoryIndex:
             self.stores.add(nodes)
             stripped = [n.model_copy(update={"embedding": None}) for n in nodes]
             self.docstore.add_documents(stripped, allow_update=True)
+            self.lexical.add(self._lexical_chunks(nodes))
         for doc in todo:
             if doc.id_ not in rejected:
                 self.docstore.set_document_hash(doc.id_, doc.hash)
@@ -373,6 +382,14 @@ class MemoryIndex:
         if report.rejected:
             logger.warning("memory index: %s", report)
         return report
+
+    @staticmethod
+    def _lexical_chunks(nodes: Iterable[BaseNode]) -> Iterator[tuple[tuple[str, int], str]]:
+        """``((doc_id, unit), title + text)`` of the chunk nodes, for BM25."""
+        for node in nodes:
+            if node.metadata.get("layer") == LAYER_CHUNK:
+                key = (node.metadata["doc_id"], int(node.metadata["unit"]))
+                yield key, node.get_content(metadata_mode=MetadataMode.EMBED)
 
     @staticmethod
     def _embed_texts(nodes: Sequence[BaseNode]) -> list[str]:
@@ -410,6 +427,7 @@ class MemoryIndex:
 
     def _remove(self, doc_id: str) -> None:
         self.stores.delete(doc_id)
+        self.lexical.remove(doc_id)
         self.docstore.delete_ref_doc(doc_id, raise_error=False)
         self.docstore.delete_document(doc_id, raise_error=False)
         # SimpleDocumentStore keeps the hash in its metadata collection
@@ -434,4 +452,5 @@ class MemoryIndex:
     # -- retrieval ---------------------------------------------------------------------------
     def as_retriever(self, **kwargs: Any) -> ThreeLayerRetriever:
         """A :class:`ThreeLayerRetriever` over this index (keyword arguments as its own)."""
+        kwargs.setdefault("lexical", self.lexical)
         return ThreeLayerRetriever(self.stores, self.embed_model, self.get_node, **kwargs)

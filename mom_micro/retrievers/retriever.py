@@ -22,6 +22,7 @@ from mom_micro.plugins.llama_index.node_parser import (
 )
 
 from .fusion import FusedScore, LayerWeights, fuse_layers
+from .lexical import LexicalIndex
 from .stores import LayerHit, LayerStores
 
 __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
@@ -67,12 +68,15 @@ class ThreeLayerRetriever(BaseRetriever):
     """Search the outline, core-content and chunk layers separately; return chunks.
 
     Each layer is searched with the same query embedding for its own top ``k_l`` items
-    (``layer_top_k``). The candidate chunks are those found in the chunk layer plus the
-    chunks of the sections whose core content was found. Each candidate ``a`` gets the
-    log-linear product-of-experts score (see :mod:`mom_micro.retrievers.fusion`)::
+    (``layer_top_k``), and the chunks by their words (BM25, ``lexical``). The candidate
+    chunks are those found in the chunk layer, the chunks of the sections whose core
+    content was found, and the ``lexical_top_k`` best chunks by BM25. Each candidate
+    ``a`` gets the log-linear product-of-experts score (see
+    :mod:`mom_micro.retrievers.fusion`)::
 
-        log P(a | q) = kappa * [ s_chunk(a) + beta_core * s_core(u(a))
-                                 + beta_outline * s_outline(d(a)) ] + const
+        S(a) = s_chunk(a) + beta_core * s_core(u(a)) + beta_outline * s_outline(d(a))
+               + beta_lexical * lex(a)
+        log P(a | q) = kappa * [ S(a) + beta_neighbours * (S(a-1) + S(a+1)) / 2 ] + const
 
     where ``s_l`` are cosine similarities: ``s_chunk`` of the chunk embedded as
     ``title + "\\n" + chunk``, ``s_core`` of its section's core content, ``s_outline`` of
@@ -80,13 +84,16 @@ class ThreeLayerRetriever(BaseRetriever):
     ``p_l(x | q) ∝ exp(kappa_l s_l(x))``; ``beta_l = w_l kappa_l / kappa_chunk`` folds the
     layer's calibration (``kappa_l``) and weight (``w_l``) into one measured number. A
     candidate missing from a layer's top ``k_l`` gets that layer's ``k_l``-th cosine (an
-    upper bound). Passage evidence then adds ``beta_neighbours`` times the mean of that
-    score over the chunk's previous and next chunk (``weights.neighbours``, default .25:
-    +2-3 points hit@400 on held-out COVID-QA papers; 0 switches it off). Results are de-duplicated (normalised text, then rapidfuzz ratio >=
-    ``dedupe_threshold``), optionally re-ranked by ``reranker``, and cut to
-    ``similarity_top_k``. Each result's metadata carries ``score_chunk``, ``score_core``,
-    ``score_outline``, ``score_neighbours``, ``score_fused`` and ``probability`` (the posterior over the
-    candidates, temperature ``1 / kappa``).
+    upper bound). ``lex(a)`` is the chunk's BM25 score normalised by the query's best
+    (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``, default .5: +10 points
+    hit@400 on held-out COVID-QA papers). Passage evidence adds ``beta_neighbours`` times
+    the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``, default
+    .25: +2-3 points). A weight of 0 switches its evidence off. Results are
+    de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
+    optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``. Each result's
+    metadata carries ``score_chunk``, ``score_core``, ``score_outline``,
+    ``score_lexical``, ``score_neighbours``, ``score_fused`` and ``probability`` (the
+    posterior over the candidates, temperature ``1 / kappa``).
 
     Setup:
         .. code-block:: python
@@ -107,9 +114,12 @@ class ThreeLayerRetriever(BaseRetriever):
 
     Key params:
         similarity_top_k: chunks returned.
-        weights: :class:`LayerWeights` (``core``, ``outline``, ``neighbours`` betas,
-            ``temperature``).
+        weights: :class:`LayerWeights` (``core``, ``outline``, ``lexical``,
+            ``neighbours`` betas, ``temperature``).
         layer_top_k: items searched per layer, ``{"outline": .., "core": .., "chunk": ..}``.
+        lexical: the :class:`LexicalIndex` of the chunks (``MemoryIndex`` keeps one);
+            None searches by embedding only.
+        lexical_top_k: best chunks by BM25 added to the candidates.
         doc_ids: restrict the search to these documents (metadata filter).
         reranker: any LlamaIndex node postprocessor applied to the fused candidates.
     """
@@ -124,6 +134,8 @@ class ThreeLayerRetriever(BaseRetriever):
         layer_top_k: dict[str, int] | None = None,
         doc_ids: Sequence[str] | None = None,
         reranker: BaseNodePostprocessor | None = None,
+        lexical: LexicalIndex | None = None,
+        lexical_top_k: int = 30,
         dedupe_threshold: float = 95.0,
         max_query_chars: int = MAX_QUERY_CHARS,
         callback_manager: CallbackManager | None = None,
@@ -141,6 +153,8 @@ class ThreeLayerRetriever(BaseRetriever):
         self.layer_top_k[LAYER_CHUNK] = max(self.layer_top_k[LAYER_CHUNK], similarity_top_k)
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
         self.reranker = reranker
+        self.lexical = lexical
+        self.lexical_top_k = lexical_top_k
         self.dedupe_threshold = dedupe_threshold
         self.max_query_chars = max_query_chars
         super().__init__(callback_manager=callback_manager, verbose=verbose)
@@ -156,28 +170,37 @@ class ThreeLayerRetriever(BaseRetriever):
     def _fuse(
         self, query_bundle: QueryBundle, hits: dict[str, list[LayerHit]]
     ) -> list[NodeWithScore]:
-        chunk_nodes: dict[tuple[str, int], BaseNode] = {}
+        chunk_nodes: dict[tuple[str, int], BaseNode | str] = {}
         chunk_scores: dict[tuple[str, int], float] = {}
         for hit in hits[LAYER_CHUNK]:
-            key = (hit.node.metadata["doc_id"], int(hit.node.metadata["unit"]))
-            chunk_nodes[key] = hit.node
+            key = (hit.metadata["doc_id"], int(hit.metadata["unit"]))
+            chunk_nodes[key] = hit.node or hit.node_id
             chunk_scores[key] = max(hit.cosine, chunk_scores.get(key, -1.0))
         core_scores = {
-            (h.node.metadata["doc_id"], int(h.node.metadata["unit"])): h.cosine
-            for h in hits[LAYER_CORE]
+            (h.metadata["doc_id"], int(h.metadata["unit"])): h.cosine for h in hits[LAYER_CORE]
         }
-        outline_scores = {h.node.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
-        fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights)
+        outline_scores = {h.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
+        candidates = [*chunk_scores, *core_scores]
+        lexical = None
+        if self.lexical is not None and self.weights.lexical > 0:
+            lexical = self.lexical.search(query_bundle.query_str, self.doc_ids)
+            candidates += lexical.top(self.lexical_top_k)
+        fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights,
+                            candidates, lexical.get if lexical is not None else None)
+        keep = self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
         results: list[NodeWithScore] = []
-        for item in fused:
-            node = chunk_nodes.get(item.key)
-            if node is None:  # a section found by its core content: fetch its chunk
-                node = self._lookup(node_id_for(item.key[0], LAYER_CHUNK, item.key[1]))
+        seen: list[str] = []
+        for item in fused:  # best first; nodes are fetched only for the results kept
+            node = chunk_nodes.get(item.key) or node_id_for(item.key[0], LAYER_CHUNK, item.key[1])
+            if isinstance(node, str):  # by id, or found by its core content or its words
+                node = self._lookup(node)
                 if node is None:
                     continue
+            if self._is_duplicate(node, seen):
+                continue
             results.append(self._result(node, item))
-        keep = self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
-        results = self._dedupe(results, limit=keep)
+            if len(results) >= keep:
+                break
         if self.reranker is not None:
             results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
         return results[: self.similarity_top_k]
@@ -193,19 +216,15 @@ class ThreeLayerRetriever(BaseRetriever):
         )
         return NodeWithScore(node=node, score=item.score)
 
-    def _dedupe(self, results: list[NodeWithScore], limit: int) -> list[NodeWithScore]:
-        kept: list[NodeWithScore] = []
-        seen: list[str] = []
-        for result in results:
-            text = _norm(result.node.get_content())
-            if any(text == other or fuzz.ratio(text, other) >= self.dedupe_threshold
-                   for other in seen):
-                continue
-            kept.append(result)
-            seen.append(text)
-            if len(kept) >= limit:
-                break
-        return kept
+    def _is_duplicate(self, node: BaseNode, seen: list[str]) -> bool:
+        """Whether ``node``'s text repeats one in ``seen`` (normalised text, then rapidfuzz
+        ratio >= ``dedupe_threshold``); if not, it is added to ``seen``."""
+        text = _norm(node.get_content())
+        if any(text == other or fuzz.ratio(text, other) >= self.dedupe_threshold
+               for other in seen):
+            return True
+        seen.append(text)
+        return False
 
     # -- BaseRetriever ---------------------------------------------------------------------
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
@@ -235,6 +254,7 @@ class ThreeLayerRetriever(BaseRetriever):
             stores=self._stores, embed_model=self._embed_model, node_lookup=self._lookup,
             similarity_top_k=self.similarity_top_k, weights=self.weights,
             layer_top_k=dict(self.layer_top_k), doc_ids=self.doc_ids, reranker=self.reranker,
+            lexical=self.lexical, lexical_top_k=self.lexical_top_k,
             dedupe_threshold=self.dedupe_threshold, max_query_chars=self.max_query_chars,
             callback_manager=self.callback_manager,
         )

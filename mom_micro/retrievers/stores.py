@@ -9,8 +9,10 @@ cosine similarities, whatever the store's own score convention.
 from __future__ import annotations
 
 import asyncio
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from llama_index.core.schema import BaseNode
 from llama_index.core.vector_stores.types import (
@@ -34,10 +36,15 @@ ADD_BATCH = 2048
 
 @dataclass(frozen=True)
 class LayerHit:
-    """One node found in one layer and its cosine similarity to the query."""
+    """One node found in one layer: its id, metadata (``doc_id``, ``unit``, ...), cosine
+    similarity to the query, and the node itself when the store sent it (a Chroma store
+    is asked for ids and metadata only; the retriever fetches the few nodes it returns
+    from the docstore)."""
 
-    node: BaseNode
+    node_id: str
+    metadata: Mapping[str, Any]
     cosine: float
+    node: BaseNode | None = None
 
 
 def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]:
@@ -89,6 +96,8 @@ class LayerStores:
             self._stores = {layer: stores for layer in LAYERS}
             self.shared = True
         self._to_cosine = {layer: cosine_converter(s) for layer, s in self._stores.items()}
+        self._chroma = {layer: getattr(s, "_collection", None) for layer, s in self._stores.items()
+                        if type(s).__name__ == "ChromaVectorStore"}
 
     def store(self, layer: str) -> BasePydanticVectorStore:
         """The store holding ``layer``."""
@@ -143,7 +152,36 @@ class LayerStores:
             nodes = [n for n, _ in found if n is not None]
             sims = [s for n, s in found if n is not None]
         convert = self._to_cosine[layer]
-        return [LayerHit(node, convert(sim)) for node, sim in zip(nodes, sims)]
+        return [LayerHit(node.node_id, node.metadata, convert(sim), node)
+                for node, sim in zip(nodes, sims)]
+
+    def _chroma_where(self, layer: str, doc_ids: Sequence[str] | None) -> dict | None:
+        clauses: list[dict] = []
+        if self.shared:
+            clauses.append({"layer": layer})
+        if doc_ids is not None:
+            ids = list(doc_ids)
+            clauses.append({"doc_id": ids[0] if len(ids) == 1 else {"$in": ids}})
+        return None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+
+    def _chroma_hits(self, layer: str, embedding: list[float], k: int,
+                     doc_ids: Sequence[str] | None) -> list[LayerHit]:
+        """Ask the Chroma collection for ids, metadata and distances only: building
+        LlamaIndex nodes from every hit's stored JSON cost more than the search."""
+        result = self._chroma[layer].query(
+            query_embeddings=[embedding], n_results=k, where=self._chroma_where(layer, doc_ids),
+            include=["metadatas", "distances"])
+        convert = self._to_cosine[layer]
+        return [LayerHit(node_id, metadata, convert(math.exp(-distance)))
+                for node_id, metadata, distance in zip(
+                    result["ids"][0], result["metadatas"][0], result["distances"][0])]
+
+    def _search(self, layer: str, embedding: list[float], k: int,
+                doc_ids: Sequence[str] | None) -> list[LayerHit]:
+        if layer in self._chroma and self.lookup is not None:
+            return self._chroma_hits(layer, embedding, k, doc_ids)
+        return self._hits(layer, self._stores[layer].query(
+            self._query(layer, embedding, k, doc_ids)))
 
     def query(self, layer: str, embedding: list[float], k: int,
               doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
@@ -151,12 +189,10 @@ class LayerStores:
         ``doc_ids``), best first, with cosine similarities."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
-        query = self._query(layer, embedding, k, doc_ids)
         try:
-            result = self._stores[layer].query(query)
+            return self._search(layer, embedding, k, doc_ids)
         except Exception as exc:
             raise self._server_error(exc) from exc
-        return self._hits(layer, result)
 
     def _server_error(self, exc: Exception) -> Exception:
         """``exc``, or :class:`ChromaServerUnavailable` if it is a lost server connection."""
@@ -171,13 +207,10 @@ class LayerStores:
         """Async :meth:`query` (the store's ``aquery``, or the sync one in a thread)."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
-        query = self._query(layer, embedding, k, doc_ids)
         store = self._stores[layer]
         try:
-            if type(store).aquery is BasePydanticVectorStore.aquery:
-                result = await asyncio.to_thread(store.query, query)
-            else:
-                result = await store.aquery(query)
+            if type(store).aquery is BasePydanticVectorStore.aquery or layer in self._chroma:
+                return await asyncio.to_thread(self._search, layer, embedding, k, doc_ids)
+            return self._hits(layer, await store.aquery(self._query(layer, embedding, k, doc_ids)))
         except Exception as exc:
             raise self._server_error(exc) from exc
-        return self._hits(layer, result)

@@ -107,3 +107,20 @@ def test_cli_reports_bad_input_in_one_line(tmp_path, capsys):
     assert "unknown system" in capsys.readouterr().err
     assert main(["query", "what?", "--index", str(tmp_path / "nothing")]) == 2
     assert "does not exist" in capsys.readouterr().err
+
+
+def test_sweep_scores_each_weight_point_on_one_search_per_question():
+    from llama_index.core import Document
+
+    from mom_micro.retrievers import LayerWeights, MemoryIndex
+
+    index = MemoryIndex.from_documents(
+        [Document(text=PETS, id_="pets"), Document(text=SPACE, id_="space")],
+        reader=ParagraphReader(), embed_model=HashEmbedding())
+    dataset = BenchDataset("d", {"pets": PETS, "space": SPACE},
+                           [Question("space", "Which planet is red?", ("iron oxide dust",)),
+                            Question("pets", "Where do birds go in winter?", ("migrate south",))])
+    grid = [LayerWeights(lexical=0), LayerWeights()]
+    rows = bench.sweep_layer_weights(index, dataset, grid, budget=20, top_k=1)
+    assert [row["lexical"] for row in rows] == [0.0, 0.5]
+    assert all(row["hit@20"] == 1.0 and row["recall@20"] == 1.0 for row in rows)

@@ -33,12 +33,13 @@ def test_retrieves_the_matching_chunk_with_layer_scores(index):
     assert results[0].node.node_id == "space#chunk-0"
     meta = results[0].node.metadata
     assert meta["layer"] == "chunk" and meta["title"] == "Planets"
-    for key in ("score_chunk", "score_core", "score_outline", "score_neighbours", "score_fused",
-                "probability"):
+    for key in ("score_chunk", "score_core", "score_outline", "score_lexical",
+                "score_neighbours", "score_fused", "probability"):
         assert key in meta
     weights = LayerWeights()
     expected = (meta["score_chunk"] + weights.core * meta["score_core"]
                 + weights.outline * meta["score_outline"]
+                + weights.lexical * meta["score_lexical"]
                 + weights.neighbours * meta["score_neighbours"])
     assert results[0].score == pytest.approx(expected, abs=1e-5)
     assert results[0].score >= results[1].score

@@ -1,0 +1,169 @@
+"""Lexical evidence for the memory retriever: Okapi BM25 over the atomic chunks.
+
+A dense embedding smooths over exactly the words a factual question turns on (a drug's
+name, a figure, an acronym); word overlap does not. Each chunk ``a`` (its outline title
+and its text, as it is embedded) gets the Okapi BM25 score of the query ``q``::
+
+    bm25(a, q) = sum_{t in q} idf(t) * f(t, a) * (k1 + 1)
+                              / (f(t, a) + k1 * (1 - b + b * |a| / avgdl))
+    idf(t)     = ln(1 + (N - n(t) + 0.5) / (n(t) + 0.5))
+
+with ``f(t, a)`` the count of term ``t`` in ``a``, ``|a|`` its length in terms,
+``avgdl`` the mean length, ``N`` the number of chunks and ``n(t)`` those containing
+``t`` (Robertson & Zaragoza 2009; ``k1 = 1.2``, ``b = 0.75``). Terms are lowercased
+word tokens without English stop words. Scores are normalised per query by the best
+chunk in scope, ``lex(a) = bm25(a, q) / max_a' bm25(a', q)`` in [0, 1], so that the
+fusion weight means the same for every query (see :mod:`mom_micro.retrievers.fusion`).
+
+The statistics are those of the whole index (a ``doc_ids`` scope filters the chunks,
+not the ``idf``), and are recomputed lazily after documents are added or removed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Sequence
+
+import numpy as np
+
+__all__ = ["STOP_WORDS", "LexicalIndex", "LexicalScores", "terms"]
+
+ChunkKey = tuple[str, int]
+
+#: Words too common to be evidence (question words included: every question has them).
+STOP_WORDS = frozenset(
+    "a about after all also an and any are as at be been before being between both but "
+    "by can could did do does during each for from had has have how i if in into is it "
+    "its may might more most no not of on or other over per should so some such than "
+    "that the their them then there these they this those through to under used using "
+    "via vs was we were what when where which while who whom whose why will with would "
+    "you your".split()
+)
+
+_WORD = re.compile(r"\w+")
+
+
+def terms(text: str) -> list[str]:
+    """The terms BM25 counts: lowercased word tokens, stop words removed.
+
+    Example:
+        >>> terms("What is the incubation period of SARS-CoV-2?")
+        ['incubation', 'period', 'sars', 'cov', '2']
+    """
+    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
+
+
+class LexicalScores:
+    """One query's normalised BM25 scores ``lex(a)`` in [0, 1] over the chunks in scope."""
+
+    def __init__(self, keys: Sequence[ChunkKey], positions: dict[ChunkKey, int],
+                 scores: np.ndarray) -> None:
+        self._keys, self._positions, self._scores = keys, positions, scores
+
+    def get(self, key: ChunkKey) -> float:
+        """``lex(key)``; 0 for a chunk that shares no term with the query (or is out of
+        scope)."""
+        i = self._positions.get(key)
+        return 0.0 if i is None else float(self._scores[i])
+
+    def top(self, k: int) -> list[ChunkKey]:
+        """The ``k`` best chunks with a score above 0, best first."""
+        found = np.flatnonzero(self._scores > 0)
+        if k <= 0:
+            return []
+        if k < found.size:
+            found = found[np.argpartition(-self._scores[found], k - 1)[:k]]
+        order = sorted(found.tolist(), key=lambda i: (-self._scores[i], self._keys[i]))
+        return [self._keys[i] for i in order]
+
+
+class LexicalIndex:
+    """BM25 over chunks keyed ``(doc_id, unit)``.
+
+    Example:
+        >>> index = LexicalIndex()
+        >>> index.add([(("a", 0), "Masks reduce droplet transmission."),
+        ...            (("a", 1), "The incubation period is five days."),
+        ...            (("b", 0), "Vaccines were tested in trials.")])
+        >>> scores = index.search("How long is the incubation period?")
+        >>> scores.top(2)
+        [('a', 1)]
+        >>> scores.get(("a", 1)), scores.get(("b", 0))
+        (1.0, 0.0)
+        >>> index.search("incubation", doc_ids=["b"]).top(1)
+        []
+        >>> index.remove("a"); len(index)
+        1
+    """
+
+    def __init__(self, k1: float = 1.2, b: float = 0.75) -> None:
+        if k1 < 0 or not 0 <= b <= 1:
+            raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
+        self.k1, self.b = k1, b
+        self._counts: dict[ChunkKey, Counter[str]] = {}
+        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
+        self._keys: list[ChunkKey] = []
+        self._positions: dict[ChunkKey, int] = {}
+        self._doc_of: np.ndarray = np.zeros(0, dtype=np.int64)
+        self._doc_index: dict[str, int] = {}
+
+    def __len__(self) -> int:
+        return len(self._counts)
+
+    def add(self, chunks: Iterable[tuple[ChunkKey, str]]) -> None:
+        """Add (or replace) chunks given as ``((doc_id, unit), text)``."""
+        for key, text in chunks:
+            self._counts[(str(key[0]), int(key[1]))] = Counter(terms(text))
+        self._postings = None
+
+    def remove(self, doc_id: str) -> None:
+        """Forget every chunk of document ``doc_id`` (nothing happens for an unknown id)."""
+        gone = [key for key in self._counts if key[0] == doc_id]
+        for key in gone:
+            del self._counts[key]
+        if gone:
+            self._postings = None
+
+    def _build(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Precompute every (term, chunk) BM25 weight: a query then only sums arrays."""
+        self._keys = list(self._counts)
+        self._positions = {key: i for i, key in enumerate(self._keys)}
+        self._doc_index = {}
+        self._doc_of = np.array(
+            [self._doc_index.setdefault(doc_id, len(self._doc_index)) for doc_id, _ in self._keys],
+            dtype=np.int64)
+        lengths = [sum(c.values()) for c in self._counts.values()]
+        avgdl = max(sum(lengths) / max(len(lengths), 1), 1e-9)
+        rows: dict[str, tuple[list[int], list[float]]] = {}
+        for i, (counts, length) in enumerate(zip(self._counts.values(), lengths)):
+            norm = self.k1 * (1 - self.b + self.b * length / avgdl)
+            for term, f in counts.items():
+                idx, weight = rows.setdefault(term, ([], []))
+                idx.append(i)
+                weight.append(f * (self.k1 + 1) / (f + norm))
+        n = len(self._keys)
+        postings = {}
+        for term, (idx, weight) in rows.items():
+            idf = math.log(1 + (n - len(idx) + 0.5) / (len(idx) + 0.5))
+            postings[term] = (np.array(idx, dtype=np.int64), idf * np.array(weight))
+        self._postings = postings
+        return postings
+
+    def search(self, query: str, doc_ids: Sequence[str] | None = None) -> LexicalScores:
+        """Normalised BM25 ``lex(a)`` of every chunk (of ``doc_ids``, if given) that
+        shares a term with ``query``."""
+        postings = self._postings if self._postings is not None else self._build()
+        total = np.zeros(len(self._keys))
+        for term in set(terms(query)):
+            if term in postings:
+                idx, weight = postings[term]
+                total[idx] += weight
+        if doc_ids is not None:
+            wanted = [self._doc_index[d] for d in doc_ids if d in self._doc_index]
+            total[~np.isin(self._doc_of, wanted)] = 0.0
+        best = float(total.max()) if total.size else 0.0
+        if best > 0:
+            total /= best
+        return LexicalScores(self._keys, self._positions, total)
