@@ -267,7 +267,7 @@ def _build_baseline(name: str, documents: list[Any], embed_model: Any, budget: i
 
 
 def _build_mom(documents: list[Any], embed_model: Any, budget: int, run_id: str,
-               reader: Any = None, weights: Any = None) -> tuple[RetrieveFn, list[Any], Any]:
+               reader: Any = None) -> tuple[RetrieveFn, list[Any]]:
     from .index import MemoryIndex
 
     index = MemoryIndex.create(reader=reader, embed_model=embed_model,
@@ -277,13 +277,13 @@ def _build_mom(documents: list[Any], embed_model: Any, budget: int, run_id: str,
         print(f"  mom: rejected {len(report.rejected)} document(s): {report}")
     chunks = [n for n in index.docstore.docs.values() if n.metadata.get("layer") == "chunk"]
     k = _top_k(chunks, budget)
-    base = index.as_retriever(similarity_top_k=k, **({"weights": weights} if weights else {}))
+    base = index.as_retriever(similarity_top_k=k)
 
     def retrieve(query: str, doc_id: str | None) -> list[str]:
         retriever = base if doc_id is None else base.with_options(doc_ids=[doc_id])
         return [hit.node.get_content() for hit in retriever.retrieve(query)]
 
-    return retrieve, chunks, index
+    return retrieve, chunks
 
 
 def _percentile(values: Sequence[float], q: float) -> float:
@@ -375,7 +375,7 @@ def run_benchmark(
         log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
         start = time.perf_counter()
         if name == "mom":
-            retrieve, searched, _ = _build_mom(documents, embed_model, budgets[-1], run_id, reader)
+            retrieve, searched = _build_mom(documents, embed_model, budgets[-1], run_id, reader)
         else:
             retrieve, searched = _build_baseline(name, documents, embed_model, budgets[-1], run_id)
         ingest_s = time.perf_counter() - start

@@ -183,6 +183,9 @@ def test_any_llamaindex_vector_store(reader, embed, docs, kind):
     assert results[0].node.node_id == "space#chunk-1"
     assert all(r.node.metadata["layer"] == "chunk" for r in results)
     assert results[0].node.metadata["score_chunk"] <= 1.0 + 1e-6
+    for doc_ids in (["pets"], ["pets", "nope"]):  # one id, and the "$in" filter
+        found = index.as_retriever(doc_ids=doc_ids).retrieve("rockets thrust propellant")
+        assert found and {r.node.metadata["doc_id"] for r in found} == {"pets"}
     index.delete("space")
     assert {r.node.metadata["doc_id"] for r in index.as_retriever().retrieve("rockets")} == {"pets"}
 
@@ -205,3 +208,18 @@ def test_adding_more_nodes_than_chromas_batch_limit(tmp_path):
     ]
     stores.add(nodes)
     assert client.get_collection("big_chunk").count() == limit + 100
+
+
+def test_chroma_ids_only_search_matches_the_llamaindex_adapter(index):
+    """The layers ask Chroma for ids, metadata and distances only; the hits (ids, cosines,
+    metadata) must be those LlamaIndex's ChromaVectorStore would return."""
+    stores = index.stores
+    embedding = index.embed_model.get_query_embedding("red planet iron oxide")
+    for layer in ("outline", "core", "chunk"):
+        for doc_ids in (None, ["space"]):
+            fast = stores.query(layer, embedding, 3, doc_ids)
+            slow = stores._hits(layer, stores.store(layer).query(
+                stores._query(layer, embedding, 3, doc_ids)))
+            assert [h.node_id for h in fast] == [h.node_id for h in slow] and fast
+            assert [h.cosine for h in fast] == pytest.approx([h.cosine for h in slow])
+            assert [h.metadata["unit"] for h in fast] == [h.metadata["unit"] for h in slow]
