@@ -7,6 +7,9 @@ Systems (all with the same embedding model, each in its own in-memory Chroma):
   percentile breakpoints);
 - ``hierarchical``: ``HierarchicalNodeParser`` [1024, 256, 64], leaves embedded, all
   levels in the docstore, ``AutoMergingRetriever`` on top;
+- ``hybrid128``: ``fixed128``'s chunks with the same BM25 evidence ``mom`` uses, each
+  chunk scored ``cos + beta_lexical * lex`` (:mod:`mom_micro.retrievers.lexical`) -- so
+  one can tell what the memory adds beyond the words;
 - ``mom``: :class:`~mom_micro.retrievers.MemoryIndex` + :class:`ThreeLayerRetriever`.
 
 Metrics, per question, on the retrieved texts concatenated in rank order and cut at a
@@ -50,7 +53,7 @@ __all__ = [
     "write_outputs",
 ]
 
-SYSTEMS = ("fixed128", "fixed256", "semantic", "hierarchical", "mom")
+SYSTEMS = ("fixed128", "fixed256", "semantic", "hierarchical", "hybrid128", "mom")
 DEFAULT_BUDGETS = (100, 200, 400, 800)
 
 
@@ -239,8 +242,8 @@ def _build_baseline(name: str, documents: list[Any], embed_model: Any, budget: i
 
     store = _chroma_store(f"bench_{run_id}_{name}")
     storage = StorageContext.from_defaults(vector_store=store)
-    if name in ("fixed128", "fixed256"):
-        size = int(name[len("fixed"):])
+    if name in ("fixed128", "fixed256", "hybrid128"):
+        size = int(name[-3:])
         nodes = SentenceSplitter(chunk_size=size, chunk_overlap=20).get_nodes_from_documents(documents)
         searched = nodes
     elif name == "semantic":
@@ -256,6 +259,10 @@ def _build_baseline(name: str, documents: list[Any], embed_model: Any, budget: i
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
     index = VectorStoreIndex(searched, storage_context=storage, embed_model=embed_model)
     k = _top_k(searched, budget)
+    if name == "hybrid128":
+        from .stores import cosine_converter
+
+        return _hybrid(index, searched, k, cosine_converter(store)), searched
 
     def retrieve(query: str, doc_id: str | None) -> list[str]:
         retriever = VectorIndexRetriever(index, similarity_top_k=k, filters=_doc_filter(doc_id))
@@ -264,6 +271,31 @@ def _build_baseline(name: str, documents: list[Any], embed_model: Any, budget: i
         return [hit.node.get_content() for hit in retriever.retrieve(query)]
 
     return retrieve, searched
+
+
+def _hybrid(index: Any, nodes: list[Any], k: int, to_cosine: Callable[[float], float],
+            depth: int = 30) -> RetrieveFn:
+    """Dense top ``depth`` and BM25 top ``depth`` chunks, each scored
+    ``cos + beta_lexical * lex`` (a chunk outside the dense top gets its lowest cosine,
+    as in ``mom``'s fusion), best ``k`` returned."""
+    from llama_index.core.retrievers import VectorIndexRetriever
+
+    from .fusion import LayerWeights, fuse_layers
+    from .lexical import LexicalIndex
+
+    keys = {node.node_id: (node.ref_doc_id, i) for i, node in enumerate(nodes)}
+    lexical = LexicalIndex()
+    lexical.add((keys[node.node_id], node.get_content()) for node in nodes)
+    weights = LayerWeights(core=0, outline=0, neighbours=0)
+
+    def retrieve(query: str, doc_id: str | None) -> list[str]:
+        dense = VectorIndexRetriever(index, similarity_top_k=depth, filters=_doc_filter(doc_id))
+        cosines = {keys[hit.node.node_id]: to_cosine(hit.score) for hit in dense.retrieve(query)}
+        words = lexical.search(query, None if doc_id is None else [doc_id])
+        fused = fuse_layers(cosines, {}, {}, weights, [*cosines, *words.top(depth)], words.get)
+        return [nodes[f.key[1]].get_content() for f in fused[:k]]
+
+    return retrieve
 
 
 def _build_mom(documents: list[Any], embed_model: Any, budget: int, run_id: str,

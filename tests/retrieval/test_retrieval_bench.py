@@ -77,6 +77,7 @@ def test_tiny_run_of_every_system(tmp_path, scope):
     # 50 words hold either tiny document whole: every system must find both answers
     assert result["systems"]["mom"]["hit@50"] == 1.0
     assert result["systems"]["fixed128"]["hit@50"] == 1.0
+    assert result["systems"]["hybrid128"]["hit@50"] == 1.0
     paths = write_outputs(result, tmp_path / "out.json")
     assert [p.suffix for p in paths] == [".json", ".md", ".png"]
     assert json.loads(paths[0].read_text())["systems"]["mom"]["nodes"] == 6
