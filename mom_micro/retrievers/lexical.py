@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -103,67 +105,83 @@ class LexicalIndex:
             raise ValueError(f"BM25 needs k1 >= 0 and 0 <= b <= 1, got k1={k1}, b={b}")
         self.k1, self.b = k1, b
         self._counts: dict[ChunkKey, Counter[str]] = {}
-        self._postings: dict[str, tuple[np.ndarray, np.ndarray]] | None = None
-        self._keys: list[ChunkKey] = []
-        self._positions: dict[ChunkKey, int] = {}
-        self._doc_of: np.ndarray = np.zeros(0, dtype=np.int64)
-        self._doc_index: dict[str, int] = {}
+        self._built: _Postings | None = None
+        self._lock = threading.Lock()
 
     def __len__(self) -> int:
         return len(self._counts)
 
     def add(self, chunks: Iterable[tuple[ChunkKey, str]]) -> None:
         """Add (or replace) chunks given as ``((doc_id, unit), text)``."""
-        for key, text in chunks:
-            self._counts[(str(key[0]), int(key[1]))] = Counter(terms(text))
-        self._postings = None
+        with self._lock:
+            for key, text in chunks:
+                self._counts[(str(key[0]), int(key[1]))] = Counter(terms(text))
+            self._built = None
 
     def remove(self, doc_id: str) -> None:
         """Forget every chunk of document ``doc_id`` (nothing happens for an unknown id)."""
-        gone = [key for key in self._counts if key[0] == doc_id]
-        for key in gone:
-            del self._counts[key]
-        if gone:
-            self._postings = None
+        with self._lock:
+            gone = [key for key in self._counts if key[0] == doc_id]
+            for key in gone:
+                del self._counts[key]
+            if gone:
+                self._built = None
 
-    def _build(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
-        """Precompute every (term, chunk) BM25 weight: a query then only sums arrays."""
-        self._keys = list(self._counts)
-        self._positions = {key: i for i, key in enumerate(self._keys)}
-        self._doc_index = {}
-        self._doc_of = np.array(
-            [self._doc_index.setdefault(doc_id, len(self._doc_index)) for doc_id, _ in self._keys],
-            dtype=np.int64)
-        lengths = [sum(c.values()) for c in self._counts.values()]
-        avgdl = max(sum(lengths) / max(len(lengths), 1), 1e-9)
-        rows: dict[str, tuple[list[int], list[float]]] = {}
-        for i, (counts, length) in enumerate(zip(self._counts.values(), lengths)):
-            norm = self.k1 * (1 - self.b + self.b * length / avgdl)
-            for term, f in counts.items():
-                idx, weight = rows.setdefault(term, ([], []))
-                idx.append(i)
-                weight.append(f * (self.k1 + 1) / (f + norm))
-        n = len(self._keys)
-        postings = {}
-        for term, (idx, weight) in rows.items():
-            idf = math.log(1 + (n - len(idx) + 0.5) / (len(idx) + 0.5))
-            postings[term] = (np.array(idx, dtype=np.int64), idf * np.array(weight))
-        self._postings = postings
-        return postings
+    def _postings(self) -> _Postings:
+        """The (term, chunk) BM25 weights, precomputed once per change of the chunks: a
+        query then only sums arrays."""
+        with self._lock:
+            if self._built is None:
+                self._built = _Postings.build(self._counts, self.k1, self.b)
+            return self._built
 
     def search(self, query: str, doc_ids: Sequence[str] | None = None) -> LexicalScores:
         """Normalised BM25 ``lex(a)`` of every chunk (of ``doc_ids``, if given) that
         shares a term with ``query``."""
-        postings = self._postings if self._postings is not None else self._build()
-        total = np.zeros(len(self._keys))
+        built = self._postings()
+        total = np.zeros(len(built.keys))
         for term in set(terms(query)):
-            if term in postings:
-                idx, weight = postings[term]
+            if term in built.weights:
+                idx, weight = built.weights[term]
                 total[idx] += weight
         if doc_ids is not None:
-            wanted = [self._doc_index[d] for d in doc_ids if d in self._doc_index]
-            total[~np.isin(self._doc_of, wanted)] = 0.0
+            wanted = [built.doc_index[d] for d in doc_ids if d in built.doc_index]
+            total[~np.isin(built.doc_of, wanted)] = 0.0
         best = float(total.max()) if total.size else 0.0
         if best > 0:
             total /= best
-        return LexicalScores(self._keys, self._positions, total)
+        return LexicalScores(built.keys, built.positions, total)
+
+
+@dataclass(frozen=True)
+class _Postings:
+    """One consistent snapshot of the index: chunk keys, their documents, and per term
+    the chunks containing it with their BM25 weights ``idf(t) * tf-part(t, a)``."""
+
+    keys: list[ChunkKey]
+    positions: dict[ChunkKey, int]
+    doc_index: dict[str, int]
+    doc_of: np.ndarray
+    weights: dict[str, tuple[np.ndarray, np.ndarray]]
+
+    @classmethod
+    def build(cls, counts: dict[ChunkKey, Counter[str]], k1: float, b: float) -> _Postings:
+        keys = list(counts)
+        doc_index: dict[str, int] = {}
+        doc_of = np.array([doc_index.setdefault(doc_id, len(doc_index)) for doc_id, _ in keys],
+                          dtype=np.int64)
+        lengths = [sum(c.values()) for c in counts.values()]
+        avgdl = max(sum(lengths) / max(len(lengths), 1), 1e-9)
+        rows: dict[str, tuple[list[int], list[float]]] = {}
+        for i, (term_counts, length) in enumerate(zip(counts.values(), lengths)):
+            norm = k1 * (1 - b + b * length / avgdl)
+            for term, f in term_counts.items():
+                idx, weight = rows.setdefault(term, ([], []))
+                idx.append(i)
+                weight.append(f * (k1 + 1) / (f + norm))
+        weights = {}
+        for term, (idx, weight) in rows.items():
+            idf = math.log(1 + (len(keys) - len(idx) + 0.5) / (len(idx) + 0.5))
+            weights[term] = (np.array(idx, dtype=np.int64), idf * np.array(weight))
+        positions = {key: i for i, key in enumerate(keys)}
+        return cls(keys, positions, doc_index, doc_of, weights)
