@@ -95,7 +95,11 @@ class LayerWeights:
     36-60 with the other weights at their defaults: lexical 0 / .2 / .3 / .4 / .5 / .7
     gave hit@400 .640 / .732 / .738 / .738 / .741 / .735 and hit@100 .407 / .511 / .533
     / .546 / .558 / .558. Adding the BM25 score after the passage evidence instead of
-    inside ``S`` gave .735 at .3; rank fusion (RRF) of the dense and BM25 rankings .691.
+    inside ``S`` gave .735 at .3; rank fusion (RRF) of the dense and BM25 rankings .69;
+    45-word instead of 60-word memories .681. Confirmed by ``mom-micro bench retrieval``:
+    COVID-QA first 25 papers hit@400 .775 -> .872, all 98 papers .567 -> .735, LEval
+    scientific QA (document scope) .679 -> .691 (hierarchical .775 / .602 / .741). The
+    same BM25 evidence on fixed128's chunks (``hybrid128``) gave .840 / .732 / .679.
     """
 
     core: float = 0.5
