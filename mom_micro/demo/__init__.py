@@ -132,7 +132,7 @@ EVIDENCE = ("chunk", "core", "outline", "lexical")
 
 
 def _layer_ranks(hits: Sequence[Any]) -> list[dict[str, int]]:
-    """Each hit's rank in each layer's own ordering of the candidates (outline: among
+    """Each hit's rank in each evidence's own ordering of the candidates (outline: among
     the candidates' documents)."""
     ranks: list[dict[str, int]] = [{} for _ in hits]
     for layer in EVIDENCE:

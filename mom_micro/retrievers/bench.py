@@ -35,9 +35,12 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from mom_micro.utils import atomic_write_figure, atomic_write_text, pyplot
+
+if TYPE_CHECKING:
+    from .fusion import LayerWeights
 
 __all__ = [
     "SYSTEMS",
@@ -503,7 +506,7 @@ def run_retrieval_bench(
 def sweep_layer_weights(
     index: Any,
     dataset: BenchDataset,
-    grid: Sequence[Any],
+    grid: Sequence[LayerWeights],
     budget: int = 400,
     scope: str = "corpus",
     top_k: int = 12,

@@ -72,9 +72,9 @@ class LexicalScores:
 
     def top(self, k: int) -> list[ChunkKey]:
         """The ``k`` best chunks with a score above 0, best first."""
-        found = np.flatnonzero(self._scores > 0)
         if k <= 0:
             return []
+        found = np.flatnonzero(self._scores > 0)
         if k < found.size:
             found = found[np.argpartition(-self._scores[found], k - 1)[:k]]
         order = sorted(found.tolist(), key=lambda i: (-self._scores[i], self._keys[i]))

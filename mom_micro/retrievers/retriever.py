@@ -86,7 +86,7 @@ class ThreeLayerRetriever(BaseRetriever):
     candidate missing from a layer's top ``k_l`` gets that layer's ``k_l``-th cosine (an
     upper bound). ``lex(a)`` is the chunk's BM25 score normalised by the query's best
     (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``, default .5: +10 points
-    hit@400 on held-out COVID-QA papers). Passage evidence adds ``beta_neighbours`` times
+    hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours`` times
     the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``, default
     .25: +2-3 points). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),

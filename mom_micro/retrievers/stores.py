@@ -96,8 +96,9 @@ class LayerStores:
             self._stores = {layer: stores for layer in LAYERS}
             self.shared = True
         self._to_cosine = {layer: cosine_converter(s) for layer, s in self._stores.items()}
-        self._chroma = {layer: getattr(s, "_collection", None) for layer, s in self._stores.items()
-                        if type(s).__name__ == "ChromaVectorStore"}
+        self._chroma = {layer: s._collection for layer, s in self._stores.items()
+                        if type(s).__name__ == "ChromaVectorStore"
+                        and getattr(s, "_collection", None) is not None}
 
     def store(self, layer: str) -> BasePydanticVectorStore:
         """The store holding ``layer``."""

@@ -40,7 +40,7 @@ class MoMRetriever(BaseRetriever):
     or any LlamaIndex vector store). Each ``Document`` is an exact span of its source;
     its metadata carries ``doc_id``, ``title``, ``unit``, ``start_index``/``end_index``
     and the per-layer scores ``score_chunk``, ``score_core``, ``score_outline``,
-    ``score_neighbours`` (passage evidence), ``score_fused``.
+    ``score_lexical`` (BM25), ``score_neighbours`` (passage evidence), ``score_fused``.
 
     Setup:
         .. code-block:: python
