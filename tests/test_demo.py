@@ -47,18 +47,21 @@ def test_bad_demo_input_is_named_before_any_work(tmp_path):
     assert main(["demo", "--docs", str(tmp_path / "nope.md"), "--workdir", str(tmp_path)]) == 2
 
 
-def _hit(doc: str, chunk: float, core: float, outline: float, lexical: float) -> SimpleNamespace:
-    meta = {"doc_id": doc, "score_chunk": chunk, "score_core": core, "score_outline": outline,
-            "score_lexical": lexical}
+def _hit(doc: str, chunk: float, sentence: float | None, core: float, outline: float,
+         lexical: float) -> SimpleNamespace:
+    meta = {"doc_id": doc, "score_chunk": chunk, "score_sentence": sentence, "score_core": core,
+            "score_outline": outline, "score_lexical": lexical}
     return SimpleNamespace(node=SimpleNamespace(metadata=meta))
 
 
 def test_layer_ranks_rank_each_hit_by_each_evidence_alone():
-    hits = [_hit("a", 0.5, 0.9, 0.3, 1.0), _hit("b", 0.7, 0.1, 0.6, 0.0),
-            _hit("a", 0.6, 0.2, 0.3, 0.4)]
-    assert _layer_ranks(hits) == [{"chunk": 3, "core": 1, "outline": 2, "lexical": 1},
-                                  {"chunk": 1, "core": 3, "outline": 1, "lexical": 3},
-                                  {"chunk": 2, "core": 2, "outline": 2, "lexical": 2}]
+    hits = [_hit("a", 0.5, None, 0.9, 0.3, 1.0), _hit("b", 0.7, 0.8, 0.1, 0.6, 0.0),
+            _hit("a", 0.6, 0.65, 0.2, 0.3, 0.4)]
+    # a hit with no sentence probe found ranks last by that evidence
+    assert _layer_ranks(hits) == [
+        {"chunk": 3, "sentence": 3, "core": 1, "outline": 2, "lexical": 1},
+        {"chunk": 1, "sentence": 1, "core": 3, "outline": 1, "lexical": 3},
+        {"chunk": 2, "sentence": 2, "core": 2, "outline": 2, "lexical": 2}]
 
 
 @pytest.mark.slow

@@ -127,8 +127,14 @@ def _show_memory(index: Any, path: Path, out: Callable[[str], None]) -> None:
     out(memory.outline_tree())
 
 
-#: The evidence each hit shows: the three layers' cosines and the BM25 word match.
-EVIDENCE = ("chunk", "core", "outline", "lexical")
+#: The evidence each hit shows: the three layers' cosines, the chunk's best sentence probe
+#: (None when no probe of it was found) and the BM25 word match.
+EVIDENCE = ("chunk", "sentence", "core", "outline", "lexical")
+
+
+def _evidence(meta: dict[str, Any], layer: str) -> float:
+    value = meta[f"score_{layer}"]
+    return float("-inf") if value is None else value
 
 
 def _layer_ranks(hits: Sequence[Any]) -> list[dict[str, int]]:
@@ -144,7 +150,8 @@ def _layer_ranks(hits: Sequence[Any]) -> list[dict[str, int]]:
             for rank, hit in zip(ranks, hits):
                 rank[layer] = order[hit.node.metadata["doc_id"]]
         else:
-            by_score = sorted(range(len(hits)), key=lambda i: -hits[i].node.metadata[key])
+            by_score = sorted(range(len(hits)),
+                              key=lambda i: -_evidence(hits[i].node.metadata, layer))
             for position, i in enumerate(by_score, 1):
                 ranks[i][layer] = position
     return ranks
@@ -155,7 +162,8 @@ def _ask(index: Any, questions: Sequence[str], out: Callable[[str], None],
     retriever = index.as_retriever(similarity_top_k=candidates)
     found: dict[str, list[dict[str, Any]]] = {}
     out(f"(top {shown} of {candidates} fused candidates; '#r' is the hit's rank by that "
-        "evidence alone, the outline ranking the documents; lexical = BM25 word match)")
+        "evidence alone, the outline ranking the documents; sentence = the chunk's best "
+        "sentence; lexical = BM25 word match)")
     for question in questions:
         out(f"\nQ: {question}")
         hits = retriever.retrieve(question)
@@ -163,8 +171,10 @@ def _ask(index: Any, questions: Sequence[str], out: Callable[[str], None],
         found[question] = []
         for rank, (hit, layer_rank) in enumerate(zip(hits[:shown], ranks), 1):
             meta = hit.node.metadata
-            scores = " | ".join(f"{layer} {meta[f'score_{layer}']:.2f} #{layer_rank[layer]}"
-                                for layer in EVIDENCE)
+            scores = " | ".join(
+                f"{layer} {_evidence(meta, layer):.2f} #{layer_rank[layer]}"
+                if meta[f"score_{layer}"] is not None else f"{layer} - #{layer_rank[layer]}"
+                for layer in EVIDENCE)
             out(f"  {rank}. {meta['doc_id']} > {meta['title']!r}  p={meta['probability']:.2f}  "
                 f"{scores}")
             out(f"     {_snippet(hit.node.get_content())}")

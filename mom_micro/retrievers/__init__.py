@@ -1,4 +1,5 @@
-"""Three-layer memory retrieval: the index of the three layers and its retriever.
+"""Three-layer memory retrieval: the index of the three layers (and the chunks' sentence
+probes) and its retriever.
 
 Example:
     >>> from mom_micro.retrievers import MemoryIndex, ThreeLayerRetriever  # doctest: +SKIP
@@ -14,6 +15,7 @@ _MODULES = {
     ".chroma": ["ChromaServerUnavailable", "connect_chroma_server", "open_chroma_path"],
     ".fusion": ["FusedScore", "LayerWeights", "fuse_layers"],
     ".lexical": ["LexicalIndex", "LexicalScores"],
+    ".probes": ["INDEX_LAYERS", "LAYER_SENTENCE", "sentence_probes"],
     ".index": ["IngestReport", "MemoryIndex", "UnknownDocumentError", "default_embed_model"],
     ".retriever": ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"],
     ".stores": ["LayerHit", "LayerStores"],
@@ -26,5 +28,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .fusion import FusedScore, LayerWeights, fuse_layers
     from .index import IngestReport, MemoryIndex, UnknownDocumentError, default_embed_model
     from .lexical import LexicalIndex, LexicalScores
+    from .probes import INDEX_LAYERS, LAYER_SENTENCE, sentence_probes
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
     from .stores import LayerHit, LayerStores

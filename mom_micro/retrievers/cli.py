@@ -46,8 +46,11 @@ def _cmd_query(args: argparse.Namespace) -> int:
     retriever = index.as_retriever(similarity_top_k=args.k, doc_ids=args.doc_id or None)
     for rank, hit in enumerate(retriever.retrieve(args.question), 1):
         meta = hit.node.metadata
+        sentence = meta["score_sentence"]
         print(f"[{rank}] {meta['doc_id']} / {meta['title']}  score {hit.score:.3f} "
-              f"(chunk {meta['score_chunk']:.3f}, core {meta['score_core']:.3f}, "
+              f"(chunk {meta['score_chunk']:.3f}, "
+              f"sentence {'-' if sentence is None else f'{sentence:.3f}'}, "
+              f"core {meta['score_core']:.3f}, "
               f"outline {meta['score_outline']:.3f}, lexical {meta['score_lexical']:.3f}, "
               f"neighbours {meta['score_neighbours']:.3f})")
         print("    " + " ".join(hit.node.get_content().split())[: args.width])

@@ -25,6 +25,19 @@ different cosine scales, through ``kappa_l``) and their reliability (``w_l``) ar
 absorbed into two measured weights, and ``kappa_c`` (``1 / temperature``) only sets how
 peaked the reported posterior is, not the ranking.
 
+Sentence views: a chunk is seen by the chunk expert in several *views* -- the whole
+span embedded with its title, and each of its sentences (the probes of
+:mod:`mom_micro.retrievers.probes`). The expert is a mixture of von Mises-Fisher
+components, one per view, ``p_chunk(a | q) ∝ sum_v exp(kappa_c * s_v(a))``; at the high
+concentrations of sentence embeddings the log-sum-exp is its maximum, so::
+
+    s_c(a) = max( s_chunk(a), max_i s_sentence_i(a) )
+
+A question about one sentence of a chunk (a number, a list) then is not diluted by the
+rest of the span. Only the sentence layer's top ``k`` probes are seen; a chunk with no
+probe among them keeps its own cosine (a lower bound of the max: imputing the ``k``-th
+probe cosine as an upper bound instead measured 1 point worse, see ``LayerWeights``).
+
 Lexical evidence (``beta_lexical``): a fourth expert reads words, not meaning --
 Okapi BM25 of the query against the chunk, normalised to [0, 1] by the best chunk in
 scope (:mod:`mom_micro.retrievers.lexical`), ``p_lex(a | q) ∝ exp(kappa_x * lex(a))``::
@@ -119,24 +132,27 @@ class LayerWeights:
 
 @dataclass
 class FusedScore:
-    """One candidate chunk's evidence: per-layer cosines, the fused score and posterior."""
+    """One candidate chunk's evidence: per-layer cosines (``sentence``: its best probe,
+    None when none was found), the fused score and posterior."""
 
     key: tuple[str, int]
     chunk: float
     core: float
     outline: float
+    sentence: float | None = None
     lexical: float = 0.0
     neighbours: float = 0.0
     score: float = 0.0
     probability: float = 0.0
     imputed: list[str] = field(default_factory=list)
 
-    def as_metadata(self) -> dict[str, float | str]:
-        """Flat metadata (``score_chunk``, ``score_core``, ``score_outline``,
-        ``score_lexical``, ``score_neighbours``, ``score_fused``, ``probability``,
-        ``imputed_layers``) for a result node."""
+    def as_metadata(self) -> dict[str, float | str | None]:
+        """Flat metadata (``score_chunk``, ``score_sentence``, ``score_core``,
+        ``score_outline``, ``score_lexical``, ``score_neighbours``, ``score_fused``,
+        ``probability``, ``imputed_layers``) for a result node."""
         return {
             "score_chunk": round(self.chunk, 6),
+            "score_sentence": None if self.sentence is None else round(self.sentence, 6),
             "score_core": round(self.core, 6),
             "score_outline": round(self.outline, 6),
             "score_lexical": round(self.lexical, 6),
@@ -169,6 +185,7 @@ def fuse_layers(
     weights: LayerWeights = LayerWeights(),
     candidates: Iterable[tuple[str, int]] | None = None,
     lexical: Callable[[tuple[str, int]], float] | None = None,
+    sentence_scores: dict[tuple[str, int], float] | None = None,
 ) -> list[FusedScore]:
     """Score candidate chunks, keyed ``(doc_id, unit)``, best first.
 
@@ -181,6 +198,8 @@ def fuse_layers(
         candidates: the chunks to score (default: every chunk or core key seen).
         lexical: ``lex(a)`` of a chunk key, e.g. ``LexicalScores.get`` (default: no
             lexical evidence).
+        sentence_scores: best cosine of a retrieved sentence probe, by ``(doc_id,
+            unit)`` of its chunk; raises the chunk's own cosine to it (default: none).
 
     Example:
         >>> fused = fuse_layers({("a", 0): 0.6, ("b", 0): 0.62},
@@ -197,9 +216,16 @@ def fuse_layers(
         ...                     lexical=lambda key: lex.get(key, 0.0))
         >>> [(f.key, round(f.score, 3)) for f in fused]
         [(('b', 0), 1.5), (('a', 0), 1.1)]
+        >>> fused = fuse_layers({("a", 0): 0.6, ("b", 0): 0.62},
+        ...                     {("a", 0): 0.7}, {"a": 0.5, "b": 0.1},
+        ...                     LayerWeights(core=0.5, outline=0.3, neighbours=0, lexical=0),
+        ...                     sentence_scores={("b", 0): 0.9, ("a", 0): 0.3})
+        >>> [(f.key, round(f.score, 3)) for f in fused]
+        [(('b', 0), 1.28), (('a', 0), 1.1)]
     """
+    sentence_scores = sentence_scores or {}
     keys = list(dict.fromkeys(candidates if candidates is not None
-                              else [*chunk_scores, *core_scores]))
+                              else [*chunk_scores, *core_scores, *sentence_scores]))
     floors = (_floor(chunk_scores), _floor(core_scores), _floor(outline_scores))
     fused: list[FusedScore] = []
     for key in keys:
@@ -213,9 +239,11 @@ def fuse_layers(
         outline = outline_scores.get(key[0])
         if outline is None:
             outline, imputed = floors[2], [*imputed, "outline"]
+        sentence = sentence_scores.get(key)
+        view = chunk if sentence is None else max(chunk, sentence)
         lex = lexical(key) if lexical is not None else 0.0
-        score = chunk + weights.core * core + weights.outline * outline + weights.lexical * lex
-        fused.append(FusedScore(key, chunk, core, outline, lexical=lex, score=score,
+        score = view + weights.core * core + weights.outline * outline + weights.lexical * lex
+        fused.append(FusedScore(key, chunk, core, outline, sentence, lexical=lex, score=score,
                                 imputed=imputed))
     if weights.neighbours:
         _add_passage_evidence(fused, weights.neighbours)

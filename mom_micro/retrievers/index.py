@@ -1,4 +1,5 @@
-"""``MemoryIndex``: the three memory layers in a vector store, plus a docstore, on disk."""
+"""``MemoryIndex``: the three memory layers (and the chunks' sentence probes) in a vector
+store, plus a docstore, on disk."""
 
 from __future__ import annotations
 
@@ -19,7 +20,6 @@ from llama_index.core.vector_stores.types import BasePydanticVectorStore
 from mom_micro.memory import MemoryExtractor
 from mom_micro.plugins.llama_index.node_parser import (
     LAYER_CHUNK,
-    LAYERS,
     MoMNodeParser,
     RejectedDocument,
 )
@@ -27,6 +27,7 @@ from mom_micro.utils import atomic_write_text
 
 from .chroma import COSINE_SPACE, connect_chroma_server, open_chroma_path
 from .lexical import LexicalIndex
+from .probes import INDEX_LAYERS, chunk_id_of_probe, sentence_probes
 from .retriever import ThreeLayerRetriever
 from .stores import LayerStores
 
@@ -38,6 +39,8 @@ MARKER = "mom_index.json"
 DOCSTORE = "docstore.json"
 CHROMA_FOLDER = "chroma"
 _FORMAT = "mom-micro-memory-index"
+#: 2: the chunks' sentence probes are stored (a fourth vector layer).
+_VERSION = 2
 
 
 class UnknownDocumentError(KeyError):
@@ -49,17 +52,20 @@ class UnknownDocumentError(KeyError):
 
 @dataclass
 class IngestReport:
-    """What one ingest did: documents added, re-read (changed), skipped (unchanged), rejected."""
+    """What one ingest did: documents added, re-read (changed), skipped (unchanged),
+    rejected; memory nodes and sentence probes stored."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     rejected: list[RejectedDocument] = field(default_factory=list)
     nodes: int = 0
+    probes: int = 0
 
     def __str__(self) -> str:
         text = (f"{len(self.added)} added, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged, {self.nodes} nodes")
+                f"{len(self.unchanged)} unchanged, {self.nodes} nodes, "
+                f"{self.probes} sentence probes")
         if self.rejected:
             text += "; rejected: " + "; ".join(f"{r.doc_id}: {r.reason}" for r in self.rejected)
         return text
@@ -87,7 +93,7 @@ def _chroma_stores(client: Any, prefix: str) -> dict[str, BasePydanticVectorStor
                 f"{prefix}_{layer}", metadata=dict(COSINE_SPACE)
             )
         )
-        for layer in LAYERS
+        for layer in INDEX_LAYERS
     }
 
 
@@ -97,7 +103,10 @@ class MemoryIndex:
     Storage: by default an embedded Chroma (``chromadb.PersistentClient``) under
     ``persist_dir/chroma`` with one collection per layer; a Chroma server when
     ``chroma_host``/``chroma_port`` are given; or any LlamaIndex vector store passed as
-    ``vector_store`` (one store for all layers, or a ``{layer: store}`` mapping). The
+    ``vector_store`` (one store for all layers, or a ``{layer: store}`` mapping with the
+    layers ``outline``, ``core``, ``chunk`` and ``sentence``). Besides the memory's
+    nodes, every sentence of every chunk is embedded as a probe in the ``sentence``
+    layer (:mod:`mom_micro.retrievers.probes`), about three per chunk. The
     docstore (nodes, relationships, document hashes) is written atomically to
     ``persist_dir/docstore.json``, so :meth:`load` reopens the index without embedding
     anything again. Without ``persist_dir`` everything stays in memory.
@@ -118,7 +127,7 @@ class MemoryIndex:
         .. code-block:: python
 
             report = index.insert(Document(text=new_text, id_="new.txt"))
-            index.delete("old.txt")                 # all three layers
+            index.delete("old.txt")                 # every layer, probes included
             nodes = index.as_retriever(similarity_top_k=4).retrieve("what causes it?")
 
     Key params:
@@ -139,7 +148,7 @@ class MemoryIndex:
         self.stores = stores
         self.docstore = docstore or SimpleDocumentStore()
         if stores.lookup is None:
-            stores.lookup = self.get_node
+            stores.lookup = self._hit_node
         self.embed_model = embed_model or default_embed_model()
         self.parser = parser or MoMNodeParser.from_defaults()
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
@@ -289,6 +298,11 @@ class MemoryIndex:
             )
         except (OSError, ValueError) as exc:
             raise ValueError(f"{folder} holds a damaged memory index: {exc}") from exc
+        if config.get("version", 1) < _VERSION:
+            logger.warning(
+                "%s was built before sentence probes (index format %s): retrieval works "
+                "without their evidence; re-create the index to add it", folder,
+                config.get("version", 1))
         store_config = config["store"]
         stores = cls._open_stores(folder, store_config, vector_store, chroma_timeout)
         if parser is None:
@@ -321,7 +335,7 @@ class MemoryIndex:
             return
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.persist_dir / DOCSTORE, json.dumps(self.docstore.to_dict()))
-        marker = {"format": _FORMAT, "version": 1, "store": self.store_config,
+        marker = {"format": _FORMAT, "version": _VERSION, "store": self.store_config,
                   "embed_model": getattr(self.embed_model, "model_name", None)}
         atomic_write_text(self.persist_dir / MARKER, json.dumps(marker, indent=1))
 
@@ -337,6 +351,10 @@ class MemoryIndex:
     def get_node(self, node_id: str) -> BaseNode | None:
         """A stored node (any layer) by id, or None."""
         return self.docstore.get_node(node_id, raise_error=False)
+
+    def _hit_node(self, node_id: str) -> BaseNode | None:
+        """The node behind a vector-store hit: a sentence probe leads to its chunk."""
+        return self.get_node(chunk_id_of_probe(node_id) or node_id)
 
     def _plan(self, documents: Sequence[Document], report: IngestReport) -> list[Document]:
         todo: list[Document] = []
@@ -354,11 +372,11 @@ class MemoryIndex:
             todo.append(doc)
         return todo
 
-    def _store(self, todo: Sequence[Document], nodes: list[BaseNode], embeddings: list[list[float]],
-               report: IngestReport) -> IngestReport:
+    def _store(self, todo: Sequence[Document], nodes: list[BaseNode], probes: list[BaseNode],
+               embeddings: list[list[float]], report: IngestReport) -> IngestReport:
         report.rejected = self.parser.rejected
         rejected = {r.doc_id for r in report.rejected}
-        for node, embedding in zip(nodes, embeddings):
+        for node, embedding in zip([*nodes, *probes], embeddings, strict=True):
             node.embedding = embedding
         for doc in todo:
             if doc.id_ in rejected:
@@ -369,14 +387,14 @@ class MemoryIndex:
             else:
                 report.added.append(doc.id_)
         if nodes:
-            self.stores.add(nodes)
+            self.stores.add([*nodes, *probes])
             stripped = [n.model_copy(update={"embedding": None}) for n in nodes]
             self.docstore.add_documents(stripped, allow_update=True)
             self.lexical.add(self._lexical_chunks(nodes))
         for doc in todo:
             if doc.id_ not in rejected:
                 self.docstore.set_document_hash(doc.id_, doc.hash)
-        report.nodes = len(nodes)
+        report.nodes, report.probes = len(nodes), len(probes)
         self.persist()
         self.last_report = report
         if report.rejected:
@@ -404,9 +422,10 @@ class MemoryIndex:
         nodes = self.parser.get_nodes_from_documents(todo, show_progress=show_progress) if todo else []
         if not todo:
             self.parser._rejected = []
+        probes = sentence_probes(nodes)
         embeddings = (self.embed_model.get_text_embedding_batch(
-            self._embed_texts(nodes), show_progress=show_progress) if nodes else [])
-        return self._store(todo, nodes, embeddings, report)
+            self._embed_texts([*nodes, *probes]), show_progress=show_progress) if nodes else [])
+        return self._store(todo, nodes, probes, embeddings, report)
 
     async def aadd_documents(self, documents: Sequence[Document],
                              show_progress: bool = False) -> IngestReport:
@@ -417,9 +436,10 @@ class MemoryIndex:
                  if todo else [])
         if not todo:
             self.parser._rejected = []
+        probes = sentence_probes(nodes)
         embeddings = (await self.embed_model.aget_text_embedding_batch(
-            self._embed_texts(nodes), show_progress=show_progress) if nodes else [])
-        return self._store(todo, nodes, embeddings, report)
+            self._embed_texts([*nodes, *probes]), show_progress=show_progress) if nodes else [])
+        return self._store(todo, nodes, probes, embeddings, report)
 
     def insert(self, document: Document) -> IngestReport:
         """Add (or replace, if changed) one document; see :meth:`add_documents`."""
@@ -434,7 +454,7 @@ class MemoryIndex:
         self.docstore._kvstore.delete(doc_id, collection=self.docstore._metadata_collection)
 
     def delete(self, doc_id: str) -> None:
-        """Remove document ``doc_id`` from all three layers and the docstore.
+        """Remove document ``doc_id`` from every layer (probes included) and the docstore.
 
         Raises:
             UnknownDocumentError: no such document (the message lists a few known ids).

@@ -23,6 +23,7 @@ from mom_micro.plugins.llama_index.node_parser import (
 
 from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
+from .probes import LAYER_SENTENCE
 from .stores import LayerHit, LayerStores
 
 __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
@@ -65,22 +66,24 @@ def _norm(text: str) -> str:
 
 
 class ThreeLayerRetriever(BaseRetriever):
-    """Search the outline, core-content and chunk layers separately; return chunks.
+    """Search the outline, core-content, chunk and sentence layers separately; return chunks.
 
     Each layer is searched with the same query embedding for its own top ``k_l`` items
     (``layer_top_k``), and the chunks by their words (BM25, ``lexical``). The candidate
-    chunks are those found in the chunk layer, the chunks of the sections whose core
-    content was found, and the ``lexical_top_k`` best chunks by BM25. Each candidate
-    ``a`` gets the log-linear product-of-experts score (see
-    :mod:`mom_micro.retrievers.fusion`)::
+    chunks are those found in the chunk layer, those with a sentence probe found, the
+    chunks of the sections whose core content was found, and the ``lexical_top_k`` best
+    chunks by BM25. Each candidate ``a`` gets the log-linear product-of-experts score
+    (see :mod:`mom_micro.retrievers.fusion`)::
 
-        S(a) = s_chunk(a) + beta_core * s_core(u(a)) + beta_outline * s_outline(d(a))
+        S(a) = s_c(a) + beta_core * s_core(u(a)) + beta_outline * s_outline(d(a))
                + beta_lexical * lex(a)
+        s_c(a) = max( s_chunk(a), max_i s_sentence_i(a) )
         log P(a | q) = kappa * [ S(a) + beta_neighbours * (S(a-1) + S(a+1)) / 2 ] + const
 
     where ``s_l`` are cosine similarities: ``s_chunk`` of the chunk embedded as
-    ``title + "\\n" + chunk``, ``s_core`` of its section's core content, ``s_outline`` of
-    its document's outline. Each layer is a von Mises-Fisher expert
+    ``title + "\\n" + chunk``, ``s_sentence_i`` of its i-th sentence among the sentence
+    layer's hits (:mod:`mom_micro.retrievers.probes`; none found: ``s_chunk`` alone),
+    ``s_core`` of its section's core content, ``s_outline`` of its document's outline. Each layer is a von Mises-Fisher expert
     ``p_l(x | q) ∝ exp(kappa_l s_l(x))``; ``beta_l = w_l kappa_l / kappa_chunk`` folds the
     layer's calibration (``kappa_l``) and weight (``w_l``) into one measured number. A
     candidate missing from a layer's top ``k_l`` gets that layer's ``k_l``-th cosine (an
@@ -91,7 +94,7 @@ class ThreeLayerRetriever(BaseRetriever):
     .25: +2-3 points). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
     optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``. Each result's
-    metadata carries ``score_chunk``, ``score_core``, ``score_outline``,
+    metadata carries ``score_chunk``, ``score_sentence``, ``score_core``, ``score_outline``,
     ``score_lexical``, ``score_neighbours``, ``score_fused`` and ``probability`` (the
     posterior over the candidates, temperature ``1 / kappa``).
 
@@ -116,7 +119,8 @@ class ThreeLayerRetriever(BaseRetriever):
         similarity_top_k: chunks returned.
         weights: :class:`LayerWeights` (``core``, ``outline``, ``lexical``,
             ``neighbours`` betas, ``temperature``).
-        layer_top_k: items searched per layer, ``{"outline": .., "core": .., "chunk": ..}``.
+        layer_top_k: items searched per layer, ``{"outline": .., "core": .., "chunk": ..,
+            "sentence": ..}`` (``"sentence": 0`` switches the sentence views off).
         lexical: the :class:`LexicalIndex` of the chunks (``MemoryIndex`` keeps one);
             None searches by embedding only.
         lexical_top_k: best chunks by BM25 added to the candidates.
@@ -148,7 +152,7 @@ class ThreeLayerRetriever(BaseRetriever):
         self._lookup = node_lookup
         self.similarity_top_k = similarity_top_k
         self.weights = weights or LayerWeights()
-        defaults = {LAYER_OUTLINE: 10, LAYER_CORE: 30, LAYER_CHUNK: 30}
+        defaults = {LAYER_OUTLINE: 10, LAYER_CORE: 30, LAYER_CHUNK: 30, LAYER_SENTENCE: 30}
         self.layer_top_k = {**defaults, **(layer_top_k or {})}
         self.layer_top_k[LAYER_CHUNK] = max(self.layer_top_k[LAYER_CHUNK], similarity_top_k)
         self.doc_ids = list(doc_ids) if doc_ids is not None else None
@@ -180,13 +184,18 @@ class ThreeLayerRetriever(BaseRetriever):
             (h.metadata["doc_id"], int(h.metadata["unit"])): h.cosine for h in hits[LAYER_CORE]
         }
         outline_scores = {h.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
-        candidates = [*chunk_scores, *core_scores]
+        sentence_scores: dict[tuple[str, int], float] = {}
+        for hit in hits.get(LAYER_SENTENCE, []):
+            key = (hit.metadata["doc_id"], int(hit.metadata["unit"]))
+            sentence_scores[key] = max(hit.cosine, sentence_scores.get(key, -1.0))
+        candidates = [*chunk_scores, *sentence_scores, *core_scores]
         lexical = None
         if self.lexical is not None and self.weights.lexical > 0:
             lexical = self.lexical.search(query_bundle.query_str, self.doc_ids)
             candidates += lexical.top(self.lexical_top_k)
         fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights,
-                            candidates, lexical.get if lexical is not None else None)
+                            candidates, lexical.get if lexical is not None else None,
+                            sentence_scores)
         keep = self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
         results: list[NodeWithScore] = []
         seen: list[str] = []

@@ -1,7 +1,7 @@
-"""The vector stores behind the three memory layers.
+"""The vector stores behind the memory layers.
 
-:class:`LayerStores` hides whether the layers live in three stores (the default: one
-Chroma collection per layer) or in one shared store whose nodes carry ``layer``
+:class:`LayerStores` hides whether the layers (outline, core, chunk, and the chunks'
+sentence probes) live in separate stores (the default: one Chroma collection per layer) or in one shared store whose nodes carry ``layer``
 metadata (any LlamaIndex vector store a user passes). Every query returns plain
 cosine similarities, whatever the store's own score convention.
 """
@@ -24,9 +24,8 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQuery,
 )
 
-from mom_micro.plugins.llama_index.node_parser import LAYERS
-
 from .chroma import ChromaServerUnavailable, chroma_distance_to_cosine
+from .probes import INDEX_LAYERS
 
 __all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
 
@@ -67,11 +66,12 @@ def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]
 
 
 class LayerStores:
-    """The outline, core and chunk layers' vector stores.
+    """The outline, core, chunk and sentence-probe layers' vector stores.
 
     Args:
-        stores: a mapping ``{"outline": store, "core": store, "chunk": store}`` or a
-            single store shared by all layers (queries then filter on ``layer``).
+        stores: a mapping ``{"outline": store, "core": store, "chunk": store,
+            "sentence": store}`` or a single store shared by all layers (queries then
+            filter on ``layer``).
         lookup: node id -> node, for stores that return ids without text
             (``stores_text=False``, e.g. LlamaIndex's ``SimpleVectorStore``).
         server: ``(host, port)`` of the Chroma server behind the stores, if any: a lost
@@ -87,13 +87,13 @@ class LayerStores:
         self.lookup = lookup
         self.server = server
         if isinstance(stores, Mapping):
-            missing = [layer for layer in LAYERS if layer not in stores]
+            missing = [layer for layer in INDEX_LAYERS if layer not in stores]
             if missing:
                 raise ValueError(f"no vector store given for layer(s) {missing}")
-            self._stores = {layer: stores[layer] for layer in LAYERS}
+            self._stores = {layer: stores[layer] for layer in INDEX_LAYERS}
             self.shared = len({id(s) for s in self._stores.values()}) == 1
         else:
-            self._stores = {layer: stores for layer in LAYERS}
+            self._stores = {layer: stores for layer in INDEX_LAYERS}
             self.shared = True
         self._to_cosine = {layer: cosine_converter(s) for layer, s in self._stores.items()}
         self._chroma = {layer: s._collection for layer, s in self._stores.items()
@@ -108,11 +108,11 @@ class LayerStores:
         """Add embedded nodes, each to its layer's store, at most :data:`ADD_BATCH` at a
         time (Chroma refuses larger batches — 5,461 in chromadb 1.5 — and LlamaIndex's
         Chroma adapter does not split them that finely)."""
-        by_layer: dict[str, list[BaseNode]] = {layer: [] for layer in LAYERS}
+        by_layer: dict[str, list[BaseNode]] = {layer: [] for layer in INDEX_LAYERS}
         for node in nodes:
             by_layer[node.metadata["layer"]].append(node)
         if self.shared:
-            by_store = {LAYERS[0]: [n for layer in LAYERS for n in by_layer[layer]]}
+            by_store = {INDEX_LAYERS[0]: [n for layer in INDEX_LAYERS for n in by_layer[layer]]}
         else:
             by_store = by_layer
         for layer, layer_nodes in by_store.items():

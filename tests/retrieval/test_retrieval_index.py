@@ -33,11 +33,13 @@ def test_retrieves_the_matching_chunk_with_layer_scores(index):
     assert results[0].node.node_id == "space#chunk-0"
     meta = results[0].node.metadata
     assert meta["layer"] == "chunk" and meta["title"] == "Planets"
-    for key in ("score_chunk", "score_core", "score_outline", "score_lexical",
+    for key in ("score_chunk", "score_sentence", "score_core", "score_outline", "score_lexical",
                 "score_neighbours", "score_fused", "probability"):
         assert key in meta
+    assert meta["score_sentence"] is not None  # "Mars is the red planet ..." is a probe
     weights = LayerWeights()
-    expected = (meta["score_chunk"] + weights.core * meta["score_core"]
+    view = max(meta["score_chunk"], meta["score_sentence"])
+    expected = (view + weights.core * meta["score_core"]
                 + weights.outline * meta["score_outline"]
                 + weights.lexical * meta["score_lexical"]
                 + weights.neighbours * meta["score_neighbours"])
@@ -75,7 +77,7 @@ def test_delete_removes_all_three_layers(tmp_path, index):
     index.delete("pets")
     assert index.doc_ids == ["space"]
     client = chromadb.PersistentClient(path=str(tmp_path / "idx" / "chroma"))
-    for layer in ("outline", "core", "chunk"):
+    for layer in ("outline", "core", "chunk", "sentence"):
         metas = client.get_collection(f"mom_{layer}").get()["metadatas"]
         assert metas and {m["doc_id"] for m in metas} == {"space"}
     with pytest.raises(UnknownDocumentError, match="no document 'pets'.*'space'"):
@@ -215,7 +217,7 @@ def test_chroma_ids_only_search_matches_the_llamaindex_adapter(index):
     metadata) must be those LlamaIndex's ChromaVectorStore would return."""
     stores = index.stores
     embedding = index.embed_model.get_query_embedding("red planet iron oxide")
-    for layer in ("outline", "core", "chunk"):
+    for layer in ("outline", "core", "chunk", "sentence"):
         for doc_ids in (None, ["space"]):
             fast = stores.query(layer, embedding, 3, doc_ids)
             slow = stores._hits(layer, stores.store(layer).query(

@@ -39,8 +39,9 @@ class MoMRetriever(BaseRetriever):
     Wraps a :class:`~mom_micro.retrievers.MemoryIndex` (embedded Chroma, a Chroma server,
     or any LlamaIndex vector store). Each ``Document`` is an exact span of its source;
     its metadata carries ``doc_id``, ``title``, ``unit``, ``start_index``/``end_index``
-    and the per-layer scores ``score_chunk``, ``score_core``, ``score_outline``,
-    ``score_lexical`` (BM25), ``score_neighbours`` (passage evidence), ``score_fused``.
+    and the per-layer scores ``score_chunk``, ``score_sentence`` (its best sentence probe,
+    or None), ``score_core``, ``score_outline``, ``score_lexical`` (BM25),
+    ``score_neighbours`` (passage evidence), ``score_fused``.
 
     Setup:
         .. code-block:: python

@@ -1,0 +1,81 @@
+"""Sentence probes: each atomic chunk is also searched by its sentences.
+
+A chunk's embedding averages everything it says; a question about one of its sentences
+(a number, a list of languages) matches that sentence far better than the whole span
+with its title. :class:`~mom_micro.retrievers.MemoryIndex` therefore embeds every
+sentence of every chunk (of at least :data:`MIN_PROBE_WORDS` words) as a *probe* in a
+fourth vector layer, ``sentence``. A probe is not a result: it carries its chunk's
+``doc_id`` and ``unit`` and only raises that chunk's match (the chunk is scored by its
+best view, see :mod:`mom_micro.retrievers.fusion`). Probes live in the vector store only,
+not in the docstore; their ids name their chunk (``<chunk id>~s<i>``), so a store that
+returns ids without metadata still leads back to the chunk.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from llama_index.core.schema import BaseNode, NodeRelationship, TextNode
+
+from mom_micro.memory.text import split_sentences
+from mom_micro.plugins.llama_index.node_parser import LAYER_CHUNK, LAYERS
+
+__all__ = ["INDEX_LAYERS", "LAYER_SENTENCE", "MIN_PROBE_WORDS", "chunk_id_of_probe",
+           "sentence_probes"]
+
+LAYER_SENTENCE = "sentence"
+#: The vector layers of a :class:`~mom_micro.retrievers.MemoryIndex`: the memory's three
+#: layers plus the chunks' sentence probes.
+INDEX_LAYERS = (*LAYERS, LAYER_SENTENCE)
+#: Shorter sentences (headings, "See Table 2.") say too little to probe with.
+MIN_PROBE_WORDS = 4
+
+_PROBE_ID = re.compile(r"(?s)(.+)~s\d+")
+
+
+def chunk_id_of_probe(node_id: str) -> str | None:
+    """The chunk node id a probe id belongs to, or None for any other id.
+
+    Example:
+        >>> chunk_id_of_probe("paper-1#chunk-3~s0")
+        'paper-1#chunk-3'
+        >>> chunk_id_of_probe("paper-1#chunk-3") is None
+        True
+    """
+    match = _PROBE_ID.fullmatch(node_id)
+    return match.group(1) if match else None
+
+
+def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:
+    """A probe node per sentence (of at least :data:`MIN_PROBE_WORDS` words) of each
+    chunk node in ``nodes``; other layers are ignored. Each probe is embedded as the
+    bare sentence and keeps its chunk's ``doc_id``, ``unit`` and source document.
+
+    Example:
+        >>> from mom_micro.memory import DocumentMemory, MemoryUnit
+        >>> from mom_micro.plugins.llama_index import memory_to_nodes
+        >>> text = "Cats purr when content. They nap. Cats sleep sixteen hours a day."
+        >>> memory = DocumentMemory("pets", [MemoryUnit("Cats", "Cats purr.", 0, len(text))], text)
+        >>> [(p.node_id, p.text) for p in sentence_probes(memory_to_nodes(memory))]
+        [('pets#chunk-0~s0', 'Cats purr when content.'), ('pets#chunk-0~s1', 'Cats sleep sixteen hours a day.')]
+    """
+    probes: list[TextNode] = []
+    for node in nodes:
+        if node.metadata.get("layer") != LAYER_CHUNK:
+            continue
+        text = node.get_content()
+        metadata = {"layer": LAYER_SENTENCE, "doc_id": node.metadata["doc_id"],
+                    "unit": node.metadata["unit"]}
+        source = node.relationships.get(NodeRelationship.SOURCE)
+        sentences = [s for s in split_sentences(text) if s.words >= MIN_PROBE_WORDS]
+        for i, sentence in enumerate(sentences):
+            probe = TextNode(
+                id_=f"{node.node_id}~s{i}", text=text[sentence.start : sentence.end],
+                metadata=dict(metadata), excluded_embed_metadata_keys=list(metadata),
+                excluded_llm_metadata_keys=list(metadata),
+            )
+            if source is not None:
+                probe.relationships[NodeRelationship.SOURCE] = source
+            probes.append(probe)
+    return probes
