@@ -50,6 +50,6 @@ def test_ingest_then_query_end_to_end(tmp_path, capsys):
                  "-k", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[1] water.txt / ") and "[2] water.txt / " in out
-    assert "chunk " in out and "core " in out and "outline " in out
+    assert all(f"{evidence} " in out for evidence in ("chunk", "sentence", "core", "outline"))
     assert main(["ingest", str(empty), "--index", index]) == 2
     assert "empty" in capsys.readouterr().err.lower()

@@ -113,6 +113,19 @@ class LayerWeights:
     COVID-QA first 25 papers hit@400 .775 -> .872, all 98 papers .567 -> .735, LEval
     scientific QA (document scope) .679 -> .691 (hierarchical .775 / .602 / .741). The
     same BM25 evidence on fixed128's chunks (``hybrid128``) gave .840 / .732 / .679.
+
+    Sentence views (``s_c = max(chunk, best probe)``, no weight: see the module
+    docstring) were replayed on cached layer hits of the same papers 36-60 with the
+    weights above: hit@400 .741 -> .757 with the sentence layer's top 30 and a chunk
+    without a probe among them keeping its own cosine; .748 when such a chunk got the
+    30th probe cosine (an upper bound) instead; .760 with every probe scored. Adding
+    ``.5 x`` the best probe cosine instead of the max gave .751; BM25 over sentences
+    added to the chunk's BM25 gave .741-.757. With the views on (every probe scored) the
+    weights above stayed the best: against their .760, core / outline in .25-.75 gave
+    .754-.760, lexical .3 / .7 .751 / .751, neighbours 0 / .5 .741 / .760. Confirmed by ``mom-micro bench retrieval`` (one run per data set,
+    all systems): COVID-QA first 25 papers hit@400 .872 -> .877 (hit@200 .759 -> .786),
+    all 98 papers .735 -> .751, LEval scientific QA (document scope) .691 -> .728
+    (hierarchical .775 / .608 / .741, ``hybrid128`` .840 / .733 / .679).
     """
 
     core: float = 0.5
