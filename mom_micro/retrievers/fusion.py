@@ -122,10 +122,11 @@ class LayerWeights:
     ``.5 x`` the best probe cosine instead of the max gave .751; BM25 over sentences
     added to the chunk's BM25 gave .741-.757. With the views on (every probe scored) the
     weights above stayed the best: against their .760, core / outline in .25-.75 gave
-    .754-.760, lexical .3 / .7 .751 / .751, neighbours 0 / .5 .741 / .760. Confirmed by ``mom-micro bench retrieval`` (one run per data set,
-    all systems): COVID-QA first 25 papers hit@400 .872 -> .877 (hit@200 .759 -> .786),
-    all 98 papers .735 -> .751, LEval scientific QA (document scope) .691 -> .728
-    (hierarchical .775 / .608 / .741, ``hybrid128`` .840 / .733 / .679).
+    .754-.760, lexical .3 / .7 .751 / .751, neighbours 0 / .5 .741 / .760. Confirmed by
+    ``mom-micro bench retrieval`` (one run per data set, all systems): COVID-QA first 25
+    papers hit@400 .872 -> .877 (hit@200 .759 -> .786), all 98 papers .735 -> .751,
+    LEval scientific QA (document scope) .691 -> .728 (hierarchical .775 / .608 / .741,
+    ``hybrid128`` .840 / .733 / .679).
     """
 
     core: float = 0.5

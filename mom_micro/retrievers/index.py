@@ -144,6 +144,7 @@ class MemoryIndex:
         parser: MoMNodeParser | None = None,
         persist_dir: str | Path | None = None,
         store_config: dict[str, Any] | None = None,
+        format_version: int = _VERSION,
     ) -> None:
         self.stores = stores
         self.docstore = docstore or SimpleDocumentStore()
@@ -153,6 +154,9 @@ class MemoryIndex:
         self.parser = parser or MoMNodeParser.from_defaults()
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
         self.store_config = store_config or {"kind": "custom"}
+        # an index read from an older format keeps saying so: new documents get probes,
+        # the old ones still lack them
+        self.format_version = format_version
         self.lexical = LexicalIndex()
         self.lexical.add(self._lexical_chunks(self.docstore.docs.values()))
 
@@ -298,16 +302,16 @@ class MemoryIndex:
             )
         except (OSError, ValueError) as exc:
             raise ValueError(f"{folder} holds a damaged memory index: {exc}") from exc
-        if config.get("version", 1) < _VERSION:
+        version = int(config.get("version", 1))
+        if version < _VERSION:
             logger.warning(
                 "%s was built before sentence probes (index format %s): retrieval works "
-                "without their evidence; re-create the index to add it", folder,
-                config.get("version", 1))
+                "without their evidence; re-create the index to add it", folder, version)
         store_config = config["store"]
         stores = cls._open_stores(folder, store_config, vector_store, chroma_timeout)
         if parser is None:
             parser = MoMNodeParser.from_defaults(reader=reader)
-        return cls(stores, docstore, embed_model, parser, folder, store_config)
+        return cls(stores, docstore, embed_model, parser, folder, store_config, version)
 
     @classmethod
     def open(cls, persist_dir: str | Path, **options: Any) -> MemoryIndex:
@@ -335,7 +339,7 @@ class MemoryIndex:
             return
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.persist_dir / DOCSTORE, json.dumps(self.docstore.to_dict()))
-        marker = {"format": _FORMAT, "version": _VERSION, "store": self.store_config,
+        marker = {"format": _FORMAT, "version": self.format_version, "store": self.store_config,
                   "embed_model": getattr(self.embed_model, "model_name", None)}
         atomic_write_text(self.persist_dir / MARKER, json.dumps(marker, indent=1))
 
@@ -410,8 +414,12 @@ class MemoryIndex:
                 yield key, node.get_content(metadata_mode=MetadataMode.EMBED)
 
     @staticmethod
-    def _embed_texts(nodes: Sequence[BaseNode]) -> list[str]:
-        return [n.get_content(metadata_mode=MetadataMode.EMBED) for n in nodes]
+    def _embed_texts(nodes: Sequence[BaseNode]) -> tuple[list[BaseNode], list[str]]:
+        """The sentence probes of ``nodes``, and the texts to embed: the nodes', then the
+        probes'."""
+        probes = sentence_probes(nodes)
+        texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in [*nodes, *probes]]
+        return probes, texts
 
     def add_documents(self, documents: Sequence[Document], show_progress: bool = False) -> IngestReport:
         """Read, embed and store ``documents``. Unchanged ones (same id and hash) are
@@ -422,9 +430,9 @@ class MemoryIndex:
         nodes = self.parser.get_nodes_from_documents(todo, show_progress=show_progress) if todo else []
         if not todo:
             self.parser._rejected = []
-        probes = sentence_probes(nodes)
+        probes, texts = self._embed_texts(nodes)
         embeddings = (self.embed_model.get_text_embedding_batch(
-            self._embed_texts([*nodes, *probes]), show_progress=show_progress) if nodes else [])
+            texts, show_progress=show_progress) if nodes else [])
         return self._store(todo, nodes, probes, embeddings, report)
 
     async def aadd_documents(self, documents: Sequence[Document],
@@ -436,9 +444,9 @@ class MemoryIndex:
                  if todo else [])
         if not todo:
             self.parser._rejected = []
-        probes = sentence_probes(nodes)
+        probes, texts = self._embed_texts(nodes)
         embeddings = (await self.embed_model.aget_text_embedding_batch(
-            self._embed_texts([*nodes, *probes]), show_progress=show_progress) if nodes else [])
+            texts, show_progress=show_progress) if nodes else [])
         return self._store(todo, nodes, probes, embeddings, report)
 
     def insert(self, document: Document) -> IngestReport:

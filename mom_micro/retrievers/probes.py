@@ -57,8 +57,10 @@ def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:
         >>> from mom_micro.plugins.llama_index import memory_to_nodes
         >>> text = "Cats purr when content. They nap. Cats sleep sixteen hours a day."
         >>> memory = DocumentMemory("pets", [MemoryUnit("Cats", "Cats purr.", 0, len(text))], text)
-        >>> [(p.node_id, p.text) for p in sentence_probes(memory_to_nodes(memory))]
-        [('pets#chunk-0~s0', 'Cats purr when content.'), ('pets#chunk-0~s1', 'Cats sleep sixteen hours a day.')]
+        >>> for probe in sentence_probes(memory_to_nodes(memory)):
+        ...     print(probe.node_id, probe.text)
+        pets#chunk-0~s0 Cats purr when content.
+        pets#chunk-0~s1 Cats sleep sixteen hours a day.
     """
     probes: list[TextNode] = []
     for node in nodes:

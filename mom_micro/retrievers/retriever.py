@@ -65,6 +65,20 @@ def _norm(text: str) -> str:
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
+def _chunk_key(hit: LayerHit) -> tuple[str, int]:
+    return hit.metadata["doc_id"], int(hit.metadata["unit"])
+
+
+def _best_per_chunk(hits: Sequence[LayerHit]) -> dict[tuple[str, int], float]:
+    """The best cosine per ``(doc_id, unit)`` among ``hits`` (several probes, or a shared
+    store's repeats, can name one chunk)."""
+    best: dict[tuple[str, int], float] = {}
+    for hit in hits:
+        key = _chunk_key(hit)
+        best[key] = max(hit.cosine, best.get(key, -1.0))
+    return best
+
+
 class ThreeLayerRetriever(BaseRetriever):
     """Search the outline, core-content, chunk and sentence layers separately; return chunks.
 
@@ -83,13 +97,13 @@ class ThreeLayerRetriever(BaseRetriever):
     where ``s_l`` are cosine similarities: ``s_chunk`` of the chunk embedded as
     ``title + "\\n" + chunk``, ``s_sentence_i`` of its i-th sentence among the sentence
     layer's hits (:mod:`mom_micro.retrievers.probes`; none found: ``s_chunk`` alone),
-    ``s_core`` of its section's core content, ``s_outline`` of its document's outline. Each layer is a von Mises-Fisher expert
-    ``p_l(x | q) ∝ exp(kappa_l s_l(x))``; ``beta_l = w_l kappa_l / kappa_chunk`` folds the
-    layer's calibration (``kappa_l``) and weight (``w_l``) into one measured number. A
-    candidate missing from a layer's top ``k_l`` gets that layer's ``k_l``-th cosine (an
-    upper bound). ``lex(a)`` is the chunk's BM25 score normalised by the query's best
-    (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``, default .5: +10 points
-    hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours`` times
+    ``s_core`` of its section's core content, ``s_outline`` of its document's outline.
+    Each layer is a von Mises-Fisher expert ``p_l(x | q) ∝ exp(kappa_l s_l(x))``;
+    ``beta_l = w_l kappa_l / kappa_chunk`` folds the layer's calibration (``kappa_l``)
+    and weight (``w_l``) into one measured number. A candidate missing from a layer's
+    top ``k_l`` gets that layer's ``k_l``-th cosine (an upper bound). ``lex(a)`` is the
+    chunk's BM25 score normalised by the query's best (:mod:`mom_micro.retrievers.lexical`;
+    ``weights.lexical``, default .5: +10 points hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours`` times
     the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``, default
     .25: +2-3 points). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
@@ -174,20 +188,13 @@ class ThreeLayerRetriever(BaseRetriever):
     def _fuse(
         self, query_bundle: QueryBundle, hits: dict[str, list[LayerHit]]
     ) -> list[NodeWithScore]:
-        chunk_nodes: dict[tuple[str, int], BaseNode | str] = {}
-        chunk_scores: dict[tuple[str, int], float] = {}
-        for hit in hits[LAYER_CHUNK]:
-            key = (hit.metadata["doc_id"], int(hit.metadata["unit"]))
-            chunk_nodes[key] = hit.node or hit.node_id
-            chunk_scores[key] = max(hit.cosine, chunk_scores.get(key, -1.0))
-        core_scores = {
-            (h.metadata["doc_id"], int(h.metadata["unit"])): h.cosine for h in hits[LAYER_CORE]
+        chunk_nodes: dict[tuple[str, int], BaseNode | str] = {
+            _chunk_key(hit): hit.node or hit.node_id for hit in hits[LAYER_CHUNK]
         }
+        chunk_scores = _best_per_chunk(hits[LAYER_CHUNK])
+        core_scores = _best_per_chunk(hits[LAYER_CORE])
         outline_scores = {h.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
-        sentence_scores: dict[tuple[str, int], float] = {}
-        for hit in hits.get(LAYER_SENTENCE, []):
-            key = (hit.metadata["doc_id"], int(hit.metadata["unit"]))
-            sentence_scores[key] = max(hit.cosine, sentence_scores.get(key, -1.0))
+        sentence_scores = _best_per_chunk(hits.get(LAYER_SENTENCE, []))
         candidates = [*chunk_scores, *sentence_scores, *core_scores]
         lexical = None
         if self.lexical is not None and self.weights.lexical > 0:
@@ -196,11 +203,13 @@ class ThreeLayerRetriever(BaseRetriever):
         fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights,
                             candidates, lexical.get if lexical is not None else None,
                             sentence_scores)
-        keep = self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
+        keep = (self.similarity_top_k if self.reranker is None
+                else max(self.similarity_top_k * 3, 10))
         results: list[NodeWithScore] = []
         seen: list[str] = []
         for item in fused:  # best first; nodes are fetched only for the results kept
-            node = chunk_nodes.get(item.key) or node_id_for(item.key[0], LAYER_CHUNK, item.key[1])
+            node = (chunk_nodes.get(item.key)
+                    or node_id_for(item.key[0], LAYER_CHUNK, item.key[1]))
             if isinstance(node, str):  # by id, or found by its core content or its words
                 node = self._lookup(node)
                 if node is None:

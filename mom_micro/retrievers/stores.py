@@ -1,8 +1,9 @@
 """The vector stores behind the memory layers.
 
 :class:`LayerStores` hides whether the layers (outline, core, chunk, and the chunks'
-sentence probes) live in separate stores (the default: one Chroma collection per layer) or in one shared store whose nodes carry ``layer``
-metadata (any LlamaIndex vector store a user passes). Every query returns plain
+sentence probes) live in separate stores (the default: one Chroma collection per layer)
+or in one shared store whose nodes carry ``layer`` metadata (any LlamaIndex vector store
+a user passes). Every query returns plain
 cosine similarities, whatever the store's own score convention.
 """
 

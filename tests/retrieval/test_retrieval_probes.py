@@ -92,3 +92,10 @@ def test_an_index_from_before_probes_still_loads_and_says_so(tmp_path, reader, e
     found = reopened.as_retriever(similarity_top_k=1).retrieve("Which planet is red, Mars?")
     assert found[0].node.node_id == "space#chunk-0"
     assert found[0].node.metadata["score_sentence"] is None
+    # a document added later gets probes, but the old ones still lack them: still format 1
+    assert reopened.insert(Document(text=ZOO, id_="zoo")).probes == 4
+    assert json.loads(marker.read_text())["version"] == 1
+    caplog.clear()
+    with caplog.at_level(logging.WARNING):
+        MemoryIndex.load(tmp_path / "idx", reader=reader, embed_model=embed)
+    assert "built before sentence probes" in caplog.text
