@@ -95,17 +95,17 @@ class ThreeLayerRetriever(BaseRetriever):
         log P(a | q) = kappa * [ S(a) + beta_neighbours * (S(a-1) + S(a+1)) / 2 ] + const
 
     where ``s_l`` are cosine similarities: ``s_chunk`` of the chunk embedded as
-    ``title + "\\n" + chunk``, ``s_sentence_i`` of its i-th sentence among the sentence
-    layer's hits (:mod:`mom_micro.retrievers.probes`; none found: ``s_chunk`` alone),
-    ``s_core`` of its section's core content, ``s_outline`` of its document's outline.
-    Each layer is a von Mises-Fisher expert ``p_l(x | q) ∝ exp(kappa_l s_l(x))``;
-    ``beta_l = w_l kappa_l / kappa_chunk`` folds the layer's calibration (``kappa_l``)
-    and weight (``w_l``) into one measured number. A candidate missing from a layer's
-    top ``k_l`` gets that layer's ``k_l``-th cosine (an upper bound). ``lex(a)`` is the
-    chunk's BM25 score normalised by the query's best (:mod:`mom_micro.retrievers.lexical`;
-    ``weights.lexical``, default .5: +10 points hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours`` times
-    the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``, default
-    .25: +2-3 points). A weight of 0 switches its evidence off. Results are
+    ``title + "\\n" + chunk``, ``s_sentence_i`` of its i-th sentence among the sentence layer's hits
+    (:mod:`mom_micro.retrievers.probes`; none found: ``s_chunk`` alone), ``s_core`` of its
+    section's core content, ``s_outline`` of its document's outline. Each layer is a von
+    Mises-Fisher expert ``p_l(x | q) ∝ exp(kappa_l s_l(x))``; ``beta_l = w_l kappa_l /
+    kappa_chunk`` folds the layer's calibration (``kappa_l``) and weight (``w_l``) into one
+    measured number. A candidate missing from a layer's top ``k_l`` gets that layer's
+    ``k_l``-th cosine (an upper bound). ``lex(a)`` is the chunk's BM25 score normalised by
+    the query's best (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``, default .5:
+    +10 points hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours``
+    times the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``,
+    default .25: +2-3 points). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
     optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``. Each result's
     metadata carries ``score_chunk``, ``score_sentence``, ``score_core``, ``score_outline``,
