@@ -47,17 +47,34 @@ def test_stop_words_and_unknown_terms_give_no_evidence():
     assert LexicalIndex().search("masks").top(5) == []  # empty index
 
 
-def test_doc_scope_filters_chunks_and_keeps_corpus_statistics():
+def test_doc_scope_filters_chunks_and_uses_the_scope_statistics():
     index = LexicalIndex()
     index.add(CHUNKS)
-    whole = index.search("incubation period trials")
     only_b = index.search("incubation period trials", doc_ids=["b"])
     assert set(only_b.top(10)) == {("b", 0), ("b", 1)}
     assert only_b.get(("a", 1)) == 0.0
-    # normalised by the best chunk in scope, raw scores unchanged: same ratio within b
-    ratio = whole.get(("b", 0)) / whole.get(("b", 1))
-    assert only_b.get(("b", 0)) / only_b.get(("b", 1)) == pytest.approx(ratio)
+    # N, n(t) and avgdl of doc b's two chunks: "trials" in both, "period" in b1 only
+    lengths = [len(terms(text)) for _, text in CHUNKS[2:]]
+    avgdl = sum(lengths) / 2
+    b0 = _bm25(1, lengths[0], avgdl, 2, 2)
+    b1 = _bm25(1, lengths[1], avgdl, 2, 2) + _bm25(1, lengths[1], avgdl, 2, 1)
+    assert only_b.get(("b", 1)) == pytest.approx(1.0)
+    assert only_b.get(("b", 0)) == pytest.approx(b0 / b1)
     assert index.search("masks", doc_ids=["nope"]).top(3) == []
+
+
+def test_a_term_that_fills_the_scoped_document_does_not_outweigh_one_that_picks_a_chunk():
+    # "ebola" is rare in the corpus but in most chunks of its own paper
+    index = LexicalIndex()
+    index.add([(("ebola", 0), "Ebola outbreak: ebola cases, ebola deaths, ebola wards."),
+               (("ebola", 1), "Ebola spread through contact with patients."),
+               (("ebola", 2), "Ebola vaccines were trialled in Guinea."),
+               (("ebola", 3), "Incubation lasted two to twenty-one days.")])
+    index.add(((f"flu{i}", 0), f"Influenza strain {i} had an incubation of two days.")
+              for i in range(6))
+    question = "What was the incubation of Ebola?"
+    assert index.search(question).top(1) == [("ebola", 0)]  # corpus: "ebola" is the rare term
+    assert index.search(question, doc_ids=["ebola"]).top(1) == [("ebola", 3)]
 
 
 def test_added_and_removed_documents_update_the_statistics():
