@@ -27,7 +27,7 @@ against corpus statistics gave hit@100 / 200 / 400 / 800 .625 / .738 / .808 / .8
 .728 / .815 -> .395 / .605 / .741 / .802 on LEval scientific QA (81 verbatim answers).
 Confirmed by ``mom-micro bench retrieval`` on LEval (document scope, all systems, two
 runs with the same hits): mom hit@400 .728 -> .753, hit@100 .432 -> .395, hit@800 .815 ->
-.803; ``hybrid128`` (same BM25) hit@100 .395 -> .420; hierarchical .741.
+.802; ``hybrid128`` (same BM25) hit@100 .395 -> .420; hierarchical .741.
 In corpus scope nothing changes. Term counts are kept per chunk and the weights computed
 per query, so a scope costs one mask; adding or removing documents rebuilds the postings.
 """
