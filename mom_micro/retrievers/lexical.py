@@ -20,14 +20,14 @@ whole index, or the documents of a ``doc_ids`` scope. Searching one document ask
 of *its* chunks the query is about, and a term that fills the whole document (its
 topic, rare in the corpus) does not tell its chunks apart; with corpus statistics it
 would outweigh the terms that do. (Lucene and Elasticsearch keep the index's statistics
-under a filter; the measurement below is why this index does not.) Replayed on cached
-layer hits of MiniLM memories, document scope, the fused ranking with scope statistics
-against corpus statistics gave hit@100 / 200 / 400 / 800 .625 / .738 / .808 / .864 ->
-.653 / .760 / .814 / .883 on COVID-QA papers 36-60 (317 questions) and .432 / .605 /
-.728 / .815 -> .395 / .605 / .741 / .802 on LEval scientific QA (81 verbatim answers).
-Confirmed by ``mom-micro bench retrieval`` on LEval (document scope, all systems, two
-runs with the same hits): mom hit@400 .728 -> .753, hit@100 .432 -> .395, hit@800 .815 ->
-.802; ``hybrid128`` (same BM25) hit@100 .395 -> .420; hierarchical .741.
+under a filter; the measurement below is why this index does not.) ``mom-micro bench
+retrieval --scope document`` against the previous commit (cf726c5, corpus statistics),
+hit@100 / 200 / 400 / 800: COVID-QA first 25 papers (``--limit-docs 25``, 187
+questions, ``--systems hybrid128,mom``) mom .668 / .813 / .893 / .947 -> .706 / .824 /
+.904 / .963, ``hybrid128`` (same BM25) .663 / .829 / .882 / .941 -> .642 / .807 / .888 /
+.947; LEval scientific QA (81 verbatim answers, all systems, two runs with the same hits)
+mom .432 / .617 / .728 / .815 -> .395 / .630 / .753 / .802, ``hybrid128`` .395 / .556 /
+.679 / .778 -> .420 / .580 / .679 / .790, hierarchical .741 at 400.
 In corpus scope nothing changes. Term counts are kept per chunk and the weights computed
 per query, so a scope costs one mask; adding or removing documents rebuilds the postings.
 """
