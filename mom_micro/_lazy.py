@@ -19,8 +19,9 @@ from typing import Any
 __all__ = ["lazy_exports"]
 
 
-def lazy_exports(package: str, modules: Mapping[str, Sequence[str]]) -> tuple[
-        Callable[[str], Any], Callable[[], list[str]]]:
+def lazy_exports(
+    package: str, modules: Mapping[str, Sequence[str]]
+) -> tuple[Callable[[str], Any], Callable[[], list[str]]]:
     """The module-level ``__getattr__`` and ``__dir__`` of ``package``, where ``modules``
     maps each (relative or absolute) submodule to the public names it defines."""
     exports = {name: module for module, names in modules.items() for name in names}

@@ -54,24 +54,31 @@ class LocalCausalLM:
         return int(getattr(self.model.config, "max_position_embeddings", 2048))
 
     def __call__(self, prompt: str, temperature: float = 0.0) -> str:
+        """The reply to ``prompt`` as one user turn (the guide-model convention)."""
         return self.chat([{"role": "user", "content": prompt}], temperature)
 
-    def chat(self, messages: Sequence[dict[str, str]], temperature: float = 0.0,
-             max_new_tokens: int | None = None) -> str:
+    def chat(
+        self,
+        messages: Sequence[dict[str, str]],
+        temperature: float = 0.0,
+        max_new_tokens: int | None = None,
+    ) -> str:
         """The reply to ``messages`` (``{"role": "system" | "user" | "assistant",
         "content": ...}`` dicts), rendered with the model's chat template, of at most
         ``max_new_tokens`` tokens (default: the instance's)."""
         with self._lock:
             return self._chat(messages, temperature, max_new_tokens)
 
-    def _chat(self, messages: Sequence[dict[str, str]], temperature: float,
-              max_new_tokens: int | None) -> str:
+    def _chat(
+        self, messages: Sequence[dict[str, str]], temperature: float, max_new_tokens: int | None
+    ) -> str:
         import torch
 
         self._load()
         if getattr(self.tokenizer, "chat_template", None):
-            text = self.tokenizer.apply_chat_template(list(messages), tokenize=False,
-                                                      add_generation_prompt=True)
+            text = self.tokenizer.apply_chat_template(
+                list(messages), tokenize=False, add_generation_prompt=True
+            )
         else:
             text = "\n\n".join(m["content"] for m in messages)
         enc = self.tokenizer(text, return_tensors="pt", add_special_tokens=False)

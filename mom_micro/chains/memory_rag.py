@@ -33,8 +33,8 @@ from langchain_core.runnables import (
 from pydantic import ConfigDict, Field
 from typing_extensions import NotRequired, TypedDict
 
-from mom_micro.plugins._ranking import MiCRoRankingError, Ranking, ScoredCandidate
 from mom_micro.plugins.langchain.ranker import PersonalizedRanker
+from mom_micro.plugins.ranking import MiCRoRankingError, Ranking, ScoredCandidate
 from mom_micro.rewards import MixtureRewardModel, UserProfile
 
 __all__ = [
@@ -46,13 +46,17 @@ __all__ = [
     "memory_rag_chain",
 ]
 
-DEFAULT_PROMPT = ChatPromptTemplate.from_messages([
-    ("system",
-     "Answer the question from the document memory below. Each entry is a passage under "
-     "its outline title. Use only the memory; say so if it does not hold the answer.\n\n"
-     "Memory:\n{memory}"),
-    ("human", "{question}"),
-])
+DEFAULT_PROMPT = ChatPromptTemplate.from_messages(
+    [
+        (
+            "system",
+            "Answer the question from the document memory below. Each entry is a passage under "
+            "its outline title. Use only the memory; say so if it does not hold the answer.\n\n"
+            "Memory:\n{memory}",
+        ),
+        ("human", "{question}"),
+    ]
+)
 
 
 class MemoryRAGInput(TypedDict):
@@ -97,8 +101,10 @@ def _as_input(value: MemoryRAGInput | str) -> dict[str, Any]:
     if isinstance(value, str):
         return {"question": value, "user": None, "context": None}
     if not isinstance(value, dict) or not isinstance(value.get("question"), str):
-        raise MiCRoRankingError("the memory-RAG chain takes a question string or a dict "
-                                "with 'question' (and optional 'user', 'context')")
+        raise MiCRoRankingError(
+            "the memory-RAG chain takes a question string or a dict "
+            "with 'question' (and optional 'user', 'context')"
+        )
     return {"user": None, "context": None, **value}
 
 
@@ -122,9 +128,10 @@ def _with_style(prompt: PromptValue, style: str) -> PromptValue:
     return ChatPromptValue(messages=messages)
 
 
-def _sampler(llm: Runnable[Any, Any], n: int,
-             styles: Sequence[str] | None) -> Runnable[PromptValue, list[str]]:
-    """n calls of ``llm`` on one prompt (the i-th with ``styles[i % len(styles)]`` added),
+def _sampler(
+    llm: Runnable[Any, Any], n: int, styles: Sequence[str] | None
+) -> Runnable[PromptValue, list[str]]:
+    """The ``n`` calls of ``llm`` on one prompt (the i-th with ``styles[i % len(styles)]`` added),
     the distinct non-empty answers in order."""
     generate = llm | StrOutputParser()
 
@@ -143,15 +150,24 @@ def _sampler(llm: Runnable[Any, Any], n: int,
 
 
 def _ranker_input(state: dict[str, Any]) -> dict[str, Any]:
-    return {"prompt": state["question"], "candidates": state["candidates"],
-            "user": state["user"], "context": state["context"]}
+    return {
+        "prompt": state["question"],
+        "candidates": state["candidates"],
+        "user": state["user"],
+        "context": state["context"],
+    }
 
 
 def _output(state: dict[str, Any]) -> MemoryRAGOutput:
     ranking: Ranking = state["ranking"]
-    return MemoryRAGOutput(question=state["question"], user=state["user"],
-                           context=state["context"], documents=state["documents"],
-                           answer=ranking.best.text, ranking=ranking)
+    return MemoryRAGOutput(
+        question=state["question"],
+        user=state["user"],
+        context=state["context"],
+        documents=state["documents"],
+        answer=ranking.best.text,
+        ranking=ranking,
+    )
 
 
 class MemoryRAGChain(RunnableSerializable[MemoryRAGInput | str, MemoryRAGOutput]):
@@ -170,24 +186,32 @@ class MemoryRAGChain(RunnableSerializable[MemoryRAGInput | str, MemoryRAGOutput]
     chain: Runnable[Any, MemoryRAGOutput] = Field(description="The LCEL sequence run.")
     ranker: PersonalizedRanker = Field(description="Ranks the candidate answers.")
 
-    def invoke(self, input: MemoryRAGInput | str, config: RunnableConfig | None = None,
-               **kwargs: Any) -> MemoryRAGOutput:
+    def invoke(
+        self, input: MemoryRAGInput | str, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> MemoryRAGOutput:
         """Answer ``input`` (a question, or ``{"question", "user", "context"}``)."""
         return self.chain.invoke(input, config, **kwargs)
 
-    async def ainvoke(self, input: MemoryRAGInput | str, config: RunnableConfig | None = None,
-                      **kwargs: Any) -> MemoryRAGOutput:
+    async def ainvoke(
+        self, input: MemoryRAGInput | str, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> MemoryRAGOutput:
         """Async :meth:`invoke`."""
         return await self.chain.ainvoke(input, config, **kwargs)
 
-    def stream(self, input: MemoryRAGInput | str, config: RunnableConfig | None = None,
-               **kwargs: Any) -> Iterator[MemoryRAGOutput]:
+    def stream(
+        self, input: MemoryRAGInput | str, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Iterator[MemoryRAGOutput]:
         """Stream :attr:`chain` (one final output: ranking needs every answer)."""
         yield from self.chain.stream(input, config, **kwargs)
 
-    def record_choice(self, user: str, chosen: ScoredCandidate | str,
-                      rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
-                      prompt: str | None = None, tau: float = 1.0) -> UserProfile:
+    def record_choice(
+        self,
+        user: str,
+        chosen: ScoredCandidate | str,
+        rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
+        prompt: str | None = None,
+        tau: float = 1.0,
+    ) -> UserProfile:
         """Feed "``user`` chose ``chosen`` over ``rejected``" (candidates of an output's
         ``ranking``; plain strings need ``prompt=``, the question) into their routing."""
         return self.ranker.record_choice(user, chosen, rejected, prompt=prompt, tau=tau)
@@ -228,15 +252,20 @@ def memory_rag_chain(
     """
     if n < 1:
         raise ValueError(f"n must be >= 1, got {n}")
-    if styles is not None and (isinstance(styles, str) or not all(
-            isinstance(style, str) and style.strip() for style in styles) or not styles):
+    if styles is not None and (
+        isinstance(styles, str)
+        or not all(isinstance(style, str) and style.strip() for style in styles)
+        or not styles
+    ):
         raise ValueError("styles must be a non-empty list of non-empty strings")
     if isinstance(ranker, MixtureRewardModel):
         ranker = PersonalizedRanker(model=ranker)
     prompt = prompt or DEFAULT_PROMPT
     missing = {"memory", "question"} - set(prompt.input_variables)
     if missing:
-        raise ValueError(f"the prompt must take {{memory}} and {{question}}; lacks {sorted(missing)}")
+        raise ValueError(
+            f"the prompt must take {{memory}} and {{question}}; lacks {sorted(missing)}"
+        )
     chain = (
         RunnableLambda(_as_input, name="question")
         | RunnablePassthrough.assign(documents=itemgetter("question") | retriever)

@@ -91,7 +91,9 @@ class AnchorIndex:
             b -= 1
         return self.where[a], self.where[b - 1] + 1
 
-    def find(self, anchor: str, lo: int = 0, hi: int | None = None, last: bool = False) -> AnchorMatch | None:
+    def find(
+        self, anchor: str, lo: int = 0, hi: int | None = None, last: bool = False
+    ) -> AnchorMatch | None:
         """Find ``anchor`` inside ``source[lo:hi]``; ``last`` prefers the last occurrence.
 
         Returns ``None`` when no step finds it (or the quote normalises to nothing).

@@ -35,12 +35,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from tqdm.auto import tqdm
 
+from mom_micro.text import Sentence, split_sentences
+
 from .document import validate_document
 from .embedding import Embedder, minilm_embedder
 from .keyphrases import key_phrases
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
-from .text import Sentence, split_sentences
 
 __all__ = ["ExtractiveExtractor"]
 
@@ -113,7 +114,9 @@ class ExtractiveExtractor:
         text = validate_document(text, doc_id)
         doc_id = doc_id or "document"
         targets = [max(5, round(self.target_words * g)) for g in self.granularities[: self.n_paths]]
-        sentences = split_sentences(text, max_words=max(4, min(self._limits(t)[1] for t in targets) // 2))
+        sentences = split_sentences(
+            text, max_words=max(4, min(self._limits(t)[1] for t in targets) // 2)
+        )
         vectors = self._embed([text[s.start : s.end] for s in sentences])
         shifts = _topic_shifts(vectors, self.window)
         candidates = [
@@ -173,7 +176,9 @@ class ExtractiveExtractor:
         for index, group in enumerate(groups):
             title = self._title(text, sentences, group, section, chunk_texts, index)
             core = self._core(text, sentences, vectors, group)
-            units.append(MemoryUnit(title, core, sentences[group[0]].start, sentences[group[-1]].end))
+            units.append(
+                MemoryUnit(title, core, sentences[group[0]].start, sentences[group[-1]].end)
+            )
         return DocumentMemory(
             doc_id=doc_id,
             units=units,

@@ -62,8 +62,10 @@ def context_window(llm: Any, default: int) -> int:
     """The model's context window in tokens if it declares one (LlamaIndex
     ``metadata.context_window``, or a ``context_window`` attribute as on
     :class:`mom_micro.generation.LocalCausalLM`), else ``default``."""
-    for window in (getattr(getattr(llm, "metadata", None), "context_window", None),
-                   getattr(llm, "context_window", None)):
+    for window in (
+        getattr(getattr(llm, "metadata", None), "context_window", None),
+        getattr(llm, "context_window", None),
+    ):
         if isinstance(window, int) and window > 0:
             return window
     return default

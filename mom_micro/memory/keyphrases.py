@@ -1,7 +1,7 @@
 """Key phrases of a chunk against the rest of its document (TF-IDF over word runs).
 
 Used to title chunks that do not start at a heading. Candidate phrases are runs of one
-to three content words (no stop word, no bare number); a phrase scores the sum over its
+to three content words (no :data:`~mom_micro.text.PHRASE_STOP_WORDS`, no bare number); a phrase scores the sum over its
 words of ``tf(word, chunk) * log(1 + n_chunks / df(word))``, so words frequent in the
 chunk but rare elsewhere in the document win.
 """
@@ -9,34 +9,20 @@ chunk but rare elsewhere in the document win.
 from __future__ import annotations
 
 import math
-import re
 from collections import Counter
 from collections.abc import Sequence
 
-__all__ = ["key_phrases"]
+from mom_micro.text import PHRASE_STOP_WORDS, phrase_tokens
 
-_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]", re.UNICODE)
-_STOP = frozenset(
-    """a about above after again against all also although am among an and any are as at
-    be because been before being below between both but by can could did do does doing
-    down during each either et al few for from further had has have having he her here
-    hers him his how however i if in into is it its itself just let may me might more
-    most much must my no nor not now of off often on once one only or other our ours out
-    over own per same she should since so some such than that the their theirs them then
-    there these they this those through thus to too two under until up upon us use used
-    using very via was we were what when where which while who whom why will with within
-    without would yet you your also table figure fig shown show shows based well new first
-    second three however study studies results result data found""".split()
-)
+__all__ = ["key_phrases"]
 
 
 def _phrases(text: str) -> list[tuple[str, list[str]]]:
     """Runs of up to three consecutive content words: (surface form, lowercase words)."""
     runs: list[list[str]] = [[]]
-    for match in _TOKEN.finditer(text):
-        word = match.group(0)
+    for word in phrase_tokens(text):
         low = word.lower()
-        if low in _STOP or not any(ch.isalpha() for ch in low) or len(low) < 2:
+        if low in PHRASE_STOP_WORDS or not any(ch.isalpha() for ch in low) or len(low) < 2:
             runs.append([])
         else:
             runs[-1].append(word)
@@ -58,8 +44,8 @@ def key_phrases(chunks: Sequence[str], index: int, top: int = 2) -> list[str]:
     """
     doc_freq: Counter[str] = Counter()
     for chunk in chunks:
-        doc_freq.update({token.group(0).lower() for token in _TOKEN.finditer(chunk)})
-    term_freq = Counter(token.group(0).lower() for token in _TOKEN.finditer(chunks[index]))
+        doc_freq.update({token.lower() for token in phrase_tokens(chunk)})
+    term_freq = Counter(token.lower() for token in phrase_tokens(chunks[index]))
     n = len(chunks)
 
     def weight(word: str) -> float:

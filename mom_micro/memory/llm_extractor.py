@@ -145,7 +145,11 @@ class LLMExtractor:
                 raise MemoryExtractionError(f"every path failed for {doc_id!r}: {reasons}")
             memory = self.fallback.extract(text, doc_id)
             return replace(memory, metadata={**memory.metadata, "failed_paths": failures})
-        chosen = candidates[0] if len(candidates) == 1 else select_memory(candidates, self._scorer(), k=self.rrf_k)
+        chosen = (
+            candidates[0]
+            if len(candidates) == 1
+            else select_memory(candidates, self._scorer(), k=self.rrf_k)
+        )
         return replace(chosen, metadata={**chosen.metadata, "failed_paths": failures})
 
     def _scorer(self) -> MemoryScorerLike:
@@ -179,7 +183,9 @@ class LLMExtractor:
         for attempt in range(self.max_retries + 1):
             try:
                 raw = self._complete(prompt, temperature)
-                return parse_memory_output(raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars)
+                return parse_memory_output(
+                    raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars
+                )
             except Exception:
                 if attempt == self.max_retries:
                     raise

@@ -20,10 +20,11 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from mom_micro.text import split_sentences
+
 from .anchors import AnchorIndex, AnchorMatch
 from .document import validate_document
 from .schema import DocumentMemory, MemoryUnit
-from .text import split_sentences
 
 __all__ = ["MemoryParseError", "format_memory_output", "parse_memory_output"]
 
@@ -54,15 +55,19 @@ def _strip_think(raw: str) -> str:
     text = re.sub(r"<\s*think\s*>.*?<\s*/\s*think\s*>", " ", raw, flags=_I)
     opened = re.search(r"<\s*think\s*>", text, flags=re.IGNORECASE)
     if opened:  # an unclosed <think>: the memory, if any, starts at the next memory tag
-        rest = re.search(r"<\s*(?:outline|scenario|chunk)\s*>", text[opened.end():], flags=re.IGNORECASE)
+        rest = re.search(
+            r"<\s*(?:outline|scenario|chunk)\s*>", text[opened.end() :], flags=re.IGNORECASE
+        )
         if rest is None:
             raise MemoryParseError("the output has an unclosed <think> and no memory after it")
-        text = text[: opened.start()] + text[opened.end() + rest.start():]
+        text = text[: opened.start()] + text[opened.end() + rest.start() :]
     return text
 
 
 def _outline_items(text: str) -> list[str]:
-    match = re.search(r"<\s*outline\s*>(.*?)(?:<\s*/\s*outline\s*>|(?=<\s*(?:scenario|chunk)\s*>)|$)", text, _I)
+    match = re.search(
+        r"<\s*outline\s*>(.*?)(?:<\s*/\s*outline\s*>|(?=<\s*(?:scenario|chunk)\s*>)|$)", text, _I
+    )
     if not match:
         return []
     items = []
@@ -78,7 +83,7 @@ def _scenarios(text: str) -> list[_Scenario]:
     """One scenario per ``<chunk>``: the chunk up to ``</chunk>`` (or its line's end when
     the tag is missing), the core content after it up to the next memory tag."""
     opens = list(re.finditer(r"<\s*chunk\s*>", text, re.I))
-    out = []
+    out: list[_Scenario] = []
     for i, opened in enumerate(opens):
         stop = opens[i + 1].start() if i + 1 < len(opens) else len(text)
         after = text[opened.end() : stop]
@@ -120,7 +125,9 @@ def _assign_titles(scenarios: list[_Scenario], outline: list[str], warnings: lis
         )
     for scenario in scenarios:
         if outline:
-            best = process.extractOne(scenario.core or scenario.head, outline, scorer=fuzz.token_set_ratio)
+            best = process.extractOne(
+                scenario.core or scenario.head, outline, scorer=fuzz.token_set_ratio
+            )
             scenario.title = best[0]
         else:
             scenario.title = " ".join((scenario.core or scenario.head).split()[:8])
@@ -144,24 +151,37 @@ def _locate(scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str])
         if scenario.whole and found.end - found.start >= 0.8 * len(scenario.whole):
             scenario.end = found.end
         cursor = found.end
-    located = sorted((s for s in scenarios if s.start), key=lambda s: (s.start.start, s.order))
+    located = sorted((s for s in scenarios if s.start), key=lambda s: (_anchor(s).start, s.order))
     unique: list[_Scenario] = []
     for scenario in located:
-        if unique and scenario.start.start == unique[-1].start.start:
+        if unique and _anchor(scenario).start == _anchor(unique[-1]).start:
             warnings.append(f"chunk {scenario.order + 1} repeats chunk {unique[-1].order + 1}")
             continue
         unique.append(scenario)
     for i, scenario in enumerate(unique):
         if scenario.end is not None or not scenario.tail:
             continue
-        lo = scenario.start.start
-        hi = unique[i + 1].start.start + len(scenario.tail) if i + 1 < len(unique) else len(index.source)
+        lo = _anchor(scenario).start
+        hi = (
+            _anchor(unique[i + 1]).start + len(scenario.tail)
+            if i + 1 < len(unique)
+            else len(index.source)
+        )
         tail = index.find(scenario.tail, lo, hi, last=True) or index.find(scenario.tail, lo)
         if tail is not None and tail.end > lo:
             scenario.end = tail.end
     if methods:
-        warnings.append("anchors matched: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items())))
+        warnings.append(
+            "anchors matched: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
+        )
     return unique
+
+
+def _anchor(scenario: _Scenario) -> AnchorMatch:
+    """Where a located scenario's chunk starts (only located scenarios are passed on)."""
+    if scenario.start is None:
+        raise MemoryParseError(f"chunk {scenario.order + 1} was not located in the source")
+    return scenario.start
 
 
 def _nonspace(text: str) -> int:
@@ -170,17 +190,23 @@ def _nonspace(text: str) -> int:
 
 def _first_sentence(text: str, start: int, end: int) -> str:
     sentences = split_sentences(text[start:end])
-    first = text[start + sentences[0].start : start + sentences[0].end] if sentences else text[start:end]
+    first = (
+        text[start + sentences[0].start : start + sentences[0].end]
+        if sentences
+        else text[start:end]
+    )
     return re.sub(r"\s+", " ", first)[:300]
 
 
-def _tile(scenarios: list[_Scenario], source: str, min_chars: int, warnings: list[str]) -> list[MemoryUnit]:
+def _tile(
+    scenarios: list[_Scenario], source: str, min_chars: int, warnings: list[str]
+) -> list[MemoryUnit]:
     """Spans that cover every non-space character: overlaps clipped, short gaps absorbed,
     long gaps (text the model skipped) made units of their own, short units merged."""
     spans: list[list] = []  # [start, end, title, core]
     for i, scenario in enumerate(scenarios):
-        start = scenario.start.start
-        nxt = scenarios[i + 1].start.start if i + 1 < len(scenarios) else len(source)
+        start = _anchor(scenario).start
+        nxt = _anchor(scenarios[i + 1]).start if i + 1 < len(scenarios) else len(source)
         end = scenario.end if scenario.end is not None else nxt
         spans.append([start, max(min(end, nxt), start + 1), scenario.title, scenario.core])
     pieces: list[list] = []
@@ -193,7 +219,9 @@ def _tile(scenarios: list[_Scenario], source: str, min_chars: int, warnings: lis
             if _nonspace(gap) >= min_chars:
                 title = f"{pieces[-1][2]} (continued)" if pieces else "Opening"
                 pieces.append([g_start, g_end, title, _first_sentence(source, g_start, g_end)])
-                warnings.append(f"characters {g_start}-{g_end} were not in any chunk: made a unit of them")
+                warnings.append(
+                    f"characters {g_start}-{g_end} were not in any chunk: made a unit of them"
+                )
             elif pieces:
                 pieces[-1][1] = g_end
             else:
@@ -208,13 +236,18 @@ def _tile(scenarios: list[_Scenario], source: str, min_chars: int, warnings: lis
         piece[1] = piece[0] + len(text.strip())
         if piece[1] <= piece[0]:
             continue
-        if merged and (_nonspace(source[piece[0] : piece[1]]) < min_chars
-                       or _nonspace(source[merged[-1][0] : merged[-1][1]]) < min_chars):
+        if merged and (
+            _nonspace(source[piece[0] : piece[1]]) < min_chars
+            or _nonspace(source[merged[-1][0] : merged[-1][1]]) < min_chars
+        ):
             merged[-1][1] = piece[1]
             merged[-1][3] = " ".join(x for x in (merged[-1][3], piece[3]) if x)
             continue
         merged.append(piece)
-    return [MemoryUnit(title or "Untitled", core or "", start, end) for start, end, title, core in merged]
+    return [
+        MemoryUnit(title or "Untitled", core or "", start, end)
+        for start, end, title, core in merged
+    ]
 
 
 def parse_memory_output(

@@ -19,7 +19,8 @@ from typing import Any
 
 from tqdm.auto import tqdm
 
-from ..utils import atomic_write_jsonl
+from mom_micro.files import atomic_write_jsonl
+
 from .document import MemoryExtractor, read_document
 from .guide import as_completion_fn
 from .parsing import format_memory_output
@@ -89,7 +90,9 @@ class ChainOfMemoryBuilder:
             reasoning_prompt(memory.source, format_memory_output(memory)), self.temperature
         )
         text = re.sub(r"</?\s*think\s*>", " ", raw, flags=re.IGNORECASE)
-        text = re.split(r"<\s*(?:outline|scenario|memory)\s*>", text, flags=re.IGNORECASE)[0].strip()
+        text = re.split(r"<\s*(?:outline|scenario|memory)\s*>", text, flags=re.IGNORECASE)[
+            0
+        ].strip()
         if len(text.split()) < self.min_reasoning_words:
             raise ValueError(
                 f"the guide wrote {len(text.split())} words of reasoning for "
@@ -102,7 +105,9 @@ class ChainOfMemoryBuilder:
         memory = self.reader.extract(text, doc_id=doc_id)
         return sft_record(memory, self.reasoning(memory))
 
-    def build(self, paths: Sequence[str | Path], out: str | Path, show_progress: bool = True) -> SFTBuildReport:
+    def build(
+        self, paths: Sequence[str | Path], out: str | Path, show_progress: bool = True
+    ) -> SFTBuildReport:
         """One record per readable document, written atomically to ``out`` (JSONL).
 
         A document that cannot be read, or whose reasoning fails, is skipped and listed in

@@ -137,9 +137,7 @@ class DocumentMemory:
         total = sum(1 for ch in self.source if not ch.isspace())
         if total == 0:
             return 0.0
-        inside = sum(
-            1 for unit in self.units for ch in unit.text(self.source) if not ch.isspace()
-        )
+        inside = sum(1 for unit in self.units for ch in unit.text(self.source) if not ch.isspace())
         return inside / total
 
     def outline_tree(self, width: int = 100) -> str:

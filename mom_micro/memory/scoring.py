@@ -115,7 +115,8 @@ class MemoryScorer:
         """``1 / (PPL(a | c) * log max(|c|, 2))`` for each ``(core c, chunk a)`` pair."""
         tokenizer = self._tokenizer()
         return [
-            1.0 / (ppl * math.log(max(len(tokenizer(core, add_special_tokens=False)["input_ids"]), 2)))
+            1.0
+            / (ppl * math.log(max(len(tokenizer(core, add_special_tokens=False)["input_ids"]), 2)))
             for (core, _), ppl in zip(pairs, self.conditional_perplexities(pairs))
         ]
 
@@ -131,8 +132,13 @@ class MemoryScorer:
         ]
         out: list[float] = []
         for batch in _batches(prompts, self.batch_size):
-            enc = tokenizer(batch, return_tensors="pt", padding=True, padding_side="left",
-                            add_special_tokens=False)
+            enc = tokenizer(
+                batch,
+                return_tensors="pt",
+                padding=True,
+                padding_side="left",
+                add_special_tokens=False,
+            )
             positions = (enc["attention_mask"].cumsum(-1) - 1).clamp(min=0)
             with torch.no_grad():
                 logits = model(**enc, position_ids=positions, logits_to_keep=1).logits
@@ -151,8 +157,12 @@ class MemoryScorer:
         for batch in _batches(list(pairs), self.batch_size):
             rows, targets = [], []
             for core, text in batch:
-                prefix = tokenizer(_CORE_PREFIX.format(core=core), add_special_tokens=False)["input_ids"]
-                body = tokenizer(text, add_special_tokens=False)["input_ids"][: self.max_chunk_tokens]
+                prefix = tokenizer(_CORE_PREFIX.format(core=core), add_special_tokens=False)[
+                    "input_ids"
+                ]
+                body = tokenizer(text, add_special_tokens=False)["input_ids"][
+                    : self.max_chunk_tokens
+                ]
                 rows.append(prefix + body)
                 targets.append(len(prefix))
             width = max(len(r) for r in rows)
@@ -192,7 +202,9 @@ class MemoryScorer:
         tokenizer = self._tokenizer()
         messages = [{"role": "user", "content": question}]
         if getattr(tokenizer, "chat_template", None):
-            return tokenizer.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+            return tokenizer.apply_chat_template(
+                messages, tokenize=False, add_generation_prompt=True
+            )
         return f"{question}\nAnswer:"
 
 
@@ -232,13 +244,14 @@ class EmbeddingMemoryScorer:
         out, offset = [], 0
         for memory in memories:
             n = len(memory.units)
-            chunks, cores = vectors[offset : offset + n], vectors[offset + n : offset + 2 * n]
+            chunk_vecs = vectors[offset : offset + n]
+            core_vecs = vectors[offset + n : offset + 2 * n]
             tails = vectors[offset + 2 * n : offset + 3 * n - 1]
             heads = vectors[offset + 3 * n - 1 : offset + 4 * n - 2]
             offset += 4 * n - 2
             across = np.einsum("ij,ij->i", tails, heads)
             clarity = float(np.mean((1.0 - across) / 2.0)) if n > 1 else 0.0
-            agreement = np.einsum("ij,ij->i", chunks, cores)
+            agreement = np.einsum("ij,ij->i", chunk_vecs, core_vecs)
             lengths = np.array([math.log(max(len(c.split()), 2)) for c in memory.cores])
             out.append({"clarity": clarity, "completeness": float(np.mean(agreement / lengths))})
         return out

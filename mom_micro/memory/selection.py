@@ -33,9 +33,7 @@ class MemoryScorerLike(Protocol):
         ...
 
 
-def reciprocal_rank_fusion(
-    scores: Mapping[str, Sequence[float]], k: float = 60.0
-) -> list[float]:
+def reciprocal_rank_fusion(scores: Mapping[str, Sequence[float]], k: float = 60.0) -> list[float]:
     """Fuse per-criterion scores (higher is better) into one RRF score per candidate.
 
     Example:

@@ -35,8 +35,8 @@ concentrations of sentence embeddings the log-sum-exp is its maximum, so::
 
 A question about one sentence of a chunk (a number, a list) then is not diluted by the
 rest of the span. Only the sentence layer's top ``k`` probes are seen; a chunk with no
-probe among them keeps its own cosine (a lower bound of the max: imputing the ``k``-th
-probe cosine as an upper bound instead measured 1 point worse, see ``LayerWeights``).
+probe among them keeps its own cosine (a lower bound of the max; imputing the ``k``-th
+probe cosine as an upper bound instead measured worse, docs/benchmarks.md).
 
 Lexical evidence (``beta_lexical``): a fourth expert reads words, not meaning --
 Okapi BM25 of the query against the chunk, normalised to [0, 1] by the best chunk in
@@ -80,53 +80,15 @@ class LayerWeights:
     of the lexical (BM25) evidence, of the neighbours' passage evidence, and the
     temperature ``1 / kappa_c`` of the reported posterior.
 
-    Defaults measured with :func:`mom_micro.retrievers.bench.sweep_layer_weights` (MiniLM,
-    the offline ``ExtractiveExtractor``, corpus scope) on COVID-QA papers 26-35, 59
-    questions, held out from the first-25 reference subset. Grid core in {0, .25, .5, .75,
-    1, 1.5} x outline in {0, .15, .3, .5, .8}: chunk-only (0, 0) gave hit@200 .49,
-    hit@400 .68, recall@400 .78; (0.5, 0.5) gave .56 / .68 / .81. Any core weight in
-    [.5, 1] lifted hit@200 by 7-8 points and recall@400 by 3-4; hit@400 differed by at
-    most 3 questions across the grid (noise at this size); the outline weight mattered
-    least. At the finer 60-word granularity the retrieval reader now uses, the same
-    papers gave (0, 0): hit@100 .525, hit@400 .746, recall@400 .835 and (0.5, 0.5):
-    .525 / .729 / .836 -- a 60-word chunk and its 45-word core say nearly the same, so
-    the core layer adds little there. Re-measure on your own data with
-    ``sweep_layer_weights``.
+    The defaults were measured with :func:`mom_micro.bench.retrieval.sweep_layer_weights`
+    (MiniLM, the offline reader, corpus scope) on COVID-QA papers held out from the
+    first-25 reference subset, and confirmed by ``mom-micro bench retrieval``; the
+    figures and their commands are in docs/benchmarks.md. Re-measure on your own data
+    with ``sweep_layer_weights``.
 
-    ``neighbours`` (passage evidence, see the module docstring) was measured on COVID-QA
-    papers 36-60 (25 papers, 317 questions, corpus scope, 60-word memories, chunk and
-    core layers searched to 30): at weights (0.5, 0.5), neighbours 0 / .15 / .25 / .35 /
-    .5 gave hit@400 .621 / .644 / .644 / .640 / .628 and hit@100 .410 / .407 / .407 /
-    .397 / .401; the gain at 400 (2-3 points) held at every (core, outline) pair tried
-    (e.g. (0, 0): .625 -> .653 at .25), hit@800 rose 1-2 points, hit@100 moved within
-    about one point. Same papers: fixed128 hit@400 .637, hierarchical .663. Confirmed
-    by ``mom-micro bench retrieval`` on COVID-QA: first 25 papers hit@400 .765 -> .775
-    (hierarchical .775), all 98 papers .559 -> .567 (hierarchical .609); LEval scientific
-    QA, document scope, .667 -> .679 (hierarchical .741); hit@100 within 1.3 points.
-
-    ``lexical`` (BM25 evidence, see the module docstring) was measured on the same papers
-    36-60 with the other weights at their defaults: lexical 0 / .2 / .3 / .4 / .5 / .7
-    gave hit@400 .640 / .732 / .738 / .738 / .741 / .735 and hit@100 .407 / .511 / .533
-    / .546 / .558 / .558. Adding the BM25 score after the passage evidence instead of
-    inside ``S`` gave .735 at .3; rank fusion (RRF) of the dense and BM25 rankings .69;
-    45-word instead of 60-word memories .681. Confirmed by ``mom-micro bench retrieval``:
-    COVID-QA first 25 papers hit@400 .775 -> .872, all 98 papers .567 -> .735, LEval
-    scientific QA (document scope) .679 -> .691 (hierarchical .775 / .602 / .741). The
-    same BM25 evidence on fixed128's chunks (``hybrid128``) gave .840 / .732 / .679.
-
-    Sentence views (``s_c = max(chunk, best probe)``, no weight: see the module
-    docstring) were replayed on cached layer hits of the same papers 36-60 with the
-    weights above: hit@400 .741 -> .757 with the sentence layer's top 30 and a chunk
-    without a probe among them keeping its own cosine; .748 when such a chunk got the
-    30th probe cosine (an upper bound) instead; .760 with every probe scored. Adding
-    ``.5 x`` the best probe cosine instead of the max gave .751; BM25 over sentences
-    added to the chunk's BM25 gave .741-.757. With the views on (every probe scored) the
-    weights above stayed the best: against their .760, core / outline in .25-.75 gave
-    .754-.760, lexical .3 / .7 .751 / .751, neighbours 0 / .5 .741 / .760. Confirmed by
-    ``mom-micro bench retrieval`` (one run per data set, all systems): COVID-QA first 25
-    papers hit@400 .872 -> .877 (hit@200 .759 -> .786), all 98 papers .735 -> .751,
-    LEval scientific QA (document scope) .691 -> .728 (hierarchical .775 / .608 / .741,
-    ``hybrid128`` .840 / .733 / .679).
+    Example:
+        >>> LayerWeights(core=0.25).core, LayerWeights().lexical
+        (0.25, 0.5)
     """
 
     core: float = 0.5
@@ -137,9 +99,11 @@ class LayerWeights:
 
     def __post_init__(self) -> None:
         if min(self.core, self.outline, self.neighbours, self.lexical) < 0:
-            raise ValueError(f"layer weights must be >= 0, got core={self.core}, "
-                             f"outline={self.outline}, neighbours={self.neighbours}, "
-                             f"lexical={self.lexical}")
+            raise ValueError(
+                f"layer weights must be >= 0, got core={self.core}, "
+                f"outline={self.outline}, neighbours={self.neighbours}, "
+                f"lexical={self.lexical}"
+            )
         if self.temperature <= 0:
             raise ValueError(f"temperature must be > 0, got {self.temperature}")
 
@@ -238,8 +202,13 @@ def fuse_layers(
         [(('b', 0), 1.28), (('a', 0), 1.1)]
     """
     sentence_scores = sentence_scores or {}
-    keys = list(dict.fromkeys(candidates if candidates is not None
-                              else [*chunk_scores, *core_scores, *sentence_scores]))
+    keys = list(
+        dict.fromkeys(
+            candidates
+            if candidates is not None
+            else [*chunk_scores, *core_scores, *sentence_scores]
+        )
+    )
     floors = (_floor(chunk_scores), _floor(core_scores), _floor(outline_scores))
     fused: list[FusedScore] = []
     for key in keys:
@@ -257,8 +226,11 @@ def fuse_layers(
         view = chunk if sentence is None else max(chunk, sentence)
         lex = lexical(key) if lexical is not None else 0.0
         score = view + weights.core * core + weights.outline * outline + weights.lexical * lex
-        fused.append(FusedScore(key, chunk, core, outline, sentence, lexical=lex, score=score,
-                                imputed=imputed))
+        fused.append(
+            FusedScore(
+                key, chunk, core, outline, sentence, lexical=lex, score=score, imputed=imputed
+            )
+        )
     if weights.neighbours:
         _add_passage_evidence(fused, weights.neighbours)
     if fused:

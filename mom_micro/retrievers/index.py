@@ -17,17 +17,13 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
-from mom_micro.memory import MemoryExtractor
-from mom_micro.plugins.llama_index.node_parser import (
-    LAYER_CHUNK,
-    MoMNodeParser,
-    RejectedDocument,
-)
-from mom_micro.utils import atomic_write_text
+from mom_micro.files import atomic_write_text
+from mom_micro.memory import DocumentMemory, MemoryExtractor
 
-from .chroma import COSINE_SPACE, connect_chroma_server, open_chroma_path
+from .chroma import connect_chroma_server, ephemeral_client, open_chroma_path
 from .lexical import LexicalIndex
-from .probes import INDEX_LAYERS, chunk_id_of_probe, sentence_probes
+from .nodes import LAYER_CHUNK, BuiltNodes, MemoryNodeBuilder, RejectedDocument
+from .probes import chunk_id_of_probe, sentence_probes
 from .retriever import ThreeLayerRetriever
 from .stores import LayerStores
 
@@ -53,7 +49,7 @@ class UnknownDocumentError(KeyError):
 @dataclass
 class IngestReport:
     """What one ingest did: documents added, re-read (changed), skipped (unchanged),
-    rejected; memory nodes and sentence probes stored."""
+    rejected; memory nodes and sentence probes stored; the memories read."""
 
     added: list[str] = field(default_factory=list)
     updated: list[str] = field(default_factory=list)
@@ -61,11 +57,14 @@ class IngestReport:
     rejected: list[RejectedDocument] = field(default_factory=list)
     nodes: int = 0
     probes: int = 0
+    memories: dict[str, DocumentMemory] = field(default_factory=dict, repr=False)
 
     def __str__(self) -> str:
-        text = (f"{len(self.added)} added, {len(self.updated)} updated, "
-                f"{len(self.unchanged)} unchanged, {self.nodes} nodes, "
-                f"{self.probes} sentence probes")
+        text = (
+            f"{len(self.added)} added, {len(self.updated)} updated, "
+            f"{len(self.unchanged)} unchanged, {self.nodes} nodes, "
+            f"{self.probes} sentence probes"
+        )
         if self.rejected:
             text += "; rejected: " + "; ".join(f"{r.doc_id}: {r.reason}" for r in self.rejected)
         return text
@@ -79,22 +78,11 @@ def default_embed_model(batch_size: int = 32) -> BaseEmbedding:
     from mom_micro.defaults import embedding_model_path
 
     return HuggingFaceEmbedding(
-        model_name=embedding_model_path(), device="cpu", embed_batch_size=batch_size,
+        model_name=embedding_model_path(),
+        device="cpu",
+        embed_batch_size=batch_size,
         normalize=True,
     )
-
-
-def _chroma_stores(client: Any, prefix: str) -> dict[str, BasePydanticVectorStore]:
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    return {
-        layer: ChromaVectorStore(
-            chroma_collection=client.get_or_create_collection(
-                f"{prefix}_{layer}", metadata=dict(COSINE_SPACE)
-            )
-        )
-        for layer in INDEX_LAYERS
-    }
 
 
 class MemoryIndex:
@@ -141,7 +129,7 @@ class MemoryIndex:
         stores: LayerStores,
         docstore: SimpleDocumentStore | None = None,
         embed_model: BaseEmbedding | None = None,
-        parser: MoMNodeParser | None = None,
+        builder: MemoryNodeBuilder | None = None,
         persist_dir: str | Path | None = None,
         store_config: dict[str, Any] | None = None,
         format_version: int = _VERSION,
@@ -151,7 +139,7 @@ class MemoryIndex:
         if stores.lookup is None:
             stores.lookup = self._hit_node
         self.embed_model = embed_model or default_embed_model()
-        self.parser = parser or MoMNodeParser.from_defaults()
+        self.builder = builder or MemoryNodeBuilder()
         self.persist_dir = Path(persist_dir) if persist_dir is not None else None
         self.store_config = store_config or {"kind": "custom"}
         # an index read from an older format keeps saying so: new documents get probes,
@@ -177,18 +165,14 @@ class MemoryIndex:
         elif kind == "chroma-embedded":
             client = open_chroma_path(persist_dir / CHROMA_FOLDER)  # type: ignore[operator]
         elif kind == "chroma-memory":
-            import chromadb
-
-            from .chroma import _settings
-
-            client = chromadb.EphemeralClient(settings=_settings())
+            client = ephemeral_client()
         else:
             raise ValueError(
                 f"this index was built on a user-supplied vector store ({kind}); "
                 "pass the same vector_store= to MemoryIndex.load"
             )
         server = (config["host"], int(config["port"])) if kind == "chroma-server" else None
-        return LayerStores(_chroma_stores(client, config["collection_prefix"]), server=server)
+        return LayerStores.from_chroma(client, config["collection_prefix"], server=server)
 
     @classmethod
     def create(
@@ -196,7 +180,6 @@ class MemoryIndex:
         persist_dir: str | Path | None = None,
         *,
         reader: MemoryExtractor | None = None,
-        parser: MoMNodeParser | None = None,
         embed_model: BaseEmbedding | None = None,
         vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
         chroma_host: str | None = None,
@@ -225,16 +208,19 @@ class MemoryIndex:
         if vector_store is not None:
             config: dict[str, Any] = {"kind": type(vector_store).__name__}
         elif chroma_host is not None:
-            config = {"kind": "chroma-server", "host": chroma_host, "port": int(chroma_port),
-                      "collection_prefix": prefix}
+            config = {
+                "kind": "chroma-server",
+                "host": chroma_host,
+                "port": int(chroma_port),
+                "collection_prefix": prefix,
+            }
         elif folder is not None:
             config = {"kind": "chroma-embedded", "collection_prefix": prefix}
         else:
             config = {"kind": "chroma-memory", "collection_prefix": prefix}
         stores = cls._open_stores(folder, config, vector_store, chroma_timeout)
-        if parser is None:
-            parser = MoMNodeParser.from_defaults(reader=reader)
-        index = cls(stores, SimpleDocumentStore(), embed_model, parser, folder, config)
+        builder = MemoryNodeBuilder(reader=reader)
+        index = cls(stores, SimpleDocumentStore(), embed_model, builder, folder, config)
         index.persist()
         return index
 
@@ -245,7 +231,6 @@ class MemoryIndex:
         persist_dir: str | Path | None = None,
         *,
         reader: MemoryExtractor | None = None,
-        parser: MoMNodeParser | None = None,
         embed_model: BaseEmbedding | None = None,
         vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
         chroma_host: str | None = None,
@@ -260,18 +245,23 @@ class MemoryIndex:
             documents: LlamaIndex ``Document`` s; ``id_`` is the document id.
             persist_dir: folder for the index (new or empty); None keeps it in memory.
             reader: memory reader (default: the offline ``ExtractiveExtractor``).
-            parser: a configured :class:`MoMNodeParser` (instead of ``reader``).
             embed_model: LlamaIndex embedding model (default: bundled MiniLM).
             vector_store: a LlamaIndex vector store, or ``{layer: store}``, instead of Chroma.
-            chroma_host, chroma_port: use the Chroma server there instead of embedded Chroma.
+            chroma_host: use the Chroma server on this host instead of embedded Chroma.
+            chroma_port: ... and this port.
             collection_prefix: Chroma collections are ``{prefix}_{layer}``.
             chroma_timeout: seconds before an unreachable server raises.
             show_progress: progress bars for reading and embedding.
         """
         index = cls.create(
-            persist_dir, reader=reader, parser=parser, embed_model=embed_model,
-            vector_store=vector_store, chroma_host=chroma_host, chroma_port=chroma_port,
-            collection_prefix=collection_prefix, chroma_timeout=chroma_timeout,
+            persist_dir,
+            reader=reader,
+            embed_model=embed_model,
+            vector_store=vector_store,
+            chroma_host=chroma_host,
+            chroma_port=chroma_port,
+            collection_prefix=collection_prefix,
+            chroma_timeout=chroma_timeout,
         )
         index.add_documents(documents, show_progress=show_progress)
         return index
@@ -282,7 +272,6 @@ class MemoryIndex:
         persist_dir: str | Path,
         *,
         reader: MemoryExtractor | None = None,
-        parser: MoMNodeParser | None = None,
         embed_model: BaseEmbedding | None = None,
         vector_store: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore | None = None,
         chroma_timeout: float = 5.0,
@@ -291,7 +280,11 @@ class MemoryIndex:
         folder = Path(persist_dir)
         marker = folder / MARKER
         if not marker.is_file():
-            what = "does not exist" if not folder.exists() else f"holds no memory index ({MARKER} missing)"
+            what = (
+                "does not exist"
+                if not folder.exists()
+                else f"holds no memory index ({MARKER} missing)"
+            )
             raise FileNotFoundError(f"{folder} {what}")
         try:
             config = json.loads(marker.read_text(encoding="utf-8"))
@@ -306,12 +299,14 @@ class MemoryIndex:
         if version < _VERSION:
             logger.warning(
                 "%s was built before sentence probes (index format %s): retrieval works "
-                "without their evidence; re-create the index to add it", folder, version)
+                "without their evidence; re-create the index to add it",
+                folder,
+                version,
+            )
         store_config = config["store"]
         stores = cls._open_stores(folder, store_config, vector_store, chroma_timeout)
-        if parser is None:
-            parser = MoMNodeParser.from_defaults(reader=reader)
-        return cls(stores, docstore, embed_model, parser, folder, store_config, version)
+        builder = MemoryNodeBuilder(reader=reader)
+        return cls(stores, docstore, embed_model, builder, folder, store_config, version)
 
     @classmethod
     def open(cls, persist_dir: str | Path, **options: Any) -> MemoryIndex:
@@ -339,8 +334,12 @@ class MemoryIndex:
             return
         self.persist_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(self.persist_dir / DOCSTORE, json.dumps(self.docstore.to_dict()))
-        marker = {"format": _FORMAT, "version": self.format_version, "store": self.store_config,
-                  "embed_model": getattr(self.embed_model, "model_name", None)}
+        marker = {
+            "format": _FORMAT,
+            "version": self.format_version,
+            "store": self.store_config,
+            "embed_model": getattr(self.embed_model, "model_name", None),
+        }
         atomic_write_text(self.persist_dir / MARKER, json.dumps(marker, indent=1))
 
     # -- contents ---------------------------------------------------------------------------
@@ -376,9 +375,16 @@ class MemoryIndex:
             todo.append(doc)
         return todo
 
-    def _store(self, todo: Sequence[Document], nodes: list[BaseNode], probes: list[BaseNode],
-               embeddings: list[list[float]], report: IngestReport) -> IngestReport:
-        report.rejected = self.parser.rejected
+    def _store(
+        self,
+        todo: Sequence[Document],
+        built: BuiltNodes,
+        probes: list[BaseNode],
+        embeddings: list[list[float]],
+        report: IngestReport,
+    ) -> IngestReport:
+        nodes: list[BaseNode] = list(built.nodes)
+        report.rejected, report.memories = list(built.rejected), dict(built.memories)
         rejected = {r.doc_id for r in report.rejected}
         for node, embedding in zip([*nodes, *probes], embeddings, strict=True):
             node.embedding = embedding
@@ -421,33 +427,37 @@ class MemoryIndex:
         texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in [*nodes, *probes]]
         return probes, texts
 
-    def add_documents(self, documents: Sequence[Document], show_progress: bool = False) -> IngestReport:
+    def add_documents(
+        self, documents: Sequence[Document], show_progress: bool = False
+    ) -> IngestReport:
         """Read, embed and store ``documents``. Unchanged ones (same id and hash) are
         skipped, changed ones replaced; a document the reader rejects is reported in the
         returned :class:`IngestReport` while the rest of the batch goes in."""
         report = IngestReport()
         todo = self._plan(documents, report)
-        nodes = self.parser.get_nodes_from_documents(todo, show_progress=show_progress) if todo else []
-        if not todo:
-            self.parser._rejected = []
-        probes, texts = self._embed_texts(nodes)
-        embeddings = (self.embed_model.get_text_embedding_batch(
-            texts, show_progress=show_progress) if nodes else [])
-        return self._store(todo, nodes, probes, embeddings, report)
+        built = self.builder.build(todo, show_progress=show_progress)
+        probes, texts = self._embed_texts(built.nodes)
+        embeddings = (
+            self.embed_model.get_text_embedding_batch(texts, show_progress=show_progress)
+            if texts
+            else []
+        )
+        return self._store(todo, built, probes, embeddings, report)
 
-    async def aadd_documents(self, documents: Sequence[Document],
-                             show_progress: bool = False) -> IngestReport:
+    async def aadd_documents(
+        self, documents: Sequence[Document], show_progress: bool = False
+    ) -> IngestReport:
         """Async :meth:`add_documents`."""
         report = IngestReport()
         todo = self._plan(documents, report)
-        nodes = (await self.parser.aget_nodes_from_documents(todo, show_progress=show_progress)
-                 if todo else [])
-        if not todo:
-            self.parser._rejected = []
-        probes, texts = self._embed_texts(nodes)
-        embeddings = (await self.embed_model.aget_text_embedding_batch(
-            texts, show_progress=show_progress) if nodes else [])
-        return self._store(todo, nodes, probes, embeddings, report)
+        built = await self.builder.abuild(todo, show_progress=show_progress)
+        probes, texts = self._embed_texts(built.nodes)
+        embeddings = (
+            await self.embed_model.aget_text_embedding_batch(texts, show_progress=show_progress)
+            if texts
+            else []
+        )
+        return self._store(todo, built, probes, embeddings, report)
 
     def insert(self, document: Document) -> IngestReport:
         """Add (or replace, if changed) one document; see :meth:`add_documents`."""
@@ -457,9 +467,7 @@ class MemoryIndex:
         self.stores.delete(doc_id)
         self.lexical.remove(doc_id)
         self.docstore.delete_ref_doc(doc_id, raise_error=False)
-        self.docstore.delete_document(doc_id, raise_error=False)
-        # SimpleDocumentStore keeps the hash in its metadata collection
-        self.docstore._kvstore.delete(doc_id, collection=self.docstore._metadata_collection)
+        self.docstore.delete_document(doc_id, raise_error=False)  # and its hash
 
     def delete(self, doc_id: str) -> None:
         """Remove document ``doc_id`` from every layer (probes included) and the docstore.

@@ -11,31 +11,24 @@ and its text, as it is embedded) gets the Okapi BM25 score of the query ``q``::
 with ``f(t, a)`` the count of term ``t`` in ``a``, ``|a|`` its length in terms,
 ``avgdl`` the mean length, ``N`` the number of chunks and ``n(t)`` those containing
 ``t`` (Robertson & Zaragoza 2009; ``k1 = 1.2``, ``b = 0.75``). Terms are lowercased
-word tokens without English stop words. Scores are normalised per query by the best
-chunk in scope, ``lex(a) = bm25(a, q) / max_a' bm25(a', q)`` in [0, 1], so that the
-fusion weight means the same for every query (see :mod:`mom_micro.retrievers.fusion`).
+word tokens without English stop words (:func:`mom_micro.text.terms`). Scores are
+normalised per query by the best chunk in scope, ``lex(a) = bm25(a, q) / max_a' bm25(a',
+q)`` in [0, 1], so that the fusion weight means the same for every query (see
+:mod:`mom_micro.retrievers.fusion`).
 
 The statistics ``N``, ``n(t)`` and ``avgdl`` are those of the chunks *in scope*: the
 whole index, or the documents of a ``doc_ids`` scope. Searching one document asks which
 of *its* chunks the query is about, and a term that fills the whole document (its
 topic, rare in the corpus) does not tell its chunks apart; with corpus statistics it
 would outweigh the terms that do. (Lucene and Elasticsearch keep the index's statistics
-under a filter; the measurement below is why this index does not.) ``mom-micro bench
-retrieval --scope document`` against the previous commit (cf726c5, corpus statistics),
-hit@100 / 200 / 400 / 800: COVID-QA first 25 papers (``--limit-docs 25``, 187
-questions, ``--systems hybrid128,mom``) mom .668 / .813 / .893 / .947 -> .706 / .824 /
-.904 / .963, ``hybrid128`` (same BM25) .663 / .829 / .882 / .941 -> .642 / .807 / .888 /
-.947; LEval scientific QA (81 verbatim answers, all systems, two runs with the same hits)
-mom .432 / .617 / .728 / .815 -> .395 / .630 / .753 / .802, ``hybrid128`` .395 / .556 /
-.679 / .778 -> .420 / .580 / .679 / .790, hierarchical .741 at 400.
-In corpus scope nothing changes. Term counts are kept per chunk and the weights computed
-per query, so a scope costs one mask; adding or removing documents rebuilds the postings.
+under a filter; docs/benchmarks.md has the measurement that made this index differ.)
+Term counts are kept per chunk and the weights computed per query, so a scope costs one
+mask; adding or removing documents rebuilds the postings.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -43,38 +36,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["STOP_WORDS", "LexicalIndex", "LexicalScores", "terms"]
+from mom_micro.text import terms
+
+__all__ = ["LexicalIndex", "LexicalScores"]
 
 ChunkKey = tuple[str, int]
-
-#: Words too common to be evidence (question words included: every question has them).
-STOP_WORDS = frozenset(
-    "a about after all also an and any are as at be been before being between both but "
-    "by can could did do does during each for from had has have how i if in into is it "
-    "its may might more most no not of on or other over per should so some such than "
-    "that the their them then there these they this those through to under used using "
-    "via vs was we were what when where which while who whom whose why will with would "
-    "you your".split()
-)
-
-_WORD = re.compile(r"\w+")
-
-
-def terms(text: str) -> list[str]:
-    """The terms BM25 counts: lowercased word tokens, stop words removed.
-
-    Example:
-        >>> terms("What is the incubation period of SARS-CoV-2?")
-        ['incubation', 'period', 'sars', 'cov', '2']
-    """
-    return [w for w in _WORD.findall(text.lower()) if w not in STOP_WORDS]
 
 
 class LexicalScores:
     """One query's normalised BM25 scores ``lex(a)`` in [0, 1] over the chunks in scope."""
 
-    def __init__(self, keys: Sequence[ChunkKey], positions: dict[ChunkKey, int],
-                 scores: np.ndarray) -> None:
+    def __init__(
+        self, keys: Sequence[ChunkKey], positions: dict[ChunkKey, int], scores: np.ndarray
+    ) -> None:
         self._keys, self._positions, self._scores = keys, positions, scores
 
     def get(self, key: ChunkKey) -> float:
@@ -194,8 +168,9 @@ class _Postings:
     def build(cls, counts: dict[ChunkKey, Counter[str]]) -> _Postings:
         keys = list(counts)
         doc_index: dict[str, int] = {}
-        doc_of = np.array([doc_index.setdefault(doc_id, len(doc_index)) for doc_id, _ in keys],
-                          dtype=np.int64)
+        doc_of = np.array(
+            [doc_index.setdefault(doc_id, len(doc_index)) for doc_id, _ in keys], dtype=np.int64
+        )
         lengths = np.array([sum(c.values()) for c in counts.values()], dtype=np.float64)
         rows: dict[str, tuple[list[int], list[int]]] = {}
         for i, term_counts in enumerate(counts.values()):
@@ -203,7 +178,9 @@ class _Postings:
                 idx, tf = rows.setdefault(term, ([], []))
                 idx.append(i)
                 tf.append(f)
-        postings = {term: (np.array(idx, dtype=np.int64), np.array(tf, dtype=np.float64))
-                    for term, (idx, tf) in rows.items()}
+        postings = {
+            term: (np.array(idx, dtype=np.int64), np.array(tf, dtype=np.float64))
+            for term, (idx, tf) in rows.items()
+        }
         positions = {key: i for i, key in enumerate(keys)}
         return cls(keys, positions, doc_index, doc_of, lengths, postings)

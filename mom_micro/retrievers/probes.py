@@ -18,11 +18,17 @@ from collections.abc import Iterable
 
 from llama_index.core.schema import BaseNode, NodeRelationship, TextNode
 
-from mom_micro.memory.text import split_sentences
-from mom_micro.plugins.llama_index.node_parser import LAYER_CHUNK, LAYERS
+from mom_micro.text import split_sentences
 
-__all__ = ["INDEX_LAYERS", "LAYER_SENTENCE", "MIN_PROBE_WORDS", "chunk_id_of_probe",
-           "sentence_probes"]
+from .nodes import LAYER_CHUNK, LAYERS
+
+__all__ = [
+    "INDEX_LAYERS",
+    "LAYER_SENTENCE",
+    "MIN_PROBE_WORDS",
+    "chunk_id_of_probe",
+    "sentence_probes",
+]
 
 LAYER_SENTENCE = "sentence"
 #: The vector layers of a :class:`~mom_micro.retrievers.MemoryIndex`: the memory's three
@@ -54,7 +60,7 @@ def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:
 
     Example:
         >>> from mom_micro.memory import DocumentMemory, MemoryUnit
-        >>> from mom_micro.plugins.llama_index import memory_to_nodes
+        >>> from mom_micro.retrievers.nodes import memory_to_nodes
         >>> text = "Cats purr when content. They nap. Cats sleep sixteen hours a day."
         >>> memory = DocumentMemory("pets", [MemoryUnit("Cats", "Cats purr.", 0, len(text))], text)
         >>> for probe in sentence_probes(memory_to_nodes(memory)):
@@ -67,14 +73,19 @@ def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:
         if node.metadata.get("layer") != LAYER_CHUNK:
             continue
         text = node.get_content()
-        metadata = {"layer": LAYER_SENTENCE, "doc_id": node.metadata["doc_id"],
-                    "unit": node.metadata["unit"]}
+        metadata = {
+            "layer": LAYER_SENTENCE,
+            "doc_id": node.metadata["doc_id"],
+            "unit": node.metadata["unit"],
+        }
         source = node.relationships.get(NodeRelationship.SOURCE)
         sentences = [s for s in split_sentences(text) if s.words >= MIN_PROBE_WORDS]
         for i, sentence in enumerate(sentences):
             probe = TextNode(
-                id_=f"{node.node_id}~s{i}", text=text[sentence.start : sentence.end],
-                metadata=dict(metadata), excluded_embed_metadata_keys=list(metadata),
+                id_=f"{node.node_id}~s{i}",
+                text=text[sentence.start : sentence.end],
+                metadata=dict(metadata),
+                excluded_embed_metadata_keys=list(metadata),
                 excluded_llm_metadata_keys=list(metadata),
             )
             if source is not None:

@@ -14,15 +14,9 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from rapidfuzz import fuzz
 
-from mom_micro.plugins.llama_index.node_parser import (
-    LAYER_CHUNK,
-    LAYER_CORE,
-    LAYER_OUTLINE,
-    node_id_for,
-)
-
 from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
+from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, node_id_for
 from .probes import LAYER_SENTENCE
 from .stores import LayerHit, LayerStores
 
@@ -102,10 +96,9 @@ class ThreeLayerRetriever(BaseRetriever):
     kappa_chunk`` folds the layer's calibration (``kappa_l``) and weight (``w_l``) into one
     measured number. A candidate missing from a layer's top ``k_l`` gets that layer's
     ``k_l``-th cosine (an upper bound). ``lex(a)`` is the chunk's BM25 score normalised by
-    the query's best (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``, default .5:
-    +10 points hit@400 on COVID-QA papers 36-60). Passage evidence adds ``beta_neighbours``
-    times the mean ``S`` of the chunk's previous and next chunk (``weights.neighbours``,
-    default .25: +2-3 points). A weight of 0 switches its evidence off. Results are
+    the query's best (:mod:`mom_micro.retrievers.lexical`; ``weights.lexical``). Passage
+    evidence adds ``beta_neighbours`` times the mean ``S`` of the chunk's previous and next
+    chunk (``weights.neighbours``). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
     optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``. Each result's
     metadata carries ``score_chunk``, ``score_sentence``, ``score_core``, ``score_outline``,
@@ -178,16 +171,31 @@ class ThreeLayerRetriever(BaseRetriever):
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     # -- the steps ------------------------------------------------------------------------
-    def _embedding(self, query_bundle: QueryBundle) -> list[float]:
+    def embed_query(self, query_bundle: QueryBundle) -> list[float]:
+        """The query's embedding (computed once and kept in ``query_bundle``); raises
+        :class:`InvalidQueryError` for an empty or over-long query."""
         check_query(query_bundle.query_str, self.max_query_chars)
         if query_bundle.embedding is None:
             text = " ".join(query_bundle.embedding_strs).strip() or query_bundle.query_str
             query_bundle.embedding = self._embed_model.get_query_embedding(text)
         return query_bundle.embedding
 
-    def _fuse(
+    def search_layers(self, query_bundle: QueryBundle) -> dict[str, list[LayerHit]]:
+        """Each layer's own top ``layer_top_k`` hits for the query (first step of
+        :meth:`retrieve`; with :meth:`fuse`, the layers can be searched once and fused
+        under several weightings)."""
+        embedding = self.embed_query(query_bundle)
+        return {
+            layer: self._stores.query(layer, embedding, k, self.doc_ids)
+            for layer, k in self.layer_top_k.items()
+        }
+
+    def fuse(
         self, query_bundle: QueryBundle, hits: dict[str, list[LayerHit]]
     ) -> list[NodeWithScore]:
+        """The fused, de-duplicated (and, with a ``reranker``, re-ranked) chunks for the
+        layers' ``hits``, best first, at most ``similarity_top_k`` (second step of
+        :meth:`retrieve`)."""
         chunk_nodes: dict[tuple[str, int], BaseNode | str] = {
             _chunk_key(hit): hit.node or hit.node_id for hit in hits[LAYER_CHUNK]
         }
@@ -200,16 +208,22 @@ class ThreeLayerRetriever(BaseRetriever):
         if self.lexical is not None and self.weights.lexical > 0:
             lexical = self.lexical.search(query_bundle.query_str, self.doc_ids)
             candidates += lexical.top(self.lexical_top_k)
-        fused = fuse_layers(chunk_scores, core_scores, outline_scores, self.weights,
-                            candidates, lexical.get if lexical is not None else None,
-                            sentence_scores)
-        keep = (self.similarity_top_k if self.reranker is None
-                else max(self.similarity_top_k * 3, 10))
+        fused = fuse_layers(
+            chunk_scores,
+            core_scores,
+            outline_scores,
+            self.weights,
+            candidates,
+            lexical.get if lexical is not None else None,
+            sentence_scores,
+        )
+        keep = (
+            self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
+        )
         results: list[NodeWithScore] = []
         seen: list[str] = []
         for item in fused:  # best first; nodes are fetched only for the results kept
-            node = (chunk_nodes.get(item.key)
-                    or node_id_for(item.key[0], LAYER_CHUNK, item.key[1]))
+            node = chunk_nodes.get(item.key) or node_id_for(item.key[0], LAYER_CHUNK, item.key[1])
             if isinstance(node, str):  # by id, or found by its core content or its words
                 node = self._lookup(node)
                 if node is None:
@@ -238,20 +252,14 @@ class ThreeLayerRetriever(BaseRetriever):
         """Whether ``node``'s text repeats one in ``seen`` (normalised text, then rapidfuzz
         ratio >= ``dedupe_threshold``); if not, it is added to ``seen``."""
         text = _norm(node.get_content())
-        if any(text == other or fuzz.ratio(text, other) >= self.dedupe_threshold
-               for other in seen):
+        if any(text == other or fuzz.ratio(text, other) >= self.dedupe_threshold for other in seen):
             return True
         seen.append(text)
         return False
 
     # -- BaseRetriever ---------------------------------------------------------------------
     def _retrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
-        embedding = self._embedding(query_bundle)
-        hits = {
-            layer: self._stores.query(layer, embedding, k, self.doc_ids)
-            for layer, k in self.layer_top_k.items()
-        }
-        return self._fuse(query_bundle, hits)
+        return self.fuse(query_bundle, self.search_layers(query_bundle))
 
     async def _aretrieve(self, query_bundle: QueryBundle) -> list[NodeWithScore]:
         check_query(query_bundle.query_str, self.max_query_chars)
@@ -260,20 +268,29 @@ class ThreeLayerRetriever(BaseRetriever):
             query_bundle.embedding = await self._embed_model.aget_query_embedding(text)
         embedding = query_bundle.embedding
         layers = list(self.layer_top_k)
-        found = await asyncio.gather(*(
-            self._stores.aquery(layer, embedding, self.layer_top_k[layer], self.doc_ids)
-            for layer in layers
-        ))
-        return self._fuse(query_bundle, dict(zip(layers, found)))
+        found = await asyncio.gather(
+            *(
+                self._stores.aquery(layer, embedding, self.layer_top_k[layer], self.doc_ids)
+                for layer in layers
+            )
+        )
+        return self.fuse(query_bundle, dict(zip(layers, found)))
 
     def with_options(self, **changes: Any) -> ThreeLayerRetriever:
         """A copy with some constructor options changed (e.g. ``doc_ids=[...]``)."""
         options: dict[str, Any] = dict(
-            stores=self._stores, embed_model=self._embed_model, node_lookup=self._lookup,
-            similarity_top_k=self.similarity_top_k, weights=self.weights,
-            layer_top_k=dict(self.layer_top_k), doc_ids=self.doc_ids, reranker=self.reranker,
-            lexical=self.lexical, lexical_top_k=self.lexical_top_k,
-            dedupe_threshold=self.dedupe_threshold, max_query_chars=self.max_query_chars,
+            stores=self._stores,
+            embed_model=self._embed_model,
+            node_lookup=self._lookup,
+            similarity_top_k=self.similarity_top_k,
+            weights=self.weights,
+            layer_top_k=dict(self.layer_top_k),
+            doc_ids=self.doc_ids,
+            reranker=self.reranker,
+            lexical=self.lexical,
+            lexical_top_k=self.lexical_top_k,
+            dedupe_threshold=self.dedupe_threshold,
+            max_query_chars=self.max_query_chars,
             callback_manager=self.callback_manager,
         )
         options.update(changes)

@@ -25,7 +25,7 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQuery,
 )
 
-from .chroma import ChromaServerUnavailable, chroma_distance_to_cosine
+from .chroma import COSINE_SPACE, ChromaServerUnavailable, chroma_distance_to_cosine
 from .probes import INDEX_LAYERS
 
 __all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
@@ -47,14 +47,22 @@ class LayerHit:
     node: BaseNode | None = None
 
 
+def _chroma_collection(store: BasePydanticVectorStore) -> Any | None:
+    """The Chroma collection behind a LlamaIndex ``ChromaVectorStore`` (its public
+    ``client`` property), or None for any other store."""
+    if type(store).__name__ != "ChromaVectorStore":
+        return None
+    return getattr(store, "client", None)
+
+
 def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]:
     """How to turn ``store``'s similarity into a cosine.
 
     ``ChromaVectorStore`` reports ``exp(-distance)``; its collection's ``hnsw:space``
     says which distance. Other LlamaIndex stores report cosine similarity already.
     """
-    collection = getattr(store, "_collection", None)
-    if type(store).__name__ != "ChromaVectorStore" or collection is None:
+    collection = _chroma_collection(store)
+    if collection is None:
         return float
     space = "l2"
     try:
@@ -97,9 +105,43 @@ class LayerStores:
             self._stores = {layer: stores for layer in INDEX_LAYERS}
             self.shared = True
         self._to_cosine = {layer: cosine_converter(s) for layer, s in self._stores.items()}
-        self._chroma = {layer: s._collection for layer, s in self._stores.items()
-                        if type(s).__name__ == "ChromaVectorStore"
-                        and getattr(s, "_collection", None) is not None}
+        self._chroma = {
+            layer: collection
+            for layer, s in self._stores.items()
+            if (collection := _chroma_collection(s)) is not None
+        }
+
+    @classmethod
+    def from_chroma(
+        cls,
+        client: Any,
+        prefix: str,
+        lookup: Callable[[str], BaseNode | None] | None = None,
+        server: tuple[str, int] | None = None,
+    ) -> LayerStores:
+        """One cosine-space collection per layer, ``{prefix}_{layer}``, in the Chroma
+        ``client`` (created when missing).
+
+        Example:
+            >>> from mom_micro.retrievers.chroma import ephemeral_client
+            >>> stores = LayerStores.from_chroma(ephemeral_client(), "doctest")
+            >>> stores.store("chunk").client.name
+            'doctest_chunk'
+        """
+        from llama_index.vector_stores.chroma import ChromaVectorStore
+
+        return cls(
+            {
+                layer: ChromaVectorStore(
+                    chroma_collection=client.get_or_create_collection(
+                        f"{prefix}_{layer}", metadata=dict(COSINE_SPACE)
+                    )
+                )
+                for layer in INDEX_LAYERS
+            },
+            lookup=lookup,
+            server=server,
+        )
 
     def store(self, layer: str) -> BasePydanticVectorStore:
         """The store holding ``layer``."""
@@ -128,8 +170,9 @@ class LayerStores:
                 seen.add(id(store))
                 store.delete(ref_doc_id=doc_id)
 
-    def _query(self, layer: str, embedding: list[float], k: int,
-               doc_ids: Sequence[str] | None) -> VectorStoreQuery:
+    def _query(
+        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
+    ) -> VectorStoreQuery:
         filters: list[MetadataFilter] = []
         if self.shared:
             filters.append(MetadataFilter(key="layer", value=layer))
@@ -143,7 +186,8 @@ class LayerStores:
             query_embedding=embedding,
             similarity_top_k=k,
             filters=MetadataFilters(filters=filters, condition=FilterCondition.AND)
-            if filters else None,
+            if filters
+            else None,
         )
 
     def _hits(self, layer: str, result: object) -> list[LayerHit]:
@@ -154,8 +198,10 @@ class LayerStores:
             nodes = [n for n, _ in found if n is not None]
             sims = [s for n, s in found if n is not None]
         convert = self._to_cosine[layer]
-        return [LayerHit(node.node_id, node.metadata, convert(sim), node)
-                for node, sim in zip(nodes, sims)]
+        return [
+            LayerHit(node.node_id, node.metadata, convert(sim), node)
+            for node, sim in zip(nodes, sims)
+        ]
 
     def _chroma_where(self, layer: str, doc_ids: Sequence[str] | None) -> dict | None:
         clauses: list[dict] = []
@@ -166,27 +212,37 @@ class LayerStores:
             clauses.append({"doc_id": ids[0] if len(ids) == 1 else {"$in": ids}})
         return None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
-    def _chroma_hits(self, layer: str, embedding: list[float], k: int,
-                     doc_ids: Sequence[str] | None) -> list[LayerHit]:
+    def _chroma_hits(
+        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
+    ) -> list[LayerHit]:
         """Ask the Chroma collection for ids, metadata and distances only: building
         LlamaIndex nodes from every hit's stored JSON cost more than the search."""
         result = self._chroma[layer].query(
-            query_embeddings=[embedding], n_results=k, where=self._chroma_where(layer, doc_ids),
-            include=["metadatas", "distances"])
+            query_embeddings=[embedding],
+            n_results=k,
+            where=self._chroma_where(layer, doc_ids),
+            include=["metadatas", "distances"],
+        )
         convert = self._to_cosine[layer]
-        return [LayerHit(node_id, metadata, convert(math.exp(-distance)))
-                for node_id, metadata, distance in zip(
-                    result["ids"][0], result["metadatas"][0], result["distances"][0])]
+        return [
+            LayerHit(node_id, metadata, convert(math.exp(-distance)))
+            for node_id, metadata, distance in zip(
+                result["ids"][0], result["metadatas"][0], result["distances"][0]
+            )
+        ]
 
-    def _search(self, layer: str, embedding: list[float], k: int,
-                doc_ids: Sequence[str] | None) -> list[LayerHit]:
+    def _search(
+        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
+    ) -> list[LayerHit]:
         if layer in self._chroma and self.lookup is not None:
             return self._chroma_hits(layer, embedding, k, doc_ids)
-        return self._hits(layer, self._stores[layer].query(
-            self._query(layer, embedding, k, doc_ids)))
+        return self._hits(
+            layer, self._stores[layer].query(self._query(layer, embedding, k, doc_ids))
+        )
 
-    def query(self, layer: str, embedding: list[float], k: int,
-              doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
+    def query(
+        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[LayerHit]:
         """The ``k`` nodes of ``layer`` nearest to ``embedding`` (optionally within
         ``doc_ids``), best first, with cosine similarities."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
@@ -204,8 +260,9 @@ class LayerStores:
             return ChromaServerUnavailable(*self.server, f"{type(exc).__name__}: {exc}")
         return exc
 
-    async def aquery(self, layer: str, embedding: list[float], k: int,
-                     doc_ids: Sequence[str] | None = None) -> list[LayerHit]:
+    async def aquery(
+        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None = None
+    ) -> list[LayerHit]:
         """Async :meth:`query` (the store's ``aquery``, or the sync one in a thread)."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []

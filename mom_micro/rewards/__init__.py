@@ -2,11 +2,11 @@
 
 Example:
     >>> from mom_micro.rewards import (MixtureRewardModel, PreferenceFeaturizer,
-    ...                                read_preferences)
+    ...                                read_preferences, train_stage1, train_stage2)
     >>> pairs, report = read_preferences("prefs.jsonl")                      # doctest: +SKIP
     >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=10)  # doctest: +SKIP
-    >>> model.fit(pairs)                                   # stage 1       # doctest: +SKIP
-    >>> model.fit_routing(pairs_with_contexts)             # stage 2       # doctest: +SKIP
+    >>> train_stage1(model, pairs)                         # stage 1       # doctest: +SKIP
+    >>> train_stage2(model, pairs_with_contexts)           # stage 2       # doctest: +SKIP
     >>> model.score("prompt", ["answer A", "answer B"], context="concise")  # doctest: +SKIP
 """
 
@@ -19,7 +19,14 @@ _MODULES = {
     ".config": ["MixtureConfig", "Stage1Config", "Stage2Config"],
     ".data": ["PreferencePair", "ReadReport"],
     ".encoders": ["LastTokenEncoder", "SentenceTransformerEncoder", "TextEncoder"],
-    ".errors": ["CheckpointMismatchError", "FeatureError", "InvalidPairError", "NoUsablePairsError", "PreferenceDataError", "RewardsError"],
+    ".errors": [
+        "CheckpointMismatchError",
+        "FeatureError",
+        "InvalidPairError",
+        "NoUsablePairsError",
+        "PreferenceDataError",
+        "RewardsError",
+    ],
     ".evaluation": ["AccuracyReport", "evaluate", "pairwise_accuracy"],
     ".feature_cache": ["CachedEncoder", "FeatureCache"],
     ".featurizer": ["PairFeatures", "PreferenceFeaturizer"],
@@ -27,9 +34,18 @@ _MODULES = {
     ".mixture_loss": ["MixtureBradleyTerryLoss"],
     ".model": ["MixtureRewardModel"],
     ".profiles": ["UserProfile", "UserProfileStore"],
-    ".readers": ["pairs_from_records", "read_csv", "read_dsp_domains", "read_hh", "read_jsonl", "read_llmbar", "read_preferences"],
-    ".routing": ["train_stage2"],
-    ".training": ["TrainResult", "train_stage1"],
+    ".readers": [
+        "pairs_from_records",
+        "read_csv",
+        "read_dsp_domains",
+        "read_hh",
+        "read_jsonl",
+        "read_llmbar",
+        "read_preference_files",
+        "read_preferences",
+    ],
+    ".splits": ["budget_rows", "split_by_prompt", "subsample"],
+    ".trainer": ["Stage1Trainer", "Stage2Trainer", "TrainResult", "train_stage1", "train_stage2"],
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
@@ -61,7 +77,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         read_hh,
         read_jsonl,
         read_llmbar,
+        read_preference_files,
         read_preferences,
     )
-    from .routing import train_stage2
-    from .training import TrainResult, train_stage1
+    from .splits import budget_rows, split_by_prompt, subsample
+    from .trainer import Stage1Trainer, Stage2Trainer, TrainResult, train_stage1, train_stage2

@@ -23,27 +23,34 @@ from .errors import RewardsError
 from .evaluation import AccuracyReport, pairwise_accuracy
 from .featurizer import PairFeatures
 from .model import MixtureRewardModel
+from .trainer import train_stage1
 
 __all__ = ["OraclePerContext", "train_mixture", "train_single_bt", "train_static_mixture"]
 
 
-def train_mixture(template: MixtureConfig, features: PairFeatures,
-                  stage1: Stage1Config | None = None, **changes: object) -> MixtureRewardModel:
+def train_mixture(
+    template: MixtureConfig,
+    features: PairFeatures,
+    stage1: Stage1Config | None = None,
+    **changes: object,
+) -> MixtureRewardModel:
     """A model of shape ``template`` with ``changes`` (e.g. ``n_heads=1``), fitted by stage 1."""
-    config = replace(template, contexts=[], **changes)  # type: ignore[arg-type]
+    config = replace(template, **changes)  # type: ignore[arg-type]
     model = MixtureRewardModel(config)
-    model.fit(features, stage1)
+    train_stage1(model, features, stage1)
     return model
 
 
-def train_single_bt(template: MixtureConfig, features: PairFeatures,
-                    stage1: Stage1Config | None = None) -> MixtureRewardModel:
+def train_single_bt(
+    template: MixtureConfig, features: PairFeatures, stage1: Stage1Config | None = None
+) -> MixtureRewardModel:
     """One Bradley-Terry reward (K = 1) on all pairs."""
     return train_mixture(template, features, stage1, n_heads=1)
 
 
-def train_static_mixture(template: MixtureConfig, features: PairFeatures,
-                         stage1: Stage1Config | None = None) -> MixtureRewardModel:
+def train_static_mixture(
+    template: MixtureConfig, features: PairFeatures, stage1: Stage1Config | None = None
+) -> MixtureRewardModel:
     """K heads mixed by learned weights that do not depend on the input."""
     return train_mixture(template, features, stage1, router="static")
 
@@ -55,8 +62,9 @@ class OraclePerContext:
     models: dict[str, MixtureRewardModel]
 
     @classmethod
-    def train(cls, template: MixtureConfig, features: PairFeatures,
-              stage1: Stage1Config | None = None) -> OraclePerContext:
+    def train(
+        cls, template: MixtureConfig, features: PairFeatures, stage1: Stage1Config | None = None
+    ) -> OraclePerContext:
         """Fit one K = 1 model on each context's pairs."""
         labels = features.context_labels()
         if not labels:

@@ -15,7 +15,7 @@ Example:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Literal
 
 __all__ = ["MixtureConfig", "Stage1Config", "Stage2Config"]
@@ -36,19 +36,13 @@ class MixtureConfig:
         router_hidden: hidden units of the MLP router (paper: 128).
         prompt_dim, pair_dim, context_dim: feature sizes of the featurizer.
         backbone: the featurizer's ``name``; a checkpoint is refused by another backbone.
-        contexts: context labels seen by stage-2 training (empty before stage 2). Any
-            other context falls back to the stage-1 router prior.
         stage1_context: ``False`` (default, the paper): the stage-1 router reads the
             prompt only, ``f(x)``. ``True``: it reads the prompt and the pair's context
             label, ``f(x, c)``, from the same stage-1 loss; this uses the context labels of
             the training pairs, which the paper's stage 1 does not (the paper leaves
             stage-1 routing on known contexts open). Pairs without a context are routed
             on a zero context vector. Not the paper's method: report it apart. It helps
-            on contexts seen in stage 1 (HH + DSP, MiniLM, validation split: 0.680 against
-            0.546 for the paper's stage 1, alpha 0.1), not on new ones: with one context
-            left out of stage 1, that context averages 0.412 zero-shot and 0.503 after
-            stage 2 with B = 50 (single BT 0.539), as DSP's heads learn to rank the
-            left-out context's responses last.
+            on contexts seen in stage 1, not on new ones (docs/benchmarks.md).
         seed: seeds the initial weights.
     """
 
@@ -59,7 +53,6 @@ class MixtureConfig:
     pair_dim: int = 768
     context_dim: int = 384
     backbone: str = ""
-    contexts: list[str] = field(default_factory=list)
     stage1_context: bool = False
     seed: int = 0
 
@@ -126,8 +119,9 @@ class Stage2Config:
     ``tau`` is the Hedge temperature (paper: 1e-3 on HelpSteer2, 1e-4 on RPR);
     ``epochs`` and ``batch_size`` as in the paper (10, 32). The learning rate is not
     published; the default, 5e-3, was chosen on a validation split carved from the
-    training side of the HH + DSP mixture (B = 50, tau 1e-3: 0.560 against 0.544 at
-    5e-2, which overshoots: the context term reads unit-size 384-d inputs). ``num_threads`` as in :class:`Stage1Config`.
+    training side of the HH + DSP mixture (docs/benchmarks.md); 5e-2 overshoots, as the
+    context term reads unit-size 384-d inputs. ``num_threads`` as in
+    :class:`Stage1Config`.
     """
 
     tau: float = 1e-3

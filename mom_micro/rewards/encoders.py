@@ -42,11 +42,17 @@ class TextEncoder(Protocol):
     name: str
     dim: int
 
-    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
+        """Vectors of ``texts``, shape ``(len(texts), dim)``."""
+        ...
 
-    def pair_text(self, prompt: str, response: str) -> str: ...
+    def pair_text(self, prompt: str, response: str) -> str:
+        """The text a joint featurizer embeds for the exchange ``(prompt, response)``."""
+        ...
 
-    def spec(self) -> dict[str, Any]: ...
+    def spec(self) -> dict[str, Any]:
+        """JSON that rebuilds the encoder (stored in checkpoints)."""
+        ...
 
 
 def _plain_pair_text(prompt: str, response: str) -> str:
@@ -76,9 +82,14 @@ class SentenceTransformerEncoder:
         dimension = getattr(self._model, "get_embedding_dimension", None)  # ST >= 5
         if dimension is None:
             dimension = self._model.get_sentence_embedding_dimension
-        self.dim = int(dimension())
-        self.name = f"st:{Path(model).name if model != BUNDLED_MINILM else 'all-MiniLM-L6-v2'}" \
+        size = dimension()
+        if size is None:
+            raise RewardsError(f"sentence-transformers model {model!r} reports no vector size")
+        self.dim = int(size)
+        self.name = (
+            f"st:{Path(model).name if model != BUNDLED_MINILM else 'all-MiniLM-L6-v2'}"
             f":{self._model.max_seq_length}"
+        )
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` (no progress bar here; :class:`CachedEncoder` shows one)."""
@@ -93,8 +104,11 @@ class SentenceTransformerEncoder:
 
     def spec(self) -> dict[str, Any]:
         """JSON that :func:`encoder_from_spec` turns back into this encoder."""
-        return {"kind": "sentence-transformer", "model": self._ref,
-                "max_seq_length": self._model.max_seq_length}
+        return {
+            "kind": "sentence-transformer",
+            "model": self._ref,
+            "max_seq_length": self._model.max_seq_length,
+        }
 
 
 class LastTokenEncoder:
@@ -147,10 +161,13 @@ class LastTokenEncoder:
         order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for start in range(0, len(order), batch_size):
-            idx = order[start:start + batch_size]
+            idx = order[start : start + batch_size]
             batch = self._tokenizer(
-                [texts[i] for i in idx], return_tensors="pt", padding=True,
-                truncation=True, max_length=self.max_length,
+                [texts[i] for i in idx],
+                return_tensors="pt",
+                padding=True,
+                truncation=True,
+                max_length=self.max_length,
             )
             hidden = self._model(**batch, output_hidden_states=True).hidden_states[-1]
             last = batch["attention_mask"].sum(dim=1) - 1
@@ -160,8 +177,10 @@ class LastTokenEncoder:
     def pair_text(self, prompt: str, response: str) -> str:
         """The (prompt, response) exchange in the tokenizer's chat format, if it has one."""
         if getattr(self._tokenizer, "chat_template", None):
-            messages = [{"role": "user", "content": prompt},
-                        {"role": "assistant", "content": response}]
+            messages = [
+                {"role": "user", "content": prompt},
+                {"role": "assistant", "content": response},
+            ]
             return str(self._tokenizer.apply_chat_template(messages, tokenize=False))
         return _plain_pair_text(prompt, response)
 

@@ -14,14 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
 
 import torch
 
 from .featurizer import PairFeatures
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import MixtureRewardModel
+from .model import MixtureRewardModel
 
 __all__ = ["AccuracyReport", "evaluate", "pairwise_accuracy"]
 
@@ -52,12 +49,16 @@ def pairwise_accuracy(margins: torch.Tensor, contexts: Sequence[str | None]) -> 
     for ok, context in zip(correct, contexts, strict=True):
         hits.setdefault(context if context is not None else NO_CONTEXT, []).append(ok)
     per_context = {c: sum(v) / len(v) for c, v in sorted(hits.items())}
-    return AccuracyReport(per_context, sum(per_context.values()) / len(per_context),
-                          {c: len(v) for c, v in sorted(hits.items())})
+    return AccuracyReport(
+        per_context,
+        sum(per_context.values()) / len(per_context),
+        {c: len(v) for c, v in sorted(hits.items())},
+    )
 
 
-def evaluate(model: MixtureRewardModel, features: PairFeatures,
-             use_context: bool = True) -> AccuracyReport:
+def evaluate(
+    model: MixtureRewardModel, features: PairFeatures, use_context: bool = True
+) -> AccuracyReport:
     """Accuracy of ``model`` on ``features``; ``use_context=False`` scores with the
     stage-1 router only."""
     return pairwise_accuracy(model.pair_margins(features, use_context), features.contexts)

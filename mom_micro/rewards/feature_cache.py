@@ -36,7 +36,7 @@ from safetensors.numpy import load as load_arrays
 from safetensors.numpy import save as save_arrays
 from tqdm.auto import tqdm
 
-from mom_micro.utils import atomic_write_bytes
+from mom_micro.files import atomic_write_bytes
 
 from .encoders import TextEncoder
 from .errors import FeatureError
@@ -130,16 +130,20 @@ class CachedEncoder:
 
     @property
     def name(self) -> str:
+        """The wrapped encoder's name (it keys the cache)."""
         return self.encoder.name
 
     @property
     def dim(self) -> int:
+        """The wrapped encoder's vector size."""
         return self.encoder.dim
 
     def pair_text(self, prompt: str, response: str) -> str:
+        """The wrapped encoder's joint text of an exchange."""
         return self.encoder.pair_text(prompt, response)
 
     def spec(self) -> dict[str, Any]:
+        """The wrapped encoder's spec (the cache is not part of it)."""
         return self.encoder.spec()
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
@@ -152,10 +156,14 @@ class CachedEncoder:
                 missing[key] = text
         if missing:
             todo = list(missing.items())
-            bar = tqdm(total=len(todo), desc=f"encoding ({self.name})", unit="text",
-                       disable=not self.progress or len(todo) <= self.chunk_size)
+            bar = tqdm(
+                total=len(todo),
+                desc=f"encoding ({self.name})",
+                unit="text",
+                disable=not self.progress or len(todo) <= self.chunk_size,
+            )
             for start in range(0, len(todo), self.chunk_size):
-                chunk = todo[start:start + self.chunk_size]
+                chunk = todo[start : start + self.chunk_size]
                 values = self.encoder.encode([t for _, t in chunk], batch_size=batch_size)
                 if not np.isfinite(values).all():
                     raise FeatureError(f"backbone {self.name} produced NaN/inf features")

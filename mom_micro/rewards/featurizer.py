@@ -54,8 +54,13 @@ class PairFeatures:
 
     def __post_init__(self) -> None:
         n = self.prompt.shape[0]
-        tensors = {"prompt": self.prompt, "chosen": self.chosen, "rejected": self.rejected,
-                   "context": self.context, "groups": self.groups}
+        tensors = {
+            "prompt": self.prompt,
+            "chosen": self.chosen,
+            "rejected": self.rejected,
+            "context": self.context,
+            "groups": self.groups,
+        }
         if any(t.shape[0] != n for t in tensors.values()) or len(self.contexts) != n:
             raise FeatureError("feature tensors have different numbers of rows")
         if self.chosen.shape != self.rejected.shape:
@@ -71,8 +76,12 @@ class PairFeatures:
         """The rows in ``index`` (in that order)."""
         idx = torch.as_tensor(index, dtype=torch.long)
         return PairFeatures(
-            self.prompt[idx], self.chosen[idx], self.rejected[idx], self.context[idx],
-            [self.contexts[i] for i in idx.tolist()], self.groups[idx],
+            self.prompt[idx],
+            self.chosen[idx],
+            self.rejected[idx],
+            self.context[idx],
+            [self.contexts[i] for i in idx.tolist()],
+            self.groups[idx],
         )
 
     def context_labels(self) -> list[str]:
@@ -89,7 +98,9 @@ class PreferenceFeaturizer:
         pair_mode: ``"compose"`` or ``"joint"``.
     """
 
-    def __init__(self, encoder: TextEncoder | CachedEncoder, pair_mode: PairMode = "compose") -> None:
+    def __init__(
+        self, encoder: TextEncoder | CachedEncoder, pair_mode: PairMode = "compose"
+    ) -> None:
         if pair_mode not in ("compose", "joint"):
             raise ValueError(f"pair_mode must be 'compose' or 'joint', got {pair_mode!r}")
         self.encoder = encoder if isinstance(encoder, CachedEncoder) else CachedEncoder(encoder)
@@ -144,11 +155,15 @@ class PreferenceFeaturizer:
         out = torch.zeros(len(labels), self.context_dim)
         present = [i for i, c in enumerate(labels) if c is not None]
         if present:
-            out[present] = self.encoder.encode_tensor([labels[i] for i in present])
+            out[present] = self.encoder.encode_tensor([c for c in labels if c is not None])
         return out
 
-    def pairs(self, prompts: Sequence[str], responses: Sequence[str],
-              prompt_features: torch.Tensor | None = None) -> torch.Tensor:
+    def pairs(
+        self,
+        prompts: Sequence[str],
+        responses: Sequence[str],
+        prompt_features: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         """Head inputs ``phi(x_i, y_i)``, shape ``(n, pair_dim)``."""
         if self.pair_mode == "joint":
             texts = [self.encoder.pair_text(p, r) for p, r in zip(prompts, responses, strict=True)]

@@ -23,7 +23,7 @@ def head_losses(margins: torch.Tensor) -> torch.Tensor:
 
 
 def hedge_targets(log_prior: torch.Tensor, losses: torch.Tensor, tau: float) -> torch.Tensor:
-    r"""Hedge soft targets over the heads:
+    r"""Hedge soft targets over the heads.
 
     .. math::
 

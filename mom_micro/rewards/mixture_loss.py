@@ -14,8 +14,9 @@ __all__ = ["MixtureBradleyTerryLoss"]
 
 
 class MixtureBradleyTerryLoss(nn.Module):
-    r"""Negative log-likelihood of a K-component Bradley-Terry mixture, plus
-    ``alpha`` times the router's negative entropy:
+    r"""Negative log-likelihood of a K-component Bradley-Terry mixture, plus an entropy term.
+
+    The loss adds ``alpha`` times the router's negative entropy:
 
     .. math::
 

@@ -7,13 +7,14 @@
 ``phi`` is a frozen backbone's (prompt, response) embedding, the heads ``v_k`` are
 bias-free linear maps (the public code's ``Linear(hidden, K, bias=False)``), and the
 weights ``w`` come from the stage-1 router ``f(x)``, the stage-2 router ``f(x, c)`` for
-a context seen in stage 2, and a user's Hedge profile (:mod:`.profiles`).
+a context seen in stage 2, and a user's Hedge profile (:mod:`.profiles`). Training is
+the trainers' (:mod:`.trainer`); the model offers the public methods they call.
 
 Example:
-    >>> from mom_micro.rewards import MixtureRewardModel, PreferencePair
+    >>> from mom_micro.rewards import MixtureRewardModel, train_stage1, train_stage2
     >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=10)  # doctest: +SKIP
-    >>> model.fit(pairs)                        # stage 1            # doctest: +SKIP
-    >>> model.fit_routing(labelled_pairs)       # stage 2            # doctest: +SKIP
+    >>> train_stage1(model, pairs)              # stage 1            # doctest: +SKIP
+    >>> train_stage2(model, labelled_pairs)     # stage 2            # doctest: +SKIP
     >>> model.score("How do I pick a lock?", ["I can't help.", "Step 1..."],
     ...             context="harmless")                            # doctest: +SKIP
     [0.83, -1.2]
@@ -27,7 +28,7 @@ import json
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import torch
 from safetensors.torch import load as load_tensors
@@ -35,19 +36,16 @@ from safetensors.torch import save as save_tensors
 from torch import nn
 from torch.nn import functional as F
 
-from mom_micro.utils import atomic_write_bytes, atomic_write_text
+from mom_micro.files import atomic_write_bytes, atomic_write_text
 
-from .config import MixtureConfig, RouterKind, Stage1Config, Stage2Config
+from .config import MixtureConfig, RouterKind
 from .data import PreferencePair
 from .errors import CheckpointMismatchError, FeatureError, RewardsError
 from .featurizer import PairFeatures, PreferenceFeaturizer
 from .hedge import head_losses
 from .profiles import UserProfile, UserProfileStore
-from .routers import ContextRouter, PromptRouter, unit_context
+from .router import ContextRouter, PromptRouter, unit_context
 from .scaling import FeatureScaler
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .training import TrainResult
 
 __all__ = ["MixtureRewardModel"]
 
@@ -60,7 +58,8 @@ class MixtureRewardModel(nn.Module):
     """K reward heads on frozen features, routed per example by prompt, context and user.
 
     Build one with :meth:`create` (from a featurizer) or :meth:`load`; train with
-    :meth:`fit` (stage 1) and :meth:`fit_routing` (stage 2); use :meth:`score`,
+    :func:`~mom_micro.rewards.trainer.train_stage1` and
+    :func:`~mom_micro.rewards.trainer.train_stage2`; use :meth:`score`,
     :meth:`head_scores` and :meth:`router_weights`. The tensor-level methods
     (:meth:`log_route`, :meth:`head_rewards`, :meth:`pair_margins`) work on
     :class:`PairFeatures` and need no featurizer.
@@ -69,6 +68,8 @@ class MixtureRewardModel(nn.Module):
         config: the model's shape (:class:`MixtureConfig`).
         featurizer: turns texts into features; needed by the text-level methods.
         profiles: per-user profiles for ``user=`` and :meth:`record_feedback`.
+        stage2_contexts: the context labels a stage-2 router was trained on (learned
+            state, restored by :meth:`load`); none: no stage-2 router.
     """
 
     def __init__(
@@ -76,6 +77,7 @@ class MixtureRewardModel(nn.Module):
         config: MixtureConfig,
         featurizer: PreferenceFeaturizer | None = None,
         profiles: UserProfileStore | None = None,
+        stage2_contexts: Sequence[str] = (),
     ) -> None:
         super().__init__()
         self.config = config
@@ -89,11 +91,13 @@ class MixtureRewardModel(nn.Module):
             self.pair_scaler = FeatureScaler(config.pair_dim)
             self.heads = nn.Linear(config.pair_dim, config.n_heads, bias=False)
             router_dim = config.prompt_dim + (config.context_dim if config.stage1_context else 0)
-            self.router = PromptRouter(router_dim, config.n_heads, config.router,
-                                       config.router_hidden)
+            self.router = PromptRouter(
+                router_dim, config.n_heads, config.router, config.router_hidden
+            )
         self.context_router: ContextRouter | None = None
-        if config.contexts:
-            self.add_context_router()
+        self.stage2_contexts: list[str] = []
+        if stage2_contexts:
+            self.add_context_router(stage2_contexts)
 
     # construction -------------------------------------------------------------------
     @classmethod
@@ -113,9 +117,14 @@ class MixtureRewardModel(nn.Module):
             >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=5)  # doctest: +SKIP
         """
         config = MixtureConfig(
-            n_heads=n_heads, router=router, router_hidden=router_hidden,
-            prompt_dim=featurizer.prompt_dim, pair_dim=featurizer.pair_dim,
-            context_dim=featurizer.context_dim, backbone=featurizer.name, seed=seed,
+            n_heads=n_heads,
+            router=router,
+            router_hidden=router_hidden,
+            prompt_dim=featurizer.prompt_dim,
+            pair_dim=featurizer.pair_dim,
+            context_dim=featurizer.context_dim,
+            backbone=featurizer.name,
+            seed=seed,
             stage1_context=stage1_context,
         )
         return cls(config, featurizer, profiles)
@@ -134,19 +143,38 @@ class MixtureRewardModel(nn.Module):
                 f"the model was trained on backbone {cfg.backbone!r}, not {featurizer.name!r}"
             )
 
-    def add_context_router(self) -> ContextRouter:
-        """Create the stage-2 router as a copy of the stage-1 router (context term zero)."""
-        self.context_router = ContextRouter(self.router, self.config.context_dim,
-                                            self.config.n_heads)
+    # state the trainers set ------------------------------------------------------------
+    def add_context_router(self, contexts: Sequence[str]) -> ContextRouter:
+        """Create the stage-2 router for ``contexts`` as a copy of the stage-1 router
+        (context term zero, so it starts out equal to the stage-1 router)."""
+        self.context_router = ContextRouter(
+            self.router, self.config.context_dim, self.config.n_heads
+        )
+        self.stage2_contexts = sorted(set(contexts))
         return self.context_router
+
+    def reset_routing(self) -> None:
+        """Drop the stage-2 router and its contexts (before the heads are trained anew)."""
+        self.context_router = None
+        self.stage2_contexts = []
+
+    def fit_scalers(self, prompt_features: torch.Tensor, response_features: torch.Tensor) -> None:
+        """Fit the standardisation of the router's and the heads' inputs."""
+        self.prompt_scaler.fit(prompt_features)
+        self.pair_scaler.fit(response_features)
+
+    def stage1_parameters(self) -> list[nn.Parameter]:
+        """What stage 1 trains: the heads and the stage-1 router."""
+        return [*self.heads.parameters(), *self.router.parameters()]
 
     # tensor level -----------------------------------------------------------------------
     def head_rewards(self, pair_features: torch.Tensor) -> torch.Tensor:
         """``r_k(x, y)`` for each row: shape ``(n, K)``."""
         return self.heads(self.pair_scaler(pair_features))
 
-    def router_input(self, prompt_features: torch.Tensor,
-                     context_features: torch.Tensor | None = None) -> torch.Tensor:
+    def router_input(
+        self, prompt_features: torch.Tensor, context_features: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """What the stage-1 router reads: the scaled prompt embedding, and with
         ``config.stage1_context`` also ``u(c)`` (zeros where ``context_features`` is
         ``None``)."""
@@ -157,20 +185,24 @@ class MixtureRewardModel(nn.Module):
             return torch.cat([scaled, scaled.new_zeros(len(scaled), self.config.context_dim)], 1)
         return torch.cat([scaled, unit_context(context_features)], dim=1)
 
-    def stage1_log_route(self, prompt_features: torch.Tensor,
-                         context_features: torch.Tensor | None = None) -> torch.Tensor:
+    def stage1_log_route(
+        self, prompt_features: torch.Tensor, context_features: torch.Tensor | None = None
+    ) -> torch.Tensor:
         """``log f(x)`` of the stage-1 router (``log f(x, c)`` with
         ``config.stage1_context``), shape ``(n, K)``."""
-        return F.log_softmax(self.router(self.router_input(prompt_features, context_features)),
-                             dim=-1)
+        return F.log_softmax(
+            self.router(self.router_input(prompt_features, context_features)), dim=-1
+        )
 
-    def stage2_log_route(self, prompt_features: torch.Tensor,
-                         context_features: torch.Tensor) -> torch.Tensor:
+    def stage2_log_route(
+        self, prompt_features: torch.Tensor, context_features: torch.Tensor
+    ) -> torch.Tensor:
         """``log f(x, c)`` of the stage-2 router (call :meth:`add_context_router` first)."""
         if self.context_router is None:
-            raise RewardsError("the model has no stage-2 router; run fit_routing first")
-        logits = self.context_router(self.router_input(prompt_features, context_features),
-                                     context_features)
+            raise RewardsError("the model has no stage-2 router; run train_stage2 first")
+        logits = self.context_router(
+            self.router_input(prompt_features, context_features), context_features
+        )
         return F.log_softmax(logits, dim=-1)
 
     def log_route(
@@ -189,7 +221,7 @@ class MixtureRewardModel(nn.Module):
         log_w = self.stage1_log_route(prompt_features, context_features)
         if self.context_router is None or contexts is None or context_features is None:
             return log_w
-        known = set(self.config.contexts)
+        known = set(self.stage2_contexts)
         rows = [i for i, c in enumerate(contexts) if c in known]
         if rows:
             log_w = log_w.clone()
@@ -207,33 +239,21 @@ class MixtureRewardModel(nn.Module):
             gaps = self.head_rewards(features.chosen) - self.head_rewards(features.rejected)
             return (weights * gaps).sum(dim=1)
 
-    # training -------------------------------------------------------------------------
-    def _features(self, data: Sequence[PreferencePair] | PairFeatures) -> PairFeatures:
+    # features -------------------------------------------------------------------------
+    def featurize(self, data: Sequence[PreferencePair] | PairFeatures) -> PairFeatures:
+        """Features of ``data`` through the model's featurizer, or ``data`` itself when it
+        is already :class:`PairFeatures` of the model's dimensions."""
         if isinstance(data, PairFeatures):
-            if data.prompt.shape[1] != self.config.prompt_dim or \
-                    data.chosen.shape[1] != self.config.pair_dim:
+            if (
+                data.prompt.shape[1] != self.config.prompt_dim
+                or data.chosen.shape[1] != self.config.pair_dim
+            ):
                 raise FeatureError(
                     f"features of dims ({data.prompt.shape[1]}, {data.chosen.shape[1]}) do not "
                     f"match the model's ({self.config.prompt_dim}, {self.config.pair_dim})"
                 )
             return data
         return self._require_featurizer().featurize(list(data))
-
-    def fit(self, data: Sequence[PreferencePair] | PairFeatures,
-            config: Stage1Config | None = None) -> TrainResult:
-        """Stage 1: train heads and router on unlabelled-subgroup pairs (see
-        :func:`~mom_micro.rewards.training.train_stage1`)."""
-        from .training import train_stage1
-
-        return train_stage1(self, self._features(data), config or Stage1Config())
-
-    def fit_routing(self, data: Sequence[PreferencePair] | PairFeatures,
-                    config: Stage2Config | None = None) -> TrainResult:
-        """Stage 2: train the context router on labelled pairs with contexts, heads frozen
-        (see :func:`~mom_micro.rewards.routing.train_stage2`)."""
-        from .routing import train_stage2
-
-        return train_stage2(self, self._features(data), config or Stage2Config())
 
     # text level -------------------------------------------------------------------------
     def _require_featurizer(self) -> PreferenceFeaturizer:
@@ -249,15 +269,20 @@ class MixtureRewardModel(nn.Module):
         return self.profiles.log_weights(user)
 
     def _warn_unseen(self, context: str | None) -> None:
-        if context is not None and self.context_router is not None \
-                and context not in self.config.contexts:
+        if (
+            context is not None
+            and self.context_router is not None
+            and context not in self.stage2_contexts
+        ):
             warnings.warn(
                 f"context {context!r} was not seen in stage-2 training; using the stage-1 "
-                "router prior", stacklevel=3,
+                "router prior",
+                stacklevel=3,
             )
 
-    def router_weights(self, prompt: str, context: str | None = None,
-                       user: str | None = None) -> torch.Tensor:
+    def router_weights(
+        self, prompt: str, context: str | None = None, user: str | None = None
+    ) -> torch.Tensor:
         """Weights over the K heads for this prompt, context and user (sum to 1).
 
         An unseen context falls back to the stage-1 prior (with a warning); a user with
@@ -270,8 +295,9 @@ class MixtureRewardModel(nn.Module):
         featurizer = self._require_featurizer()
         self._warn_unseen(context)
         with torch.no_grad():
-            log_w = self.log_route(featurizer.prompts([prompt]), featurizer.contexts([context]),
-                                   [context])[0]
+            log_w = self.log_route(
+                featurizer.prompts([prompt]), featurizer.contexts([context]), [context]
+            )[0]
             user_log = self._user_log_weights(user)
             if user_log is not None:
                 log_w = log_w + user_log
@@ -286,8 +312,13 @@ class MixtureRewardModel(nn.Module):
             features = featurizer.pairs([prompt] * len(responses), list(responses))
             return self.head_rewards(features)
 
-    def score(self, prompt: str, responses: Sequence[str], context: str | None = None,
-              user: str | None = None) -> list[float]:
+    def score(
+        self,
+        prompt: str,
+        responses: Sequence[str],
+        context: str | None = None,
+        user: str | None = None,
+    ) -> list[float]:
         """The personalised reward of each response (higher is better).
 
         Example:
@@ -297,8 +328,9 @@ class MixtureRewardModel(nn.Module):
         weights = self.router_weights(prompt, context, user)
         return (self.head_scores(prompt, responses) @ weights).tolist()
 
-    def record_feedback(self, user: str, prompt: str, chosen: str, rejected: str,
-                        tau: float = 1.0) -> UserProfile:
+    def record_feedback(
+        self, user: str, prompt: str, chosen: str, rejected: str, tau: float = 1.0
+    ) -> UserProfile:
         """One online Hedge step for ``user`` from "``chosen`` beat ``rejected``".
 
         ``tau`` is the online temperature (``1.0`` moves the profile gently; the paper's
@@ -316,8 +348,12 @@ class MixtureRewardModel(nn.Module):
     def save(self, directory: str | Path) -> Path:
         """Write ``config.json`` and ``model.safetensors`` into ``directory`` (atomic)."""
         directory = Path(directory)
-        meta: dict[str, Any] = {"format": CHECKPOINT_FORMAT, "config": self.config.to_dict(),
-                                "featurizer": self.featurizer.spec() if self.featurizer else None}
+        meta: dict[str, Any] = {
+            "format": CHECKPOINT_FORMAT,
+            "config": self.config.to_dict(),
+            "state": {"stage2_contexts": self.stage2_contexts},
+            "featurizer": self.featurizer.spec() if self.featurizer else None,
+        }
         state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
         atomic_write_bytes(directory / WEIGHTS_FILE, save_tensors(state))
         atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=1))
@@ -344,19 +380,26 @@ class MixtureRewardModel(nn.Module):
             raise CheckpointMismatchError(f"no {CONFIG_FILE} in {directory}") from exc
         if meta.get("format") != CHECKPOINT_FORMAT:
             raise CheckpointMismatchError(f"{directory} is not a {CHECKPOINT_FORMAT} checkpoint")
-        config = MixtureConfig.from_dict(meta["config"])
+        config_data = dict(meta["config"])
+        # checkpoints written before the stage-2 contexts became model state kept them
+        # in the config
+        stage2_contexts = config_data.pop("contexts", None) or meta.get("state", {}).get(
+            "stage2_contexts", []
+        )
+        config = MixtureConfig.from_dict(config_data)
         if n_heads is not None and n_heads != config.n_heads:
             raise CheckpointMismatchError(
                 f"checkpoint {directory} has K={config.n_heads} heads, expected K={n_heads}"
             )
         if featurizer is None and meta.get("featurizer"):
             featurizer = PreferenceFeaturizer.from_spec(meta["featurizer"])
-        model = cls(config, featurizer, profiles)
+        model = cls(config, featurizer, profiles, stage2_contexts)
         state = load_tensors((directory / WEIGHTS_FILE).read_bytes())
         expected = model.state_dict()
         problems = sorted(set(expected) ^ set(state)) + [
             f"{k}: {tuple(state[k].shape)} != {tuple(v.shape)}"
-            for k, v in expected.items() if k in state and state[k].shape != v.shape
+            for k, v in expected.items()
+            if k in state and state[k].shape != v.shape
         ]
         if problems:
             raise CheckpointMismatchError(

@@ -36,7 +36,7 @@ from typing import Any
 
 import torch
 
-from mom_micro.utils import atomic_write_text
+from mom_micro.files import atomic_write_text
 
 from .errors import CheckpointMismatchError, RewardsError
 

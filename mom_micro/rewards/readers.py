@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import csv
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
@@ -43,6 +43,7 @@ __all__ = [
     "read_hh",
     "read_jsonl",
     "read_llmbar",
+    "read_preference_files",
     "read_preferences",
 ]
 
@@ -63,7 +64,9 @@ def _add(pairs: list[PreferencePair], report: ReadReport, **fields: Any) -> None
         report.skip(exc.reason)
 
 
-def _finish(pairs: list[PreferencePair], report: ReadReport) -> tuple[list[PreferencePair], ReadReport]:
+def _finish(
+    pairs: list[PreferencePair], report: ReadReport
+) -> tuple[list[PreferencePair], ReadReport]:
     report.require_pairs()
     return pairs, report
 
@@ -179,10 +182,12 @@ def _split_dialogue(text: str) -> tuple[str, str] | None:
     cut = text.rfind(ASSISTANT)
     if cut < 0:
         return None
-    return text[:cut].strip(), text[cut + len(ASSISTANT):].strip()
+    return text[:cut].strip(), text[cut + len(ASSISTANT) :].strip()
 
 
-def read_hh(path: str | Path, context: str | None = None) -> tuple[list[PreferencePair], ReadReport]:
+def read_hh(
+    path: str | Path, context: str | None = None
+) -> tuple[list[PreferencePair], ReadReport]:
     """Anthropic HH dialogues: ``{"text": [a, b], "score": [sa, sb]}``; the higher score
     wins (without ``score``, the first text is the chosen one, as in HH-RLHF)."""
     path = Path(path)
@@ -199,8 +204,11 @@ def read_hh(path: str | Path, context: str | None = None) -> tuple[list[Preferen
             report.skip("non_string")
             continue
         score = row.get("score", [1.0, 0.0])
-        if (not isinstance(score, list) or len(score) != 2
-                or not all(isinstance(s, (int, float)) for s in score)):
+        if (
+            not isinstance(score, list)
+            or len(score) != 2
+            or not all(isinstance(s, (int, float)) for s in score)
+        ):
             report.skip("bad_score")
             continue
         if score[0] == score[1]:
@@ -236,8 +244,14 @@ def read_dsp_domains(path: str | Path) -> tuple[list[PreferencePair], ReadReport
                 continue
             for other, response in responses.items():
                 if other != domain:
-                    _add(pairs, report, prompt=query, chosen=preferred, rejected=response,
-                         context=domain)
+                    _add(
+                        pairs,
+                        report,
+                        prompt=query,
+                        chosen=preferred,
+                        rejected=response,
+                        context=domain,
+                    )
     return _finish(pairs, report)
 
 
@@ -259,8 +273,14 @@ def read_llmbar(
             report.skip("bad_label")
             continue
         better, worse = ("output_1", "output_2") if row["label"] == 1 else ("output_2", "output_1")
-        _add(pairs, report, prompt=row["input"], chosen=row[better], rejected=row[worse],
-             context=context or LLMBAR_CONTEXT)
+        _add(
+            pairs,
+            report,
+            prompt=row["input"],
+            chosen=row[better],
+            rejected=row[worse],
+            context=context or LLMBAR_CONTEXT,
+        )
     return _finish(pairs, report)
 
 
@@ -319,3 +339,39 @@ def read_preferences(
     if kind == "generic":
         return pairs_from_records(_json_list(path), columns, context, source=str(path))
     raise PreferenceDataError(f"unknown format {format!r}; use one of {FORMATS}")
+
+
+def _context_map(specs: Sequence[str]) -> tuple[dict[str, str], str | None]:
+    """``FILE=LABEL`` entries per file, and a plain ``LABEL`` for all files."""
+    per_file: dict[str, str] = {}
+    default = None
+    for spec in specs:
+        if "=" in spec:
+            path, label = spec.rsplit("=", 1)
+            per_file[str(Path(path))] = label
+        else:
+            default = spec
+    return per_file, default
+
+
+def read_preference_files(
+    files: Sequence[str | Path], format: Format = "auto", contexts: Sequence[str] = ()
+) -> tuple[list[PreferencePair], list[ReadReport]]:
+    """Read several preference files (any supported format) into one list.
+
+    ``contexts`` are ``LABEL`` (the default context of every file that has none) or
+    ``FILE=LABEL`` (for one file) entries, as the command line's ``--context``.
+
+    Example:
+        >>> pairs, reports = read_preference_files(                        # doctest: +SKIP
+        ...     ["hh_helpful_test.json", "hh_harmless_test.json"])
+        >>> [r.summary() for r in reports]                                 # doctest: +SKIP
+    """
+    per_file, default = _context_map(contexts)
+    pairs: list[PreferencePair] = []
+    reports: list[ReadReport] = []
+    for file in files:
+        got, report = read_preferences(file, format, context=per_file.get(str(Path(file)), default))
+        pairs += got
+        reports.append(report)
+    return pairs, reports

@@ -39,4 +39,5 @@ class FeatureScaler(nn.Module):
         self.std.copy_(values.std(dim=0, unbiased=False).clamp_min(self.eps))
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
+        """Standardised ``values``."""
         return (values - self.mean) / self.std

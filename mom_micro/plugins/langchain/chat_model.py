@@ -29,9 +29,13 @@ def _as_chat_turns(messages: Sequence[BaseMessage]) -> list[dict[str, str]]:
     for message in messages:
         role = _ROLES.get(message.type)
         if role is None:
-            raise ValueError(f"LocalChatModel takes system, human and ai messages, not {message.type!r}")
+            raise ValueError(
+                f"LocalChatModel takes system, human and ai messages, not {message.type!r}"
+            )
         if not isinstance(message.content, str):
-            raise ValueError("LocalChatModel takes text messages only (no images or content blocks)")
+            raise ValueError(
+                "LocalChatModel takes text messages only (no images or content blocks)"
+            )
         turns.append({"role": role, "content": message.content})
     return turns
 
@@ -64,8 +68,11 @@ class LocalChatModel(BaseChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    lm: LocalCausalLM = Field(default_factory=LocalCausalLM, exclude=True,
-                              description="The local model; loaded on first use.")
+    lm: LocalCausalLM = Field(
+        default_factory=LocalCausalLM,
+        exclude=True,
+        description="The local model; loaded on first use.",
+    )
     temperature: float = Field(default=0.7, ge=0, description="Sampling temperature; 0 = greedy.")
     max_new_tokens: int = Field(default=256, ge=1, description="Length limit of a reply.")
 
@@ -80,8 +87,11 @@ class LocalChatModel(BaseChatModel):
 
     @property
     def _identifying_params(self) -> dict[str, Any]:
-        return {"model_name": self.lm.name, "temperature": self.temperature,
-                "max_new_tokens": self.max_new_tokens}
+        return {
+            "model_name": self.lm.name,
+            "temperature": self.temperature,
+            "max_new_tokens": self.max_new_tokens,
+        }
 
     def _generate(
         self,

@@ -8,7 +8,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig, RunnableSerializable
 from typing_extensions import NotRequired, TypedDict
 
-from mom_micro.plugins._ranking import (
+from mom_micro.plugins.ranking import (
     MiCRoRankingError,
     MiCRoSettings,
     Ranking,
@@ -33,7 +33,7 @@ class PersonalizedRanker(MiCRoSettings, RunnableSerializable[RankerInput, Rankin
     """Rank candidate responses to a prompt by a MiCRo reward personalised for a user.
 
     ``{"prompt", "candidates", "user"?, "context"?}`` in, a
-    :class:`~mom_micro.plugins._ranking.Ranking` out: the candidates best first, each
+    :class:`~mom_micro.plugins.ranking.Ranking` out: the candidates best first, each
     with its score and head scores, and the head weights used. A ``user`` or ``context``
     in the input overrides the ranker's defaults. ``batch``, ``abatch``, ``ainvoke``,
     ``stream`` come from the Runnable base; ``record_choice`` feeds a user's pick back.
@@ -60,8 +60,9 @@ class PersonalizedRanker(MiCRoSettings, RunnableSerializable[RankerInput, Rankin
         require_user_or_context: refuse inputs that name neither (and no default).
     """
 
-    def invoke(self, input: RankerInput, config: RunnableConfig | None = None,
-               **kwargs: Any) -> Ranking:
+    def invoke(
+        self, input: RankerInput, config: RunnableConfig | None = None, **kwargs: Any
+    ) -> Ranking:
         """Rank ``input["candidates"]`` for ``input["prompt"]``."""
         return self._call_with_config(self._rank_input, input, config, run_type="chain")
 
@@ -74,12 +75,21 @@ class PersonalizedRanker(MiCRoSettings, RunnableSerializable[RankerInput, Rankin
         missing = [key for key in ("prompt", "candidates") if key not in input]
         if missing:
             raise MiCRoRankingError(f"ranker input lacks {', '.join(missing)}")
-        return self.rank(input["prompt"], input["candidates"],
-                         user=input.get("user"), context=input.get("context"))
+        return self.rank(
+            input["prompt"],
+            input["candidates"],
+            user=input.get("user"),
+            context=input.get("context"),
+        )
 
-    def record_choice(self, user: str, chosen: ScoredCandidate | str,
-                      rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
-                      prompt: str | None = None, tau: float = 1.0) -> UserProfile:
+    def record_choice(
+        self,
+        user: str,
+        chosen: ScoredCandidate | str,
+        rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
+        prompt: str | None = None,
+        tau: float = 1.0,
+    ) -> UserProfile:
         """Feed "``user`` chose ``chosen`` over ``rejected``" into their online routing
-        (see :func:`~mom_micro.plugins._ranking.record_choice`)."""
+        (see :func:`~mom_micro.plugins.ranking.record_choice`)."""
         return record_choice(self.model, user, chosen, rejected, prompt=prompt, tau=tau)

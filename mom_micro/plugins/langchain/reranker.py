@@ -10,7 +10,7 @@ from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor
 from pydantic import Field
 
-from mom_micro.plugins._ranking import MiCRoSettings
+from mom_micro.plugins.ranking import MiCRoSettings
 
 __all__ = ["MiCRoCrossEncoder", "MiCRoReranker"]
 
@@ -50,8 +50,9 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
 
     top_n: int = Field(default=3, ge=1, description="Number of documents kept.")
 
-    def compress_documents(self, documents: Sequence[Document], query: str,
-                           callbacks: Callbacks | None = None) -> Sequence[Document]:
+    def compress_documents(
+        self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
+    ) -> Sequence[Document]:
         """The ``top_n`` documents best for this user/context, best first."""
         if not documents:
             return []
@@ -59,9 +60,12 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
         kept = []
         for candidate in ranking.candidates[: self.top_n]:
             doc = documents[candidate.index]
-            metadata = {**doc.metadata, "relevance_score": candidate.score,
-                        "head_weights": ranking.head_weights,
-                        "head_scores": candidate.head_scores}
+            metadata = {
+                **doc.metadata,
+                "relevance_score": candidate.score,
+                "head_weights": ranking.head_weights,
+                "head_scores": candidate.head_scores,
+            }
             kept.append(doc.model_copy(update={"metadata": metadata}))
         return kept
 

@@ -28,8 +28,9 @@ def to_llama_documents(documents: Sequence[Document]) -> list[Any]:
     out = []
     for doc in documents:
         doc_id = doc.id or doc.metadata.get("source") or str(uuid.uuid4())
-        out.append(LlamaDocument(text=doc.page_content, id_=str(doc_id),
-                                 metadata=dict(doc.metadata)))
+        out.append(
+            LlamaDocument(text=doc.page_content, id_=str(doc_id), metadata=dict(doc.metadata))
+        )
     return out
 
 
@@ -71,26 +72,35 @@ class MoMRetriever(BaseRetriever):
     index: MemoryIndex = Field(description="The memory index searched.")
     k: int = Field(default=4, ge=1, description="Number of chunks returned.")
     doc_ids: list[str] | None = Field(default=None, description="Search only these documents.")
-    weights: LayerWeights = Field(default_factory=LayerWeights,
-                                  description="Weights of the three-layer fusion.")
+    weights: LayerWeights = Field(
+        default_factory=LayerWeights, description="Weights of the three-layer fusion."
+    )
 
     @classmethod
-    def from_documents(cls, documents: Sequence[Document], persist_dir: str | Path | None = None,
-                       k: int = 4, **index_kwargs: Any) -> MoMRetriever:
+    def from_documents(
+        cls,
+        documents: Sequence[Document],
+        persist_dir: str | Path | None = None,
+        k: int = 4,
+        **index_kwargs: Any,
+    ) -> MoMRetriever:
         """Build a :class:`MemoryIndex` of LangChain ``documents`` and a retriever over it."""
-        index = MemoryIndex.from_documents(to_llama_documents(documents), persist_dir,
-                                           **index_kwargs)
+        index = MemoryIndex.from_documents(
+            to_llama_documents(documents), persist_dir, **index_kwargs
+        )
         return cls(index=index, k=k)
 
     @classmethod
-    def from_persist_dir(cls, persist_dir: str | Path, k: int = 4,
-                         **load_kwargs: Any) -> MoMRetriever:
+    def from_persist_dir(
+        cls, persist_dir: str | Path, k: int = 4, **load_kwargs: Any
+    ) -> MoMRetriever:
         """Reopen a persisted index (no re-embedding) and retrieve from it."""
         return cls(index=MemoryIndex.load(persist_dir, **load_kwargs), k=k)
 
     def _retriever(self, k: int | None, doc_ids: list[str] | None) -> ThreeLayerRetriever:
         return self.index.as_retriever(
-            similarity_top_k=k or self.k, weights=self.weights,
+            similarity_top_k=k or self.k,
+            weights=self.weights,
             doc_ids=doc_ids if doc_ids is not None else self.doc_ids,
         )
 
@@ -100,20 +110,35 @@ class MoMRetriever(BaseRetriever):
         for result in results:
             node = result.node
             metadata = {key: value for key, value in node.metadata.items()}
-            metadata.update(score=result.score, node_id=node.node_id,
-                            start_index=node.start_char_idx, end_index=node.end_char_idx)
-            docs.append(Document(page_content=node.get_content(), metadata=metadata,
-                                 id=node.node_id))
+            metadata.update(
+                score=result.score,
+                node_id=node.node_id,
+                start_index=node.start_char_idx,
+                end_index=node.end_char_idx,
+            )
+            docs.append(
+                Document(page_content=node.get_content(), metadata=metadata, id=node.node_id)
+            )
         return docs
 
     def _get_relevant_documents(
-        self, query: str, *, run_manager: CallbackManagerForRetrieverRun,
-        k: int | None = None, doc_ids: list[str] | None = None, **kwargs: Any,
+        self,
+        query: str,
+        *,
+        run_manager: CallbackManagerForRetrieverRun,
+        k: int | None = None,
+        doc_ids: list[str] | None = None,
+        **kwargs: Any,
     ) -> list[Document]:
         return self._to_documents(self._retriever(k, doc_ids).retrieve(query))
 
     async def _aget_relevant_documents(
-        self, query: str, *, run_manager: AsyncCallbackManagerForRetrieverRun,
-        k: int | None = None, doc_ids: list[str] | None = None, **kwargs: Any,
+        self,
+        query: str,
+        *,
+        run_manager: AsyncCallbackManagerForRetrieverRun,
+        k: int | None = None,
+        doc_ids: list[str] | None = None,
+        **kwargs: Any,
     ) -> list[Document]:
         return self._to_documents(await self._retriever(k, doc_ids).aretrieve(query))

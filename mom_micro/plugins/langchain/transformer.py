@@ -9,7 +9,7 @@ from typing import Any
 from langchain_core.documents import BaseDocumentTransformer, Document
 
 from mom_micro.memory import InvalidDocumentError, MemoryExtractor
-from mom_micro.plugins.llama_index.node_parser import RejectedDocument, default_reader
+from mom_micro.retrievers.nodes import RejectedDocument, default_reader
 
 __all__ = ["MoMDocumentTransformer"]
 
@@ -48,8 +48,12 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
     A document the reader rejects is skipped with a warning and listed in ``rejected``.
     """
 
-    def __init__(self, reader: MemoryExtractor | None = None, prepend_title: bool = False,
-                 include_layers: Sequence[str] = ("chunk",)) -> None:
+    def __init__(
+        self,
+        reader: MemoryExtractor | None = None,
+        prepend_title: bool = False,
+        include_layers: Sequence[str] = ("chunk",),
+    ) -> None:
         unknown = set(include_layers) - {"outline", "core", "chunk"}
         if unknown:
             raise ValueError(f"unknown layer(s) {sorted(unknown)}; use outline, core, chunk")
@@ -77,17 +81,36 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
                 continue
             base = {**doc.metadata, "doc_id": doc_id}
             if "outline" in self.include_layers:
-                out.append(Document(page_content="\n".join(memory.outline),
-                                    metadata={**base, "layer": "outline"}))
+                out.append(
+                    Document(
+                        page_content="\n".join(memory.outline),
+                        metadata={**base, "layer": "outline"},
+                    )
+                )
             for i, unit in enumerate(memory.units):
                 if "core" in self.include_layers:
-                    out.append(Document(page_content=unit.core, metadata={
-                        **base, "layer": "core", "unit": i, "title": unit.title}))
+                    out.append(
+                        Document(
+                            page_content=unit.core,
+                            metadata={**base, "layer": "core", "unit": i, "title": unit.title},
+                        )
+                    )
                 if "chunk" in self.include_layers:
                     text = unit.text(memory.source)
                     if self.prepend_title:
                         text = f"{unit.title}\n{text}"
-                    out.append(Document(page_content=text, metadata={
-                        **base, "layer": "chunk", "unit": i, "title": unit.title,
-                        "core": unit.core, "start_index": unit.start, "end_index": unit.end}))
+                    out.append(
+                        Document(
+                            page_content=text,
+                            metadata={
+                                **base,
+                                "layer": "chunk",
+                                "unit": i,
+                                "title": unit.title,
+                                "core": unit.core,
+                                "start_index": unit.start,
+                                "end_index": unit.end,
+                            },
+                        )
+                    )
         return out

@@ -1,27 +1,13 @@
-"""LlamaIndex adapters: the MoM node parser (and, later, MiCRo node postprocessors)."""
+"""LlamaIndex adapters: the MoM node parser and the MiCRo node postprocessor.
 
-from .node_parser import (
-    LAYER_CHUNK,
-    LAYER_CORE,
-    LAYER_OUTLINE,
-    LAYERS,
-    MoMNodeParser,
-    RejectedDocument,
-    memory_to_nodes,
-    node_id_for,
-)
+Example:
+    >>> from mom_micro.plugins.llama_index import MiCRoNodePostprocessor, MoMNodeParser
+    >>> parser = MoMNodeParser.from_defaults()
+    >>> parser.class_name()
+    'MoMNodeParser'
+"""
 
-__all__ = [
-    "LAYERS",
-    "LAYER_CHUNK",
-    "LAYER_CORE",
-    "LAYER_OUTLINE",
-    "MoMNodeParser",
-    "RejectedDocument",
-    "memory_to_nodes",
-    "node_id_for",
-]
+from .node_parser import MoMNodeParser
+from .postprocessor import MiCRoNodePostprocessor
 
-from .postprocessor import MiCRoNodePostprocessor  # noqa: E402
-
-__all__ += ["MiCRoNodePostprocessor"]
+__all__ = ["MiCRoNodePostprocessor", "MoMNodeParser"]

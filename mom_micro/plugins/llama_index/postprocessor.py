@@ -6,7 +6,7 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from mom_micro.plugins._ranking import MiCRoRankingError, MiCRoSettings
+from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoSettings
 
 __all__ = ["SCORE_KEYS", "MiCRoNodePostprocessor"]
 
@@ -51,10 +51,12 @@ class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
 
     @classmethod
     def class_name(cls) -> str:
+        """The name LlamaIndex serialises this component under."""
         return "MiCRoNodePostprocessor"
 
-    def _postprocess_nodes(self, nodes: list[NodeWithScore],
-                           query_bundle: QueryBundle | None = None) -> list[NodeWithScore]:
+    def _postprocess_nodes(
+        self, nodes: list[NodeWithScore], query_bundle: QueryBundle | None = None
+    ) -> list[NodeWithScore]:
         if query_bundle is None:
             raise MiCRoRankingError("MiCRoNodePostprocessor needs the query (query_bundle)")
         if not nodes:
@@ -64,9 +66,14 @@ class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
         kept = []
         for candidate in ranking.candidates[: self.top_n]:
             node = nodes[candidate.index].node
-            update: dict[str, object] = {"metadata": {
-                **node.metadata, "relevance_score": candidate.score,
-                "head_weights": ranking.head_weights, "head_scores": candidate.head_scores}}
+            update: dict[str, object] = {
+                "metadata": {
+                    **node.metadata,
+                    "relevance_score": candidate.score,
+                    "head_weights": ranking.head_weights,
+                    "head_scores": candidate.head_scores,
+                }
+            }
             for attr in ("excluded_llm_metadata_keys", "excluded_embed_metadata_keys"):
                 excluded = list(getattr(node, attr))
                 update[attr] = excluded + [key for key in SCORE_KEYS if key not in excluded]

@@ -1,0 +1,55 @@
+"""The benchmarks behind ``mom-micro bench ...``: retrieval, preference and memory.
+
+Each reads plain formats (:mod:`.data` for question answering, the rewards readers for
+preference pairs), measures every method in one process, and writes the figures as JSON,
+a Markdown table and a PNG (:mod:`.outputs`).
+
+Example:
+    >>> from mom_micro.bench import load_dataset, run_benchmark   # doctest: +SKIP
+    >>> result = run_benchmark(load_dataset("covidqa.json", limit_docs=5))   # doctest: +SKIP
+"""
+
+from typing import TYPE_CHECKING
+
+from mom_micro._lazy import lazy_exports
+
+_MODULES = {
+    ".data": ["BenchDataset", "Question", "load_dataset"],
+    ".memory": ["run_memory_bench", "write_memory_outputs"],
+    ".metrics": ["answer_hit", "answer_recall", "cut_to_budget", "normalize_answer"],
+    ".outputs": ["write_outputs"],
+    ".preference": [
+        "PreferenceBenchConfig",
+        "run_preference_benchmark",
+        "write_preference_outputs",
+    ],
+    ".retrieval": [
+        "SYSTEMS",
+        "evaluate_systems",
+        "run_benchmark",
+        "run_retrieval_bench",
+        "sweep_layer_weights",
+        "write_retrieval_outputs",
+    ],
+}
+__getattr__, __dir__ = lazy_exports(__name__, _MODULES)
+__all__ = sorted(name for names in _MODULES.values() for name in names)
+
+if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .data import BenchDataset, Question, load_dataset
+    from .memory import run_memory_bench, write_memory_outputs
+    from .metrics import answer_hit, answer_recall, cut_to_budget, normalize_answer
+    from .outputs import write_outputs
+    from .preference import (
+        PreferenceBenchConfig,
+        run_preference_benchmark,
+        write_preference_outputs,
+    )
+    from .retrieval import (
+        SYSTEMS,
+        evaluate_systems,
+        run_benchmark,
+        run_retrieval_bench,
+        sweep_layer_weights,
+        write_retrieval_outputs,
+    )

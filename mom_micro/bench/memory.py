@@ -1,0 +1,186 @@
+"""``mom-micro bench memory``: the offline reader against LlamaIndex's ``SentenceSplitter``.
+
+For the first N documents of a data set it reports, per method: chunks, mean chunk
+words, coverage of the source, reading time per 1,000 words, and — with the evaluator
+LM — mean chunk clarity (MoM's ``S_clarity``: the evaluator's probability that adjacent
+chunks are separate subjects), plus the memory's extraction completeness and the
+scorer's time per memory. Both methods are timed in the same process on the same texts.
+
+The evaluator costs about a forward pass of 250 tokens per boundary on CPU, so clarity
+and completeness are estimated on ``pairs_per_doc`` boundaries (units) drawn at random
+per document and method (seeded); the scorer's time per memory is measured on whole
+memories (the first ``timed_memories``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from mom_micro.figures import atomic_write_figure, pyplot
+from mom_micro.memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
+
+from .data import load_dataset
+from .outputs import write_outputs
+
+__all__ = ["markdown_table", "run_memory_bench", "write_memory_outputs"]
+
+
+def _splitter_chunks(texts: list[str], chunk_size: int) -> tuple[list[list[str]], float]:
+    from llama_index.core import Document
+    from llama_index.core.node_parser import SentenceSplitter
+
+    splitter = SentenceSplitter(chunk_size=chunk_size, chunk_overlap=20)
+    started = time.perf_counter()
+    chunks = [
+        [n.get_content() for n in splitter.get_nodes_from_documents([Document(text=t)])]
+        for t in texts
+    ]
+    return chunks, time.perf_counter() - started
+
+
+def _coverage(text: str, chunks: list[str]) -> float:
+    """Share of the text's non-space characters that lie in some chunk (chunks located
+    in order; an overlap counts once)."""
+    covered = np.zeros(len(text), dtype=bool)
+    cursor = 0
+    for chunk in chunks:
+        pos = text.find(chunk, max(0, cursor - len(chunk)))
+        if pos < 0:
+            pos = text.find(chunk)
+        if pos >= 0:
+            covered[pos : pos + len(chunk)] = True
+            cursor = pos + len(chunk)
+    visible = np.array([not ch.isspace() for ch in text])
+    return float((covered & visible).sum() / max(visible.sum(), 1))
+
+
+def run_memory_bench(
+    dataset: str | Path,
+    limit_docs: int = 10,
+    target_words: int = 100,
+    n_paths: int = 1,
+    splitter_chunk_size: int = 128,
+    score: bool = True,
+    pairs_per_doc: int = 12,
+    timed_memories: int = 2,
+    seed: int = 0,
+    show_progress: bool = True,
+) -> dict[str, Any]:
+    """Read the first ``limit_docs`` documents both ways and return the figures (a dict)."""
+    data = load_dataset(dataset, limit_docs=limit_docs)
+    ids, texts = list(data.documents), list(data.documents.values())
+    words = sum(len(t.split()) for t in texts)
+    reader = ExtractiveExtractor(target_words=target_words, n_paths=n_paths)
+    reader.extract("Warm-up sentence one. Warm-up sentence two.")  # load MiniLM outside the timing
+    started = time.perf_counter()
+    memories: list[DocumentMemory] = [
+        reader.extract(t, doc_id=i)
+        for i, t in tqdm(list(zip(ids, texts)), desc="extractive reader", disable=not show_progress)
+    ]
+    extractive_s = time.perf_counter() - started
+    split, split_s = _splitter_chunks(texts, splitter_chunk_size)
+    methods: dict[str, dict[str, Any]] = {
+        "extractive": {
+            "chunks": sum(len(m.units) for m in memories),
+            "mean_chunk_words": float(
+                np.mean([len(c.split()) for m in memories for c in m.chunks()])
+            ),
+            "coverage": float(np.mean([m.coverage for m in memories])),
+            "s_per_1000_words": extractive_s / words * 1000,
+        },
+        f"sentence_splitter_{splitter_chunk_size}": {
+            "chunks": sum(len(c) for c in split),
+            "mean_chunk_words": float(np.mean([len(c.split()) for cs in split for c in cs])),
+            "coverage": float(np.mean([_coverage(t, cs) for t, cs in zip(texts, split)])),
+            "s_per_1000_words": split_s / words * 1000,
+        },
+    }
+    if score:
+        scorer = MemoryScorer()
+        scorer.clarity(memories[0])  # load the evaluator outside the timing
+        started = time.perf_counter()
+        for memory in memories[:timed_memories]:
+            scorer.score(memory)
+        methods["extractive"]["scorer_s_per_memory"] = (
+            time.perf_counter() - started
+        ) / timed_memories
+        rng = random.Random(seed)
+
+        def sample(items: list) -> list:
+            return rng.sample(items, min(pairs_per_doc, len(items)))
+
+        def clarity(chunk_lists: list[list[str]]) -> float:
+            pairs = [p for cs in chunk_lists for p in sample(list(zip(cs, cs[1:])))]
+            return float(np.mean(scorer.boundary_probabilities(pairs)))
+
+        methods["extractive"]["clarity"] = clarity([m.chunks() for m in memories])
+        methods[f"sentence_splitter_{splitter_chunk_size}"]["clarity"] = clarity(split)
+        units = [p for m in memories for p in sample(list(zip(m.cores, m.chunks())))]
+        methods["extractive"]["completeness"] = float(np.mean(scorer.completeness_terms(units)))
+    return {
+        "dataset": Path(dataset).name,
+        "docs": len(texts),
+        "words": words,
+        "target_words": target_words,
+        "n_paths": n_paths,
+        "pairs_per_doc": pairs_per_doc,
+        "methods": methods,
+    }
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table, one row per method."""
+    cols = [
+        "chunks",
+        "mean_chunk_words",
+        "coverage",
+        "s_per_1000_words",
+        "clarity",
+        "completeness",
+        "scorer_s_per_memory",
+    ]
+    lines = [
+        f"### {result['dataset']} — {result['docs']} docs, {result['words']} words",
+        "",
+        "| method | " + " | ".join(cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for name, figures in result["methods"].items():
+        cells = [
+            f"{figures[c]:.3f}" if isinstance(figures.get(c), float) else str(figures.get(c, "–"))
+            for c in cols
+        ]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _plot(result: dict[str, Any], path: Path) -> Path:
+    """Bars of chunk length, coverage and clarity per method."""
+    plt = pyplot()
+    metrics = [
+        m
+        for m in ("mean_chunk_words", "coverage", "clarity")
+        if all(m in f for f in result["methods"].values())
+    ]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.5))
+    for ax, metric in zip(np.atleast_1d(axes), metrics):
+        names = list(result["methods"])
+        ax.bar(
+            names, [result["methods"][n][metric] for n in names], color=["tab:green", "tab:gray"]
+        )
+        ax.set_title(metric)
+        ax.tick_params(axis="x", labelrotation=15)
+    fig.suptitle(f"{result['dataset']}: {result['docs']} documents")
+    fig.tight_layout()
+    return atomic_write_figure(path, fig)
+
+
+def write_memory_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (bars of the figures)."""
+    return write_outputs(result, out, markdown_table(result), _plot)

@@ -1,0 +1,424 @@
+"""``mom-micro bench retrieval``: MoM three-layer retrieval against LlamaIndex baselines.
+
+Systems (all with the same embedding model, each in its own in-memory Chroma):
+
+- ``fixed128`` / ``fixed256``: ``SentenceSplitter(chunk_size=128|256, chunk_overlap=20)``;
+- ``semantic``: ``SemanticSplitterNodeParser`` (LlamaIndex defaults: buffer 1, 95th
+  percentile breakpoints);
+- ``hierarchical``: ``HierarchicalNodeParser`` [1024, 256, 64], leaves embedded, all
+  levels in the docstore, ``AutoMergingRetriever`` on top;
+- ``hybrid128``: ``fixed128``'s chunks with the same BM25 evidence ``mom`` uses, each
+  chunk scored ``cos + beta_lexical * lex`` (:mod:`mom_micro.retrievers.lexical`) -- so
+  one can tell what the memory adds beyond the words;
+- ``mom``: :class:`~mom_micro.retrievers.MemoryIndex` + :class:`ThreeLayerRetriever`.
+
+Metrics, per question, on the retrieved texts concatenated in rank order and cut at a
+word budget ``B``: ``hit@B`` = the normalised answer occurs in that context (lowercase,
+white space collapsed, punctuation stripped at the answer's ends; computed over the
+questions whose answer occurs verbatim in their document, ``hit_questions``);
+``recall@B`` = share of the answer's word tokens present (all questions). Also
+``ingest_s`` (parse + embed + store), ``nodes``, ``avg_words``, ``query_p50_ms``,
+``query_p95_ms`` (one retrieve call, query embedding included; the systems are built
+one after another, then asked each question in turn, so load changes hit them alike).
+
+Scope ``corpus``: one index over all documents; ``document``: the same index, each
+question filtered by metadata to its own document.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from mom_micro.figures import atomic_write_figure, pyplot
+from mom_micro.retrievers.fusion import LayerWeights
+
+from .data import BenchDataset, load_dataset
+from .metrics import answer_hit, answer_recall, cut_to_budget, percentile
+from .outputs import write_outputs
+
+__all__ = [
+    "DEFAULT_BUDGETS",
+    "SYSTEMS",
+    "evaluate_systems",
+    "markdown_table",
+    "run_benchmark",
+    "run_retrieval_bench",
+    "sweep_layer_weights",
+    "write_retrieval_outputs",
+]
+
+logger = logging.getLogger(__name__)
+
+SYSTEMS = ("fixed128", "fixed256", "semantic", "hierarchical", "hybrid128", "mom")
+DEFAULT_BUDGETS = (100, 200, 400, 800)
+
+
+# -- systems ------------------------------------------------------------------------------
+RetrieveFn = Callable[[str, str | None], list[str]]
+
+
+def _chroma_store(name: str) -> Any:
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from mom_micro.retrievers.chroma import COSINE_SPACE, ephemeral_client
+
+    client = ephemeral_client()
+    try:
+        client.delete_collection(name)
+    except Exception:  # not there: fine
+        pass
+    return ChromaVectorStore(
+        chroma_collection=client.create_collection(name, metadata=dict(COSINE_SPACE))
+    )
+
+
+def _doc_filter(doc_id: str | None) -> Any:
+    from llama_index.core.vector_stores.types import MetadataFilter, MetadataFilters
+
+    if doc_id is None:
+        return None
+    return MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_id)])
+
+
+def _top_k(nodes: Sequence[Any], budget: int) -> int:
+    words = [len(n.get_content().split()) for n in nodes] or [1]
+    avg = max(sum(words) / len(words), 1.0)
+    return max(4, min(100, math.ceil(budget / avg) + 2))
+
+
+def _build_baseline(
+    name: str, documents: list[Any], embed_model: Any, budget: int, run_id: str
+) -> tuple[RetrieveFn, list[Any]]:
+    from llama_index.core import StorageContext, VectorStoreIndex
+    from llama_index.core.node_parser import (
+        HierarchicalNodeParser,
+        SemanticSplitterNodeParser,
+        SentenceSplitter,
+        get_leaf_nodes,
+    )
+    from llama_index.core.retrievers import AutoMergingRetriever, VectorIndexRetriever
+
+    store = _chroma_store(f"bench_{run_id}_{name}")
+    storage = StorageContext.from_defaults(vector_store=store)
+    if name in ("fixed128", "fixed256", "hybrid128"):
+        size = int(name[-3:])
+        nodes = SentenceSplitter(chunk_size=size, chunk_overlap=20).get_nodes_from_documents(
+            documents
+        )
+        searched = nodes
+    elif name == "semantic":
+        parser = SemanticSplitterNodeParser.from_defaults(embed_model=embed_model)
+        nodes = parser.get_nodes_from_documents(documents)
+        searched = nodes
+    elif name == "hierarchical":
+        parser = HierarchicalNodeParser.from_defaults(chunk_sizes=[1024, 256, 64])
+        nodes = parser.get_nodes_from_documents(documents)
+        searched = get_leaf_nodes(nodes)
+        storage.docstore.add_documents(nodes)
+    else:
+        raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
+    index = VectorStoreIndex(searched, storage_context=storage, embed_model=embed_model)
+    k = _top_k(searched, budget)
+    if name == "hybrid128":
+        from mom_micro.retrievers.stores import cosine_converter
+
+        return _hybrid(index, searched, k, cosine_converter(store)), searched
+
+    def retrieve(query: str, doc_id: str | None) -> list[str]:
+        retriever = VectorIndexRetriever(index, similarity_top_k=k, filters=_doc_filter(doc_id))
+        if name == "hierarchical":
+            retriever = AutoMergingRetriever(retriever, storage, verbose=False)
+        return [hit.node.get_content() for hit in retriever.retrieve(query)]
+
+    return retrieve, searched
+
+
+def _hybrid(
+    index: Any, nodes: list[Any], k: int, to_cosine: Callable[[float], float], depth: int = 30
+) -> RetrieveFn:
+    """Dense top ``depth`` and BM25 top ``depth`` chunks, each scored
+    ``cos + beta_lexical * lex`` (a chunk outside the dense top gets its lowest cosine,
+    as in ``mom``'s fusion), best ``k`` returned."""
+    from llama_index.core.retrievers import VectorIndexRetriever
+
+    from mom_micro.retrievers.fusion import fuse_layers
+    from mom_micro.retrievers.lexical import LexicalIndex
+
+    keys = {node.node_id: (node.ref_doc_id, i) for i, node in enumerate(nodes)}
+    lexical = LexicalIndex()
+    lexical.add((keys[node.node_id], node.get_content()) for node in nodes)
+    weights = LayerWeights(core=0, outline=0, neighbours=0)
+
+    def retrieve(query: str, doc_id: str | None) -> list[str]:
+        dense = VectorIndexRetriever(index, similarity_top_k=depth, filters=_doc_filter(doc_id))
+        cosines = {keys[hit.node.node_id]: to_cosine(hit.score) for hit in dense.retrieve(query)}
+        words = lexical.search(query, None if doc_id is None else [doc_id])
+        fused = fuse_layers(cosines, {}, {}, weights, [*cosines, *words.top(depth)], words.get)
+        return [nodes[f.key[1]].get_content() for f in fused[:k]]
+
+    return retrieve
+
+
+def _build_mom(
+    documents: list[Any],
+    embed_model: Any,
+    budget: int,
+    run_id: str,
+    reader: Any = None,
+    log: Callable[[str], None] = logger.info,
+) -> tuple[RetrieveFn, list[Any]]:
+    from mom_micro.retrievers.index import MemoryIndex
+
+    index = MemoryIndex.create(
+        reader=reader, embed_model=embed_model, collection_prefix=f"bench_{run_id}_mom"
+    )
+    report = index.add_documents(documents)
+    if report.rejected:
+        log(f"  mom: rejected {len(report.rejected)} document(s): {report}")
+    chunks = [n for n in index.docstore.docs.values() if n.metadata.get("layer") == "chunk"]
+    k = _top_k(chunks, budget)
+    base = index.as_retriever(similarity_top_k=k)
+
+    def retrieve(query: str, doc_id: str | None) -> list[str]:
+        retriever = base if doc_id is None else base.with_options(doc_ids=[doc_id])
+        return [hit.node.get_content() for hit in retriever.retrieve(query)]
+
+    return retrieve, chunks
+
+
+def evaluate_systems(
+    retrievers: dict[str, RetrieveFn], dataset: BenchDataset, budgets: Sequence[int], scope: str
+) -> dict[str, dict[str, float]]:
+    """hit@B, recall@B and latency of each system (``retrievers``: name -> ``(question,
+    doc_id or None) -> texts``) on ``dataset``.
+
+    Every question is asked of every system, interleaved: question by question, the systems
+    take turns (in a rotating order), so a change of machine load during the run hits
+    all systems alike and the latency ratios stay comparable."""
+    names = list(retrievers)
+    hits = {n: dict.fromkeys(budgets, 0) for n in names}
+    recalls = {n: dict.fromkeys(budgets, 0.0) for n in names}
+    latencies: dict[str, list[float]] = {n: [] for n in names}
+    answerable = 0
+    for position, question in enumerate(dataset.questions):
+        verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
+        answerable += verbatim
+        shift = position % len(names)
+        for name in names[shift:] + names[:shift]:
+            start = time.perf_counter()
+            texts = retrievers[name](
+                question.text, question.doc_id if scope == "document" else None
+            )
+            latencies[name].append((time.perf_counter() - start) * 1000)
+            for budget in budgets:
+                context = cut_to_budget(texts, budget)
+                hits[name][budget] += verbatim and answer_hit(context, question.answers)
+                recalls[name][budget] += answer_recall(context, question.answers)
+    n = len(dataset.questions)
+    results: dict[str, dict[str, float]] = {}
+    for name in names:
+        out: dict[str, float] = {}
+        for budget in budgets:
+            out[f"hit@{budget}"] = round(hits[name][budget] / max(answerable, 1), 4)
+            out[f"recall@{budget}"] = round(recalls[name][budget] / n, 4)
+        out["query_p50_ms"] = round(percentile(latencies[name], 0.5), 2)
+        out["query_p95_ms"] = round(percentile(latencies[name], 0.95), 2)
+        out["hit_questions"] = answerable
+        results[name] = out
+    return results
+
+
+def run_benchmark(
+    dataset: BenchDataset,
+    systems: Sequence[str] = SYSTEMS,
+    budgets: Sequence[int] = DEFAULT_BUDGETS,
+    scope: str = "corpus",
+    embed_model: Any = None,
+    reader: Any = None,
+    log: Callable[[str], None] = logger.info,
+) -> dict[str, Any]:
+    """Build each system over ``dataset``, ask every question, return the figures dict."""
+    from llama_index.core import Document
+
+    from mom_micro.retrievers.index import default_embed_model
+
+    if scope not in ("corpus", "document"):
+        raise ValueError(f"scope must be 'corpus' or 'document', got {scope!r}")
+    unknown = [s for s in systems if s not in SYSTEMS]
+    if unknown:
+        raise ValueError(f"unknown system(s) {unknown}; choose from {', '.join(SYSTEMS)}")
+    budgets = sorted(set(int(b) for b in budgets))
+    if not budgets or budgets[0] < 1:
+        raise ValueError("budgets must be positive word counts")
+    embed_model = embed_model or default_embed_model()
+    embed_model.get_query_embedding("warm up")  # model load is not part of any timing
+    documents = [Document(text=text, id_=doc_id) for doc_id, text in dataset.documents.items()]
+    run_id = f"{int(time.time() * 1000) % 10**9}"
+    result: dict[str, Any] = {
+        "dataset": dataset.name,
+        "docs": len(documents),
+        "questions": len(dataset.questions),
+        "scope": scope,
+        "budgets": budgets,
+        "embedding": str(getattr(embed_model, "model_name", type(embed_model).__name__)),
+        "systems": {},
+    }
+    retrievers: dict[str, RetrieveFn] = {}
+    for name in systems:  # build every system first (one at a time, each timed alone)
+        log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
+        start = time.perf_counter()
+        if name == "mom":
+            retrieve, searched = _build_mom(
+                documents, embed_model, budgets[-1], run_id, reader, log
+            )
+        else:
+            retrieve, searched = _build_baseline(name, documents, embed_model, budgets[-1], run_id)
+        ingest_s = time.perf_counter() - start
+        words = [len(n.get_content().split()) for n in searched]
+        retrievers[name] = retrieve
+        result["systems"][name] = {
+            "ingest_s": round(ingest_s, 2),
+            "nodes": len(searched),
+            "avg_words": round(sum(words) / max(len(words), 1), 1),
+        }
+        log(f"[{dataset.name}] {name}: {len(searched)} nodes in {ingest_s:.1f}s")
+    log(
+        f"[{dataset.name}] asking {len(dataset.questions)} questions of every system, "
+        "interleaved ..."
+    )
+    for name, figures in evaluate_systems(retrievers, dataset, budgets, scope).items():
+        result["systems"][name] = {**figures, **result["systems"][name]}
+        log(
+            f"[{dataset.name}] {name}: "
+            + ", ".join(
+                f"{k}={v}" for k, v in figures.items() if k.startswith(("hit@", "query_p50"))
+            )
+        )
+    return result
+
+
+# -- outputs ------------------------------------------------------------------------------
+def markdown_table(result: dict[str, Any]) -> str:
+    """The figures as a Markdown table (one row per system)."""
+    budgets = result["budgets"]
+    cols = (
+        [f"hit@{b}" for b in budgets]
+        + [f"recall@{b}" for b in budgets]
+        + ["ingest_s", "nodes", "avg_words", "query_p50_ms", "query_p95_ms"]
+    )
+    lines = [
+        f"### {result['dataset']} — {result['docs']} docs, {result['questions']} questions "
+        f"({next(iter(result['systems'].values()))['hit_questions']} with a verbatim answer), "
+        f"scope {result['scope']}",
+        "",
+        "| system | " + " | ".join(cols) + " |",
+        "|---|" + "---:|" * len(cols),
+    ]
+    for name, figures in result["systems"].items():
+        lines.append(f"| {name} | " + " | ".join(str(figures.get(c, "")) for c in cols) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def _plot(result: dict[str, Any], path: Path) -> Path:
+    plt = pyplot()
+    budgets = result["budgets"]
+    fig, axes = plt.subplots(1, 2, figsize=(10, 4))
+    for name, figures in result["systems"].items():
+        for ax, metric in zip(axes, ("hit", "recall")):
+            ax.plot(budgets, [figures[f"{metric}@{b}"] for b in budgets], marker="o", label=name)
+    for ax, metric in zip(axes, ("hit@B", "recall@B")):
+        ax.set_xscale("log", base=2)
+        ax.set_xticks(budgets, [str(b) for b in budgets])
+        ax.set_xlabel("context budget B (words)")
+        ax.set_ylabel(metric)
+        ax.grid(alpha=0.3)
+    axes[0].legend()
+    fig.suptitle(f"{result['dataset']} ({result['docs']} docs, scope {result['scope']})")
+    fig.tight_layout()
+    return atomic_write_figure(path, fig)
+
+
+def write_retrieval_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """Write ``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (plot)."""
+    return write_outputs(result, out, markdown_table(result), _plot)
+
+
+def run_retrieval_bench(
+    datasets: Sequence[str | Path],
+    out: str | Path,
+    systems: Sequence[str] = SYSTEMS,
+    budgets: Sequence[int] = DEFAULT_BUDGETS,
+    scope: str = "corpus",
+    limit_docs: int | None = None,
+    log: Callable[[str], None] = logger.info,
+) -> list[dict[str, Any]]:
+    """What the CLI runs: each dataset in turn; with several datasets the outputs are
+    ``OUT.<dataset>.json`` (+ ``.md``, ``.png``), with one exactly ``OUT``."""
+    loaded = [load_dataset(path, limit_docs) for path in datasets]  # fail early on bad input
+    results = []
+    for dataset in loaded:
+        result = run_benchmark(dataset, systems, budgets, scope, log=log)
+        target = Path(out)
+        if len(loaded) > 1:
+            target = target.with_name(f"{target.stem}.{dataset.name}{target.suffix or '.json'}")
+        for path in write_retrieval_outputs(result, target):
+            log(f"wrote {path}")
+        log(markdown_table(result))
+        results.append(result)
+    return results
+
+
+# -- measuring the fusion weights -----------------------------------------------------------
+def sweep_layer_weights(
+    index: Any,
+    dataset: BenchDataset,
+    grid: Sequence[LayerWeights],
+    budget: int = 400,
+    scope: str = "corpus",
+    top_k: int = 12,
+    layer_top_k: dict[str, int] | None = None,
+) -> list[dict[str, float]]:
+    """hit@budget and recall@budget of the ``mom`` retriever for each
+    :class:`~mom_micro.retrievers.LayerWeights` in ``grid``, searching the layers once
+    per question (how the defaults were measured).
+
+    Example:
+        >>> grid = [LayerWeights(core=c) for c in (0.0, 0.5, 1.0)]            # doctest: +SKIP
+        >>> sweep_layer_weights(index, load_dataset("covidqa.json"), grid)    # doctest: +SKIP
+    """
+    from llama_index.core.schema import QueryBundle
+
+    base = index.as_retriever(similarity_top_k=top_k, layer_top_k=layer_top_k)
+    searched = []
+    for question in dataset.questions:
+        retriever = base if scope == "corpus" else base.with_options(doc_ids=[question.doc_id])
+        bundle = QueryBundle(question.text)
+        searched.append((question, retriever, bundle, retriever.search_layers(bundle)))
+    rows = []
+    for weights in grid:
+        hit = recall = 0.0
+        answerable = 0
+        for question, retriever, bundle, hits in searched:
+            weighted = retriever.with_options(weights=weights)
+            texts = [r.node.get_content() for r in weighted.fuse(bundle, hits)]
+            context = cut_to_budget(texts, budget)
+            verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
+            answerable += verbatim
+            hit += verbatim and answer_hit(context, question.answers)
+            recall += answer_recall(context, question.answers)
+        rows.append(
+            {
+                "core": weights.core,
+                "outline": weights.outline,
+                "lexical": weights.lexical,
+                "neighbours": weights.neighbours,
+                f"hit@{budget}": round(hit / max(answerable, 1), 4),
+                f"recall@{budget}": round(recall / len(searched), 4),
+            }
+        )
+    return rows

@@ -1,0 +1,251 @@
+"""Words, terms, stop words and sentences: the one place text is cut into pieces.
+
+Every part of the package that splits text uses this module: the memory readers
+(sentences, headings, word counts, key phrases), BM25 (terms), the sentence probes and
+the benchmarks (answer tokens).
+
+- **Words** (:func:`count_words`): a run of non-space characters, or a single
+  CJK/kana/hangul character (scripts written without spaces), so that length targets
+  mean the same for English and for Chinese. A token without a letter or digit (a dash,
+  a full stop) is not a word.
+- **Word tokens** (:func:`word_tokens`): lowercased ``\\w+`` runs, what answer recall
+  compares; **terms** (:func:`terms`): the word tokens that are not
+  :data:`STOP_WORDS`, what BM25 counts.
+- **Phrase tokens** (:func:`phrase_tokens`): words with inner hyphens, slashes and
+  apostrophes kept ("SARS-CoV-2", "and/or"), what key phrases are built from.
+- **Sentences** (:func:`split_sentences`): spans into the original string, so that the
+  memory's chunks stay exact slices of the source.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+__all__ = [
+    "PHRASE_STOP_WORDS",
+    "STOP_WORDS",
+    "Sentence",
+    "count_words",
+    "is_heading",
+    "phrase_tokens",
+    "split_sentences",
+    "terms",
+    "word_tokens",
+]
+
+#: Words too common to be evidence of what a text is about (question words included:
+#: every question has them). BM25 drops them from its terms.
+STOP_WORDS = frozenset(
+    "a about after all also an and any are as at be been before being between both but "
+    "by can could did do does during each for from had has have how i if in into is it "
+    "its may might more most no not of on or other over per should so some such than "
+    "that the their them then there these they this those through to under used using "
+    "via vs was we were what when where which while who whom whose why will with would "
+    "you your".split()
+)
+
+#: What a key phrase may not contain besides :data:`STOP_WORDS`: further function words
+#: and the vocabulary of reporting ("table", "results", "study"), which make poor titles.
+PHRASE_STOP_WORDS = STOP_WORDS | frozenset(
+    """above again against al although am among based because below data doing down
+    either et few fig figure first found further having he her here hers him his however
+    itself just let me much must my new nor now off often once one only our ours out own
+    result results same second she show shown shows since studies study table theirs
+    three thus too two until up upon us use very well within without yet""".split()
+)
+
+_CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]*(?:(?![{_CJK}])[^\W_])[^\s{_CJK}]*")
+_TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
+_WORD_TOKEN = re.compile(r"\w+")
+_PHRASE_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]")
+
+# A sentence ends at . ! ? (plus closing quotes/brackets) before white space, or at a
+# CJK full stop / exclamation / question mark.
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)\]]*(?=\s+\S)|(?<=[。！？])")
+_ABBREVIATIONS = frozenset(
+    "e.g i.e et al fig figs eq eqs ref refs vs dr mr mrs ms prof no nos approx cf ca "
+    "sec st jr sr inc ltd co corp dept univ vol pp ed eds resp est jan feb mar apr jun "
+    "jul aug sep sept oct nov dec".split()
+)
+_HEADING_MAX_WORDS = 12
+_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
+_NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.|[A-Z]\.)\s+\S")
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence (or heading line) as a span ``start:end`` of the source.
+
+    ``line_start`` is true when the sentence begins a line (a paragraph or list item),
+    ``blank_before`` when a blank line precedes it, and ``heading`` when the whole line
+    looks like a heading.
+    """
+
+    start: int
+    end: int
+    words: int
+    line_start: bool
+    blank_before: bool
+    heading: bool
+
+
+def count_words(text: str) -> int:
+    """Number of words in ``text``: space-separated tokens, CJK characters one each.
+
+    Example:
+        >>> count_words("Two words")
+        2
+        >>> count_words("记忆检索")
+        4
+    """
+    return sum(1 for _ in _WORD.finditer(text))
+
+
+def word_tokens(text: str) -> list[str]:
+    """Lowercased ``\\w+`` runs of ``text`` (punctuation splits, "SARS-CoV-2" is three).
+
+    Example:
+        >>> word_tokens("ReLU, SeLU and tanh")
+        ['relu', 'selu', 'and', 'tanh']
+    """
+    return _WORD_TOKEN.findall(text.lower())
+
+
+def terms(text: str) -> list[str]:
+    """The terms BM25 counts: :func:`word_tokens` without :data:`STOP_WORDS`.
+
+    Example:
+        >>> terms("What is the incubation period of SARS-CoV-2?")
+        ['incubation', 'period', 'sars', 'cov', '2']
+    """
+    return [w for w in word_tokens(text) if w not in STOP_WORDS]
+
+
+def phrase_tokens(text: str) -> list[str]:
+    """Words as key phrases are built from: inner ``-``, ``/`` and ``'`` kept, surface form.
+
+    Example:
+        >>> phrase_tokens("SARS-CoV-2 and/or the host's cells.")
+        ['SARS-CoV-2', 'and/or', 'the', "host's", 'cells']
+    """
+    return _PHRASE_TOKEN.findall(text)
+
+
+def is_heading(line: str, next_line: str | None) -> bool:
+    """Whether a stripped line reads as a heading of the text that follows it.
+
+    Markdown ``#`` lines always do. Otherwise: at most 12 words, no sentence punctuation at
+    the end, starting with a capital or a section number, containing a word of letters,
+    no colon (``Key: value`` lines are metadata, not headings), and followed by a longer
+    line of text.
+    """
+    if line.startswith("#"):
+        return True
+    if next_line is None or not next_line.strip():
+        return False
+    words = line.split()
+    if not words or len(words) > _HEADING_MAX_WORDS:
+        return False
+    if line[-1] in ".,;:!?" or line[0] in "[({<$\\":
+        return False
+    if ":" in line or not re.search(r"[^\W\d_]{3,}", line):
+        return False
+    if not (line[0].isupper() or _NUMBERED.match(line)):
+        return False
+    return count_words(next_line) > len(words)
+
+
+def _sentence_breaks(line: str) -> list[int]:
+    """Offsets inside ``line`` where a new sentence starts."""
+    breaks = []
+    for match in _SENTENCE_END.finditer(line):
+        cut = match.end()
+        before = line[: match.start()].rstrip("\"'”’)]")
+        token = re.search(r"(\S+)[.!?]$", before)
+        if before.endswith("."):
+            word = token.group(1).lower() if token else ""
+            if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
+                continue
+        while cut < len(line) and line[cut].isspace():
+            cut += 1
+        nxt = line[cut : cut + 1]
+        if before.endswith(".") and nxt.islower():
+            continue  # "... approx. three" or a decimal-like continuation
+        if cut < len(line):
+            breaks.append(cut)
+    return breaks
+
+
+def _split_long(start: int, end: int, text: str, max_words: int) -> list[tuple[int, int]]:
+    """Cut an over-long span into nearly equal pieces of at most ``max_words`` words."""
+    spans = [(start + m.start(), start + m.end()) for m in _TOKEN.finditer(text[start:end])]
+    if len(spans) <= max_words:
+        return [(start, end)]
+    pieces = -(-len(spans) // max_words)
+    size = -(-len(spans) // pieces)
+    out = []
+    for i in range(0, len(spans), size):
+        group = spans[i : i + size]
+        out.append((group[0][0], group[-1][1]))
+    return out
+
+
+def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
+    """Split ``text`` into sentences with spans, marking line starts and headings.
+
+    In a Markdown document (one with ``#`` heading lines) only those lines are headings
+    (and not inside ````` fences, where ``#`` starts a comment); elsewhere
+    :func:`is_heading` judges each line by its form.
+
+    Lines are split at sentence punctuation (abbreviations such as "e.g." and "et al."
+    and initials do not end a sentence); text without punctuation stays one piece per
+    line, and any piece over ``max_words`` words is cut into equal parts at word
+    boundaries, so no sentence exceeds the limit.
+
+    Example:
+        >>> text = "Intro\\nA cat, e.g. Tom. It naps."
+        >>> [text[s.start:s.end] for s in split_sentences(text)]
+        ['Intro', 'A cat, e.g. Tom.', 'It naps.']
+    """
+    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
+    stripped = []
+    for start, end in lines:
+        segment = text[start:end]
+        left = len(segment) - len(segment.lstrip())
+        right = len(segment.rstrip())
+        if right > left:
+            stripped.append((start + left, start + right))
+    markdown = any(_MARKDOWN_HEADING.match(text[a:b]) for a, b in stripped)
+    sentences: list[Sentence] = []
+    previous_end = 0
+    in_code = False
+    for index, (start, end) in enumerate(stripped):
+        line = text[start:end]
+        following = (
+            text[stripped[index + 1][0] : stripped[index + 1][1]]
+            if index + 1 < len(stripped)
+            else None
+        )
+        if markdown:  # a Markdown document marks its headings: trust only those, outside code
+            if line.startswith("```"):
+                in_code = not in_code
+            heading = not in_code and bool(_MARKDOWN_HEADING.match(line))
+        else:
+            heading = is_heading(line, following)
+        blank_before = text.count("\n", previous_end, start) >= 2 or index == 0
+        cuts = [0] if heading else [0, *_sentence_breaks(line)]
+        bounds = [*cuts, len(line)]
+        first = True
+        for a, b in zip(bounds, bounds[1:]):
+            piece = line[a:b].rstrip()
+            if not piece:
+                continue
+            for s, e in _split_long(start + a, start + a + len(piece), text, max_words):
+                sentences.append(
+                    Sentence(s, e, count_words(text[s:e]), first, blank_before and first, heading)
+                )
+                first = False
+        previous_end = end
+    return sentences

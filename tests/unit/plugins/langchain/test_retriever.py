@@ -1,0 +1,87 @@
+"""MoMRetriever passes langchain-tests' standard retriever suite; the document transformer."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from langchain_core.documents import Document
+from langchain_tests.integration_tests import RetrieversIntegrationTests
+
+from mom_micro.plugins.langchain import MoMDocumentTransformer, MoMRetriever
+from mom_micro.retrievers import MemoryIndex
+from tests.support.retrieval import PETS, SPACE, HashEmbedding, ParagraphReader
+
+_INDEX: dict[str, MemoryIndex] = {}
+
+
+def _shared_index() -> MemoryIndex:
+    if "index" not in _INDEX:
+        docs = [Document(page_content=PETS, id="pets"), Document(page_content=SPACE, id="space")]
+        _INDEX["index"] = MoMRetriever.from_documents(
+            docs, reader=ParagraphReader(), embed_model=HashEmbedding()
+        ).index
+    return _INDEX["index"]
+
+
+class TestMoMRetrieverStandard(RetrieversIntegrationTests):
+    """The peer suite from the langchain-tests package, unchanged."""
+
+    @property
+    def retriever_constructor(self) -> type[MoMRetriever]:
+        return MoMRetriever
+
+    @property
+    def retriever_constructor_params(self) -> dict[str, Any]:
+        return {"index": _shared_index()}
+
+    @property
+    def retriever_query_example(self) -> str:
+        return "Which animals bark at strangers?"
+
+
+def test_documents_carry_spans_and_layer_scores():
+    retriever = MoMRetriever(index=_shared_index(), k=2)
+    docs = retriever.invoke("rockets thrust propellant")
+    assert docs[0].id == "space#chunk-1"
+    assert (
+        docs[0].page_content
+        == SPACE[docs[0].metadata["start_index"] : docs[0].metadata["end_index"]]
+    )
+    assert {"score_chunk", "score_core", "score_outline", "score_fused"} <= set(docs[0].metadata)
+    only_pets = retriever.invoke("rockets thrust propellant", doc_ids=["pets"])
+    assert {d.metadata["doc_id"] for d in only_pets} == {"pets"}
+
+
+async def test_async_invoke_matches_sync():
+    retriever = MoMRetriever(index=_shared_index(), k=3)
+    sync = [d.id for d in retriever.invoke("telescope mirrors")]
+    assert [d.id for d in await retriever.ainvoke("telescope mirrors")] == sync
+
+
+def test_empty_query_is_refused():
+    with pytest.raises(ValueError, match="empty"):
+        MoMRetriever(index=_shared_index()).invoke("  ")
+
+
+def test_transformer_emits_exact_chunks_and_reports_rejections():
+    transformer = MoMDocumentTransformer(
+        reader=ParagraphReader(), include_layers=("outline", "chunk")
+    )
+    out = transformer.transform_documents(
+        [
+            Document(page_content=PETS, metadata={"source": "pets.txt"}),
+            Document(page_content="", metadata={"source": "empty.txt"}),
+        ]
+    )
+    layers = [d.metadata["layer"] for d in out]
+    assert layers == ["outline", "chunk", "chunk", "chunk"]
+    for doc in out[1:]:
+        assert doc.page_content == PETS[doc.metadata["start_index"] : doc.metadata["end_index"]]
+        assert doc.metadata["source"] == "pets.txt" and doc.metadata["core"]
+    assert [r.doc_id for r in transformer.rejected] == ["empty.txt"]
+    titled = MoMDocumentTransformer(reader=ParagraphReader(), prepend_title=True)
+    first = titled.transform_documents([Document(page_content=PETS)])[0]
+    assert first.page_content.startswith("Cats\nCats")
+    with pytest.raises(ValueError, match="unknown layer"):
+        MoMDocumentTransformer(include_layers=("summary",))

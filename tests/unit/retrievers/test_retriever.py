@@ -1,0 +1,97 @@
+"""ThreeLayerRetriever: layer scores, scopes, de-duplication, reranking, async."""
+
+from __future__ import annotations
+
+import pytest
+from llama_index.core import Document
+from llama_index.core.llms import MockLLM
+from llama_index.core.postprocessor.types import BaseNodePostprocessor
+from llama_index.core.query_engine import RetrieverQueryEngine
+
+from mom_micro.retrievers import (
+    InvalidQueryError,
+    LayerWeights,
+    MemoryIndex,
+)
+
+
+def _ids(results):
+    return [r.node.node_id for r in results]
+
+
+class ReverseReranker(BaseNodePostprocessor):
+    def _postprocess_nodes(self, nodes, query_bundle=None):
+        return list(reversed(nodes))
+
+
+def test_retrieves_the_matching_chunk_with_layer_scores(index):
+    results = index.as_retriever(similarity_top_k=2).retrieve("Which planet is the red one, Mars?")
+    assert results[0].node.node_id == "space#chunk-0"
+    meta = results[0].node.metadata
+    assert meta["layer"] == "chunk" and meta["title"] == "Planets"
+    for key in (
+        "score_chunk",
+        "score_sentence",
+        "score_core",
+        "score_outline",
+        "score_lexical",
+        "score_neighbours",
+        "score_fused",
+        "probability",
+    ):
+        assert key in meta
+    assert meta["score_sentence"] is not None  # "Mars is the red planet ..." is a probe
+    weights = LayerWeights()
+    view = max(meta["score_chunk"], meta["score_sentence"])
+    expected = (
+        view
+        + weights.core * meta["score_core"]
+        + weights.outline * meta["score_outline"]
+        + weights.lexical * meta["score_lexical"]
+        + weights.neighbours * meta["score_neighbours"]
+    )
+    assert results[0].score == pytest.approx(expected, abs=1e-5)
+    assert results[0].score >= results[1].score
+
+
+@pytest.mark.parametrize("query", ["", "   ", "x" * 100_000])
+def test_bad_queries_raise_clear_errors(index, query):
+    with pytest.raises(InvalidQueryError, match="empty|over the limit"):
+        index.as_retriever().retrieve(query)
+
+
+def test_doc_ids_filter_to_one_document(index):
+    results = index.as_retriever(similarity_top_k=3, doc_ids=["pets"]).retrieve("red planet Mars")
+    assert results and {r.node.metadata["doc_id"] for r in results} == {"pets"}
+
+
+def test_duplicates_are_removed(tmp_path, reader, embed):
+    text = "Alpha\nThe same paragraph about graphs.\n\nBeta\nOther words entirely here."
+    docs = [Document(text=text, id_="one"), Document(text=text, id_="two")]
+    index = MemoryIndex.from_documents(docs, None, reader=reader, embed_model=embed)
+    results = index.as_retriever(similarity_top_k=4).retrieve("paragraph about graphs")
+    texts = [r.node.get_content() for r in results]
+    assert len(texts) == len(set(texts)) == 2
+
+
+def test_reranker_and_query_engine(index):
+    plain = _ids(index.as_retriever(similarity_top_k=10).retrieve("telescope mirrors"))
+    reranked = _ids(
+        index.as_retriever(similarity_top_k=10, reranker=ReverseReranker()).retrieve(
+            "telescope mirrors"
+        )
+    )
+    assert reranked == list(reversed(plain))
+    engine = RetrieverQueryEngine.from_args(index.as_retriever(similarity_top_k=2), llm=MockLLM())
+    response = engine.query("telescope mirrors")
+    assert response.source_nodes[0].node.node_id == "space#chunk-2"
+
+
+async def test_async_retrieve_matches_sync(index):
+    retriever = index.as_retriever(similarity_top_k=3)
+    assert _ids(await retriever.aretrieve("gas giant spot")) == _ids(
+        retriever.retrieve("gas giant spot")
+    )
+    report = await index.aadd_documents([Document(text="Ants\nAnts farm fungus.", id_="ants")])
+    assert report.added == ["ants"]
+    assert _ids(await retriever.aretrieve("ants fungus"))[0] == "ants#chunk-0"
