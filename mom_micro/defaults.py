@@ -28,6 +28,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mom_micro.errors import MomMicroError
+
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
 
@@ -46,7 +48,7 @@ SMOLLM2_ID = "SmolLM2-135M-Instruct"
 _lock = threading.Lock()
 
 
-class OfflineModelMissing(RuntimeError):
+class OfflineModelMissing(MomMicroError, RuntimeError):
     """An offline default model's wheel is not installed; the message says which."""
 
 

@@ -16,12 +16,14 @@ import io
 from pathlib import Path
 from typing import Any
 
+from mom_micro.errors import MomMicroError
+
 from .files import atomic_write_bytes
 
 __all__ = ["PlottingUnavailable", "atomic_write_figure", "pyplot"]
 
 
-class PlottingUnavailable(RuntimeError):
+class PlottingUnavailable(MomMicroError, RuntimeError):
     """matplotlib is not installed; the message says how to add it."""
 
 

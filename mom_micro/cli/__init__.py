@@ -7,8 +7,9 @@
 - :mod:`.bench` -- ``bench retrieval``, ``bench preference`` and ``bench memory``.
 
 Every command has ``--help``; building the parser imports no framework or model, so
-``mom-micro --help`` is quick. Errors print as one line on stderr with exit status 2,
-not a traceback (set ``MOM_MICRO_DEBUG=1`` to see the traceback).
+``mom-micro --help`` is quick. mom-micro's own errors (:class:`~mom_micro.errors.MomMicroError`),
+file errors and invalid values print as one line on stderr with exit status 2, not a
+traceback (set ``MOM_MICRO_DEBUG=1`` to see the traceback).
 
 Example:
     >>> build_parser().parse_args(["query", "What is MoM?", "--index", "idx"]).k
@@ -21,6 +22,8 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
+
+from mom_micro.errors import MomMicroError
 
 from . import bench, demo, memory, retrieval, reward
 
@@ -46,7 +49,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     func: Callable[[argparse.Namespace], int] = args.func
     try:
         return func(args)
-    except (ValueError, OSError, RuntimeError) as exc:
+    except (MomMicroError, ValueError, OSError, RuntimeError) as exc:
         if os.environ.get("MOM_MICRO_DEBUG"):
             raise
         print(f"mom-micro {args.command}: error: {exc}", file=sys.stderr)

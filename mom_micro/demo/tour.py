@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from mom_micro.errors import MomMicroError
+
 from .display import heading
 from .ranking import answer_for_users, plot_head_weights, train_style_model, users_choose
 from .retrieval import ask, ingest, show_memory
@@ -46,7 +48,7 @@ DEMO_QUESTIONS = (
 )
 
 
-class DemoError(RuntimeError):
+class DemoError(MomMicroError, RuntimeError):
     """The demo cannot run (e.g. no documents to read)."""
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Protocol, runtime_checkable
 
+from mom_micro.errors import MomMicroError
+
 from .schema import DocumentMemory
 
 __all__ = [
@@ -19,7 +21,7 @@ __all__ = [
 MAX_DOCUMENT_CHARS = 10_000_000
 
 
-class InvalidDocumentError(ValueError):
+class InvalidDocumentError(MomMicroError, ValueError):
     """A document cannot be read into a memory; the message says why."""
 
 

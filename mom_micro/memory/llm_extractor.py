@@ -8,6 +8,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from mom_micro.errors import MomMicroError
+
 from .document import MemoryExtractor, validate_document
 from .guide import as_completion_fn, context_window, model_name
 from .parsing import parse_memory_output
@@ -22,7 +24,7 @@ logger = logging.getLogger(__name__)
 _DEFAULT_TEMPERATURES = (0.1, 0.5, 0.9, 0.3, 0.7, 1.1)
 
 
-class MemoryExtractionError(RuntimeError):
+class MemoryExtractionError(MomMicroError, RuntimeError):
     """Every sampled path failed; the message lists each path's reason."""
 
 

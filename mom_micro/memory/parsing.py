@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from rapidfuzz import fuzz, process
 
+from mom_micro.errors import MomMicroError
 from mom_micro.text import split_sentences
 
 from .anchors import AnchorIndex, AnchorMatch
@@ -35,7 +36,7 @@ _BULLET = re.compile(r"^\s*(?:[-*•]+|\(?\d+(?:\.\d+)*[.)]?|[a-zA-Z][.)])\s+")
 _WHOLE_ANCHOR_CHARS = 60
 
 
-class MemoryParseError(ValueError):
+class MemoryParseError(MomMicroError, ValueError):
     """The guide model's output holds no usable memory; the message says what was wrong."""
 
 

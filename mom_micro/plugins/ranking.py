@@ -17,6 +17,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 from typing_extensions import Self
 
+from mom_micro.errors import MomMicroError
 from mom_micro.rewards import (
     MixtureRewardModel,
     PreferenceFeaturizer,
@@ -36,7 +37,7 @@ __all__ = [
 ]
 
 
-class MiCRoRankingError(ValueError):
+class MiCRoRankingError(MomMicroError, ValueError):
     """Bad input to a MiCRo adapter: no candidates, no user or context where one is
     required, a choice without its prompt, or a model that does not load."""
 

@@ -11,6 +11,8 @@ import socket
 from pathlib import Path
 from typing import Any
 
+from mom_micro.errors import MomMicroError
+
 __all__ = [
     "COSINE_SPACE",
     "ChromaServerUnavailable",
@@ -25,7 +27,7 @@ __all__ = [
 COSINE_SPACE = {"hnsw:space": "cosine"}
 
 
-class ChromaServerUnavailable(ConnectionError):
+class ChromaServerUnavailable(MomMicroError, ConnectionError):
     """The Chroma server at host:port did not answer (down, wrong port, or hung)."""
 
     def __init__(self, host: str, port: int, reason: str) -> None:

@@ -17,6 +17,7 @@ from llama_index.core.schema import BaseNode, Document, MetadataMode
 from llama_index.core.storage.docstore import SimpleDocumentStore
 from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
+from mom_micro.errors import MomMicroError
 from mom_micro.files import atomic_write_text
 from mom_micro.memory import DocumentMemory, MemoryExtractor
 
@@ -39,7 +40,7 @@ _FORMAT = "mom-micro-memory-index"
 _VERSION = 2
 
 
-class UnknownDocumentError(KeyError):
+class UnknownDocumentError(MomMicroError, KeyError):
     """No document with this id is in the index."""
 
     def __str__(self) -> str:  # KeyError quotes its message; keep it readable

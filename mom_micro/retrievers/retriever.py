@@ -14,6 +14,8 @@ from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
 from rapidfuzz import fuzz
 
+from mom_micro.errors import MomMicroError
+
 from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
 from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, node_id_for
@@ -27,7 +29,7 @@ __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check
 MAX_QUERY_CHARS = 8_192
 
 
-class InvalidQueryError(ValueError):
+class InvalidQueryError(MomMicroError, ValueError):
     """The query is empty or too long; the message says which."""
 
 

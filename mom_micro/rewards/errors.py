@@ -8,6 +8,8 @@ Example:
 
 from __future__ import annotations
 
+from mom_micro.errors import MomMicroError
+
 __all__ = [
     "CheckpointMismatchError",
     "FeatureError",
@@ -18,7 +20,7 @@ __all__ = [
 ]
 
 
-class RewardsError(ValueError):
+class RewardsError(MomMicroError, ValueError):
     """Base class of every error raised on bad input by the rewards package."""
 
 
