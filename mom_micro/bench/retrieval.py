@@ -175,12 +175,12 @@ def _build_mom(
     from mom_micro.retrievers.index import MemoryIndex
 
     index = MemoryIndex.create(
-        reader=reader, embed_model=embed_model, collection_prefix=f"bench_{run_id}_mom"
+        reader=reader, embed_model=embed_model, index_name=f"bench-{run_id}-mom"
     )
     report = index.add_documents(documents)
     if report.rejected:
         log(f"  mom: rejected {len(report.rejected)} document(s): {report}")
-    chunks = [n for n in index.docstore.docs.values() if n.metadata.get("layer") == "chunk"]
+    chunks = index.chunk_nodes()
     k = _top_k(chunks, budget)
     base = index.as_retriever(similarity_top_k=k)
 

@@ -1,33 +1,99 @@
-"""``mom-micro ingest`` and ``mom-micro query``: a persistent memory index on the command line."""
+"""``mom-micro ingest | query | delete | repair | indexes``: a memory index on the command line.
+
+An index is a folder (``--index DIR``, embedded Chroma) or a name on a Chroma server
+(``--chroma-host H --chroma-port P [--index-name NAME]``). A file's document id is its
+file name (``--id`` chooses another for one file); a file of the same name from another
+folder is refused rather than replacing the stored one.
+"""
 
 from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import Any
 
 __all__ = ["register"]
+
+
+def _location(args: argparse.Namespace) -> dict[str, Any]:
+    """The index's address as :meth:`MemoryIndex.open` / ``load`` options."""
+    if args.chroma_host is not None or args.chroma_port is not None:
+        if args.index is not None:
+            raise ValueError(
+                "give --index DIR (a folder) or --chroma-host/--chroma-port (a server), not both"
+            )
+        if args.chroma_host is None or args.chroma_port is None:
+            raise ValueError("give both --chroma-host and --chroma-port")
+        return {
+            "chroma_host": args.chroma_host,
+            "chroma_port": args.chroma_port,
+            "index_name": args.index_name,
+        }
+    if args.index is None:
+        raise ValueError("give --index DIR, or --chroma-host and --chroma-port for a server")
+    options: dict[str, Any] = {"persist_dir": args.index}
+    if args.index_name is not None:
+        options["index_name"] = args.index_name
+    return options
+
+
+def _describe(options: dict[str, Any]) -> str:
+    if "chroma_host" in options:
+        return (
+            f"{options['chroma_host']}:{options['chroma_port']}/"
+            f"{options.get('index_name') or 'default'}"
+        )
+    return str(options["persist_dir"])
+
+
+def _load(args: argparse.Namespace) -> Any:
+    from mom_micro.retrievers import MemoryIndex
+
+    options = _location(args)
+    return MemoryIndex.load(options.pop("persist_dir", None), **options)
 
 
 def _ingest(args: argparse.Namespace) -> int:
     from llama_index.core import Document
 
     from mom_micro.memory import read_document
-    from mom_micro.retrievers import MemoryIndex
+    from mom_micro.retrievers import MemoryIndex, RejectedDocument
 
-    docs = [Document(text=read_document(path), id_=Path(path).name) for path in args.files]
-    index_dir = Path(args.index)
-    index = MemoryIndex.open(index_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port)
-    report = index.add_documents(docs, show_progress=args.progress)
-    print(f"{index_dir}: {report}; {len(index)} documents in the index")
-    return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
+    if args.id is not None and len(args.files) != 1:
+        raise ValueError("--id names one document: give exactly one file with it")
+    documents, unreadable = [], []
+    for path in args.files:
+        doc_id = args.id or Path(path).name
+        try:
+            text = read_document(path)
+        except (ValueError, OSError) as exc:  # empty, binary, missing: the rest goes in
+            unreadable.append(RejectedDocument(doc_id, str(exc)))
+            continue
+        documents.append(
+            Document(text=text, id_=doc_id, metadata={"file_path": str(Path(path).resolve())})
+        )
+    options = _location(args)
+    index = MemoryIndex.open(options.pop("persist_dir", None), **options)
+    report = index.add_documents(documents, show_progress=args.progress, rebuild=args.rebuild)
+    report.rejected = unreadable + report.rejected
+    print(f"{_describe(_location(args))}: {report}; {len(index)} documents in the index")
+    return 1 if report.rejected else 0
 
 
 def _query(args: argparse.Namespace) -> int:
-    from mom_micro.retrievers import MemoryIndex
-
-    index = MemoryIndex.load(args.index)
+    index = _load(args)
+    if args.doc_id:
+        unknown = [d for d in args.doc_id if index.document(d) is None]
+        if unknown:
+            raise ValueError(
+                f"no document {unknown[0]!r} in the index ({len(index)} "
+                "documents; `mom-micro query --help`)"
+            )
     retriever = index.as_retriever(similarity_top_k=args.k, doc_ids=args.doc_id or None)
-    for rank, hit in enumerate(retriever.retrieve(args.question), 1):
+    hits = retriever.retrieve(args.question)
+    if not hits:
+        print(f"no chunk found ({len(index)} documents in the index)")
+    for rank, hit in enumerate(hits, 1):
         meta = hit.node.metadata
         sentence = meta["score_sentence"]
         print(
@@ -42,18 +108,71 @@ def _query(args: argparse.Namespace) -> int:
     return 0
 
 
+def _delete(args: argparse.Namespace) -> int:
+    index = _load(args)
+    for doc_id in args.doc_ids:
+        index.delete(doc_id)
+        print(f"deleted {doc_id}")
+    print(f"{_describe(_location(args))}: {len(index)} documents in the index")
+    return 0
+
+
+def _repair(args: argparse.Namespace) -> int:
+    from mom_micro.retrievers import MemoryIndex
+
+    options = _location(args)
+    index = MemoryIndex.load(options.pop("persist_dir", None), check=False, **options)
+    found = index.repair()
+    print(f"{_describe(_location(args))}: found {found}")
+    if found.damaged:
+        print("dropped (ingest them again): " + ", ".join(sorted(found.damaged)))
+    print(f"now: {index.check()}")
+    return 0
+
+
+def _indexes(args: argparse.Namespace) -> int:
+    from mom_micro.retrievers import MemoryIndex, connect_chroma_server, index_names
+
+    client = connect_chroma_server(args.chroma_host, args.chroma_port)
+    names = index_names(client)
+    if not names:
+        print(f"no memory index on {args.chroma_host}:{args.chroma_port}")
+    for name in names:
+        index = MemoryIndex.load(
+            chroma_host=args.chroma_host, chroma_port=args.chroma_port, index_name=name, check=False
+        )
+        print(f"{name}\t{len(index)} documents")
+    return 0
+
+
+def _add_location(parser: argparse.ArgumentParser) -> None:
+    where = parser.add_argument_group("where the index is (a folder, or a Chroma server)")
+    where.add_argument(
+        "--index", default=None, metavar="DIR", help="index folder (embedded Chroma)"
+    )
+    where.add_argument("--chroma-host", default=None, help="a Chroma server's host ...")
+    where.add_argument("--chroma-port", type=int, default=None, help="... and port")
+    where.add_argument(
+        "--index-name", default=None, help="the index's name on the server (default 'default')"
+    )
+
+
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``ingest`` and ``query`` to the ``mom-micro`` sub-commands ``sub``."""
+    """Add ``ingest``, ``query``, ``delete``, ``repair`` and ``indexes`` to the
+    ``mom-micro`` sub-commands ``sub``."""
     ingest = sub.add_parser(
         "ingest",
-        help="read text files into a persistent MoM memory index",
-        description="Read UTF-8 text files into memories and store their three layers "
-        "(embedded Chroma under INDEX, or a Chroma server).",
+        help="read text files into a MoM memory index (a folder or a Chroma server)",
+        description="Read UTF-8 text files into memories and store their layers. A file's "
+        "id is its name; unchanged files are skipped; an unreadable file is reported and "
+        "the rest goes in (exit status 1 when any file was rejected).",
     )
     ingest.add_argument("files", nargs="+", help="UTF-8 text files (the file name is the id)")
-    ingest.add_argument("--index", required=True, help="index folder (new, or an index)")
-    ingest.add_argument("--chroma-host", default=None, help="use a Chroma server at this host")
-    ingest.add_argument("--chroma-port", type=int, default=None, help="... and this port")
+    _add_location(ingest)
+    ingest.add_argument("--id", default=None, help="the document id of the one file given")
+    ingest.add_argument(
+        "--rebuild", action="store_true", help="read and embed every file again, changed or not"
+    )
     ingest.add_argument(
         "--no-progress",
         dest="progress",
@@ -68,10 +187,37 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Three-layer retrieval over an index made by ingest.",
     )
     query.add_argument("question")
-    query.add_argument("--index", required=True, help="index folder made by ingest")
+    _add_location(query)
     query.add_argument("-k", type=int, default=4, help="chunks to show (default 4)")
     query.add_argument(
         "--doc-id", action="append", default=None, help="search only this document (repeatable)"
     )
     query.add_argument("--width", type=int, default=300, help="characters shown per chunk")
     query.set_defaults(func=_query)
+
+    delete = sub.add_parser(
+        "delete",
+        help="remove documents from a MoM memory index",
+        description="Remove documents (every layer) by id.",
+    )
+    delete.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="document ids")
+    _add_location(delete)
+    delete.set_defaults(func=_delete)
+
+    repair = sub.add_parser(
+        "repair",
+        help="finish interrupted writes and drop documents that miss vectors",
+        description="Recover interrupted writes, drop the records of documents whose "
+        "vectors are missing (ingest them again afterwards) and delete stray vectors.",
+    )
+    _add_location(repair)
+    repair.set_defaults(func=_repair)
+
+    indexes = sub.add_parser(
+        "indexes",
+        help="list the memory indexes on a Chroma server",
+        description="The names of the memory indexes on a server.",
+    )
+    indexes.add_argument("--chroma-host", required=True, help="the server's host")
+    indexes.add_argument("--chroma-port", type=int, required=True, help="the server's port")
+    indexes.set_defaults(func=_indexes)

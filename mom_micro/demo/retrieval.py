@@ -7,7 +7,6 @@ Example:
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -33,7 +32,7 @@ def ingest(
     documents = [Document(text=read_document(p), id_=p.name) for p in paths]
     index = MemoryIndex.open(workdir / "index")
     report = index.add_documents(documents, show_progress=True)
-    layers = Counter(node.metadata.get("layer") for node in index.docstore.docs.values())
+    layers = index.layer_counts()
     out(
         f"{report}. Index at {workdir / 'index'}: "
         + ", ".join(f"{layers.get(k, 0)} {k} nodes" for k in ("outline", "core", "chunk"))

@@ -1,5 +1,6 @@
 """Three-layer memory retrieval: documents into layer nodes, the index of the three layers
-(and the chunks' sentence probes), BM25, the fusion of the evidence, and the retriever.
+(and the chunks' sentence probes) with its records, BM25, the fusion of the evidence, and
+the retriever.
 
 Example:
     >>> from mom_micro.retrievers import MemoryIndex, ThreeLayerRetriever  # doctest: +SKIP
@@ -12,12 +13,36 @@ from typing import TYPE_CHECKING
 from mom_micro._lazy import lazy_exports
 
 _MODULES = {
-    ".chroma": ["ChromaServerUnavailable", "connect_chroma_server", "open_chroma_path"],
+    ".catalog": ["DocumentRecord", "IndexDamaged"],
+    ".chroma": [
+        "ChromaServerUnavailable",
+        "ChromaServerUnsupported",
+        "InvalidIndexName",
+        "connect_chroma_server",
+        "index_names",
+        "open_chroma_path",
+    ],
+    ".fusion": ["FusedScore", "LayerWeights", "fuse_layers"],
+    ".index": [
+        "IndexBusy",
+        "IndexCheck",
+        "IndexExists",
+        "IndexNotFound",
+        "IngestReport",
+        "MemoryIndex",
+        "ReaderMismatch",
+        "UnknownDocumentError",
+        "default_embed_model",
+        "describe_reader",
+    ],
+    ".lexical": ["LexicalIndex", "LexicalScores"],
     ".nodes": [
+        "INDEX_LAYERS",
         "LAYERS",
         "LAYER_CHUNK",
         "LAYER_CORE",
         "LAYER_OUTLINE",
+        "LAYER_SENTENCE",
         "BuiltNodes",
         "MemoryNodeBuilder",
         "RejectedDocument",
@@ -25,10 +50,7 @@ _MODULES = {
         "memory_to_nodes",
         "node_id_for",
     ],
-    ".fusion": ["FusedScore", "LayerWeights", "fuse_layers"],
-    ".lexical": ["LexicalIndex", "LexicalScores"],
-    ".probes": ["INDEX_LAYERS", "LAYER_SENTENCE", "sentence_probes"],
-    ".index": ["IngestReport", "MemoryIndex", "UnknownDocumentError", "default_embed_model"],
+    ".probes": ["sentence_probes"],
     ".retriever": ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"],
     ".stores": ["LayerHit", "LayerStores"],
 }
@@ -36,14 +58,35 @@ __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
-    from .chroma import ChromaServerUnavailable, connect_chroma_server, open_chroma_path
+    from .catalog import DocumentRecord, IndexDamaged
+    from .chroma import (
+        ChromaServerUnavailable,
+        ChromaServerUnsupported,
+        InvalidIndexName,
+        connect_chroma_server,
+        index_names,
+        open_chroma_path,
+    )
     from .fusion import FusedScore, LayerWeights, fuse_layers
-    from .index import IngestReport, MemoryIndex, UnknownDocumentError, default_embed_model
+    from .index import (
+        IndexBusy,
+        IndexCheck,
+        IndexExists,
+        IndexNotFound,
+        IngestReport,
+        MemoryIndex,
+        ReaderMismatch,
+        UnknownDocumentError,
+        default_embed_model,
+        describe_reader,
+    )
     from .lexical import LexicalIndex, LexicalScores
     from .nodes import (
+        INDEX_LAYERS,
         LAYER_CHUNK,
         LAYER_CORE,
         LAYER_OUTLINE,
+        LAYER_SENTENCE,
         LAYERS,
         BuiltNodes,
         MemoryNodeBuilder,
@@ -52,6 +95,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         memory_to_nodes,
         node_id_for,
     )
-    from .probes import INDEX_LAYERS, LAYER_SENTENCE, sentence_probes
+    from .probes import sentence_probes
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
     from .stores import LayerHit, LayerStores

@@ -7,7 +7,10 @@ within ``timeout`` seconds instead of hanging (chromadb's own HTTP client waits 
 from __future__ import annotations
 
 import math
+import re
 import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +19,17 @@ from mom_micro.errors import MomMicroError
 __all__ = [
     "COSINE_SPACE",
     "ChromaServerUnavailable",
+    "ChromaServerUnsupported",
+    "InvalidIndexName",
+    "check_index_name",
     "chroma_distance_to_cosine",
     "client_settings",
+    "collection_name",
     "connect_chroma_server",
     "ephemeral_client",
+    "index_names",
     "open_chroma_path",
+    "reporting_server_errors",
 ]
 
 #: Collections the index creates use cosine distance, so scores are plain cosines.
@@ -36,6 +45,89 @@ class ChromaServerUnavailable(MomMicroError, ConnectionError):
             f"Chroma server at {host}:{port} is not reachable ({reason}); start it with "
             f"`chroma run --host {host} --port {port} --path <folder>` or fix the address"
         )
+
+
+class ChromaServerUnsupported(MomMicroError, ConnectionError):
+    """The Chroma server speaks another major version than the installed chromadb."""
+
+    def __init__(self, host: str, port: int, version: str) -> None:
+        import chromadb
+
+        self.host, self.port, self.version = host, port, version
+        super().__init__(
+            f"Chroma server at {host}:{port} runs chromadb {version}, which this client "
+            f"(chromadb {chromadb.__version__}) cannot use: run a chromadb "
+            f"{chromadb.__version__.split('.')[0]}.x server (`pip install "
+            f"'chromadb=={chromadb.__version__}'`, then `chroma run`)"
+        )
+
+
+class InvalidIndexName(MomMicroError, ValueError):
+    """An index name Chroma would refuse in a collection name."""
+
+
+_INDEX_NAME = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9])?")
+
+
+def check_index_name(name: str) -> str:
+    """``name`` if it can name an index: 1-63 letters, digits, ``_`` or ``-``, starting
+    and ending with a letter or digit (it becomes part of Chroma collection names).
+
+    Example:
+        >>> check_index_name("papers-2025")
+        'papers-2025'
+        >>> check_index_name("my papers")
+        Traceback (most recent call last):
+        ...
+        mom_micro.retrievers.chroma.InvalidIndexName: index name 'my papers' is not allowed: use 1-63 letters, digits, '_' or '-', starting and ending with a letter or digit
+    """
+    if not isinstance(name, str) or not _INDEX_NAME.fullmatch(name):
+        raise InvalidIndexName(
+            f"index name {name!r} is not allowed: use 1-63 letters, digits, '_' or '-', "
+            "starting and ending with a letter or digit"
+        )
+    return name
+
+
+def collection_name(index: str, part: str) -> str:
+    """The Chroma collection of one part (a layer, or ``catalog``) of index ``index``.
+
+    Example:
+        >>> collection_name("papers", "chunk")
+        'mom-papers-chunk'
+    """
+    return f"mom-{check_index_name(index)}-{part}"
+
+
+#: The catalog collections' names: ``mom-<index>-catalog``.
+_CATALOG = re.compile(r"mom-(?P<index>.+)-catalog")
+
+
+def index_names(client: Any) -> list[str]:
+    """The names of the memory indexes in a Chroma ``client`` (those with a catalog)."""
+    names = []
+    for collection in client.list_collections():
+        name = getattr(collection, "name", collection)
+        match = _CATALOG.fullmatch(str(name))
+        if match:
+            names.append(match["index"])
+    return sorted(names)
+
+
+@contextmanager
+def reporting_server_errors(server: tuple[str, int] | None) -> Iterator[None]:
+    """Turn a lost connection to the Chroma server ``server`` into
+    :class:`ChromaServerUnavailable` (other errors pass through)."""
+    try:
+        yield
+    except ChromaServerUnavailable:
+        raise
+    except Exception as exc:
+        import httpx
+
+        if server is not None and isinstance(exc, (httpx.TransportError, ConnectionError)):
+            raise ChromaServerUnavailable(*server, f"{type(exc).__name__}: {exc}") from exc
+        raise
 
 
 def client_settings() -> Any:
@@ -72,6 +164,7 @@ def connect_chroma_server(host: str, port: int, timeout: float = 5.0) -> Any:
     Raises:
         ChromaServerUnavailable: nothing listens at ``host:port`` or it does not answer
             a heartbeat within ``timeout`` seconds.
+        ChromaServerUnsupported: the server runs another major chromadb version.
     """
     try:
         with socket.create_connection((host, int(port)), timeout=timeout):
@@ -81,16 +174,19 @@ def connect_chroma_server(host: str, port: int, timeout: float = 5.0) -> Any:
     import chromadb
     import httpx
 
+    base = f"http://{host}:{int(port)}/api"
     try:  # chromadb's client talks to the server while it is built, with no timeout
-        for version in ("v2", "v1"):
-            response = httpx.get(
-                f"http://{host}:{int(port)}/api/{version}/heartbeat", timeout=timeout
-            )
-            if response.status_code != 404:
-                break
+        response = httpx.get(f"{base}/v2/heartbeat", timeout=timeout)
+        if response.status_code == 404:
+            old = httpx.get(f"{base}/v1/version", timeout=timeout)
+            version = old.text.strip('"') if old.status_code == 200 else "unknown"
+            raise ChromaServerUnsupported(host, port, version)
         response.raise_for_status()
+        version = httpx.get(f"{base}/v2/version", timeout=timeout).text.strip().strip('"')
     except httpx.HTTPError as exc:
         raise ChromaServerUnavailable(host, port, f"{type(exc).__name__}: {exc}") from exc
+    if version.split(".")[0] != chromadb.__version__.split(".")[0]:
+        raise ChromaServerUnsupported(host, port, version)
     try:
         client = chromadb.HttpClient(host=host, port=int(port), settings=client_settings())
         # The one private seam into Chroma, kept on purpose: chromadb (1.5) builds its
@@ -102,7 +198,7 @@ def connect_chroma_server(host: str, port: int, timeout: float = 5.0) -> Any:
         if isinstance(session, httpx.Client):
             session.timeout = httpx.Timeout(timeout)
         client.heartbeat()
-    except ChromaServerUnavailable:
+    except (ChromaServerUnavailable, ChromaServerUnsupported):
         raise
     except Exception as exc:  # httpx / chromadb errors vary by version
         raise ChromaServerUnavailable(host, port, f"{type(exc).__name__}: {exc}") from exc

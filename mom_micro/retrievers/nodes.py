@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,10 +42,12 @@ from mom_micro.memory import (
 )
 
 __all__ = [
+    "INDEX_LAYERS",
     "LAYERS",
     "LAYER_CHUNK",
     "LAYER_CORE",
     "LAYER_OUTLINE",
+    "LAYER_SENTENCE",
     "RETRIEVAL_TARGET_WORDS",
     "BuiltNodes",
     "MemoryNodeBuilder",
@@ -52,6 +55,9 @@ __all__ = [
     "default_reader",
     "memory_to_nodes",
     "node_id_for",
+    "parse_node_id",
+    "split_versioned_id",
+    "versioned_id",
 ]
 
 logger = logging.getLogger(__name__)
@@ -61,6 +67,11 @@ LAYER_CORE = "core"
 LAYER_CHUNK = "chunk"
 #: The three layers, broadest first.
 LAYERS = (LAYER_OUTLINE, LAYER_CORE, LAYER_CHUNK)
+#: The vector layer of the chunks' sentence probes (:mod:`mom_micro.retrievers.probes`).
+LAYER_SENTENCE = "sentence"
+#: The vector layers of a :class:`~mom_micro.retrievers.MemoryIndex`: the memory's three
+#: layers plus the chunks' sentence probes.
+INDEX_LAYERS = (*LAYERS, LAYER_SENTENCE)
 
 #: Metadata keys the parser writes; only ``title`` is shown to the embedding model.
 _OWN_KEYS = ("layer", "doc_id", "unit", "title", "n_units")
@@ -100,6 +111,62 @@ def node_id_for(doc_id: str, layer: str, unit: int | None = None) -> str:
     if unit is None:
         raise ValueError(f"layer {layer!r} needs a unit index")
     return f"{doc_id}#{layer}-{unit}"
+
+
+def versioned_id(node_id: str, op: str) -> str:
+    """The id a node's vector is stored under for the document version ``op``
+    (:mod:`mom_micro.retrievers.catalog`): a write never overwrites the version readers
+    see.
+
+    Example:
+        >>> versioned_id("paper-1#chunk-3", "a1b2c3")
+        'paper-1#chunk-3@a1b2c3'
+    """
+    return f"{node_id}@{op}"
+
+
+def split_versioned_id(vector_id: str) -> tuple[str, str]:
+    """``(node_id, op)`` of a stored vector id; an id without a version (an index written
+    before versions) has the op ``""``.
+
+    Example:
+        >>> split_versioned_id("a@b.txt#chunk-3@a1b2c3")
+        ('a@b.txt#chunk-3', 'a1b2c3')
+        >>> split_versioned_id("paper-1#chunk-3")
+        ('paper-1#chunk-3', '')
+    """
+    node_id, sep, op = vector_id.rpartition("@")
+    if not sep or "#" in op:
+        return vector_id, ""
+    return node_id, op
+
+
+_NODE_ID = re.compile(
+    r"(?s)(?P<doc>.+)#(?:(?P<outline>outline)|(?P<layer>core|chunk)-(?P<unit>\d+)"
+    r"(?P<probe>~s\d+)?)"
+)
+
+
+def parse_node_id(node_id: str) -> tuple[str, str, int] | None:
+    """``(doc_id, layer, unit)`` of a layer node's or sentence probe's id (the outline's
+    unit is -1), or None for an id that is not one of the index's.
+
+    Example:
+        >>> parse_node_id("report#2.txt#chunk-3~s1")
+        ('report#2.txt', 'sentence', 3)
+        >>> parse_node_id("paper#outline"), parse_node_id("paper#core-0")
+        (('paper', 'outline', -1), ('paper', 'core', 0))
+    """
+    match = _NODE_ID.fullmatch(node_id)
+    if match is None:
+        return None
+    if match["outline"]:
+        return match["doc"], LAYER_OUTLINE, -1
+    if match["probe"]:
+        if match["layer"] != LAYER_CHUNK:
+            return None
+        return match["doc"], LAYER_SENTENCE, int(match["unit"])
+    return match["doc"], match["layer"], int(match["unit"])
 
 
 def _layer_node(

@@ -7,50 +7,24 @@ sentence of every chunk (of at least :data:`MIN_PROBE_WORDS` words) as a *probe*
 fourth vector layer, ``sentence``. A probe is not a result: it carries its chunk's
 ``doc_id`` and ``unit`` and only raises that chunk's match (the chunk is scored by its
 best view, see :mod:`mom_micro.retrievers.fusion`). Probes live in the vector store only,
-not in the docstore; their ids name their chunk (``<chunk id>~s<i>``), so a store that
-returns ids without metadata still leads back to the chunk.
+not in the index's records; their ids name their chunk (``<chunk id>~s<i>``, see
+:func:`~mom_micro.retrievers.nodes.parse_node_id`), so a hit's id alone leads back to it.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 
 from llama_index.core.schema import BaseNode, NodeRelationship, TextNode
 
 from mom_micro.text import split_sentences
 
-from .nodes import LAYER_CHUNK, LAYERS
+from .nodes import LAYER_CHUNK, LAYER_SENTENCE
 
-__all__ = [
-    "INDEX_LAYERS",
-    "LAYER_SENTENCE",
-    "MIN_PROBE_WORDS",
-    "chunk_id_of_probe",
-    "sentence_probes",
-]
+__all__ = ["MIN_PROBE_WORDS", "sentence_probes"]
 
-LAYER_SENTENCE = "sentence"
-#: The vector layers of a :class:`~mom_micro.retrievers.MemoryIndex`: the memory's three
-#: layers plus the chunks' sentence probes.
-INDEX_LAYERS = (*LAYERS, LAYER_SENTENCE)
 #: Shorter sentences (headings, "See Table 2.") say too little to probe with.
 MIN_PROBE_WORDS = 4
-
-_PROBE_ID = re.compile(r"(?s)(.+)~s\d+")
-
-
-def chunk_id_of_probe(node_id: str) -> str | None:
-    """The chunk node id a probe id belongs to, or None for any other id.
-
-    Example:
-        >>> chunk_id_of_probe("paper-1#chunk-3~s0")
-        'paper-1#chunk-3'
-        >>> chunk_id_of_probe("paper-1#chunk-3") is None
-        True
-    """
-    match = _PROBE_ID.fullmatch(node_id)
-    return match.group(1) if match else None
 
 
 def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:

@@ -18,8 +18,7 @@ from mom_micro.errors import MomMicroError
 
 from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
-from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, node_id_for
-from .probes import LAYER_SENTENCE
+from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, LAYER_SENTENCE, node_id_for
 from .stores import LayerHit, LayerStores
 
 __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
@@ -62,7 +61,7 @@ def _norm(text: str) -> str:
 
 
 def _chunk_key(hit: LayerHit) -> tuple[str, int]:
-    return hit.metadata["doc_id"], int(hit.metadata["unit"])
+    return hit.doc_id, hit.unit
 
 
 def _best_per_chunk(hits: Sequence[LayerHit]) -> dict[tuple[str, int], float]:
@@ -135,6 +134,8 @@ class ThreeLayerRetriever(BaseRetriever):
         lexical_top_k: best chunks by BM25 added to the candidates.
         doc_ids: restrict the search to these documents (metadata filter).
         reranker: any LlamaIndex node postprocessor applied to the fused candidates.
+        refresh: called before each query (``MemoryIndex`` takes in what other clients
+            committed).
     """
 
     def __init__(
@@ -151,6 +152,7 @@ class ThreeLayerRetriever(BaseRetriever):
         lexical_top_k: int = 30,
         dedupe_threshold: float = 95.0,
         max_query_chars: int = MAX_QUERY_CHARS,
+        refresh: Callable[[], Any] | None = None,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
     ) -> None:
@@ -170,6 +172,7 @@ class ThreeLayerRetriever(BaseRetriever):
         self.lexical_top_k = lexical_top_k
         self.dedupe_threshold = dedupe_threshold
         self.max_query_chars = max_query_chars
+        self.refresh = refresh
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     # -- the steps ------------------------------------------------------------------------
@@ -187,6 +190,8 @@ class ThreeLayerRetriever(BaseRetriever):
         :meth:`retrieve`; with :meth:`fuse`, the layers can be searched once and fused
         under several weightings)."""
         embedding = self.embed_query(query_bundle)
+        if self.refresh is not None:
+            self.refresh()
         return {
             layer: self._stores.query(layer, embedding, k, self.doc_ids)
             for layer, k in self.layer_top_k.items()
@@ -198,12 +203,9 @@ class ThreeLayerRetriever(BaseRetriever):
         """The fused, de-duplicated (and, with a ``reranker``, re-ranked) chunks for the
         layers' ``hits``, best first, at most ``similarity_top_k`` (second step of
         :meth:`retrieve`)."""
-        chunk_nodes: dict[tuple[str, int], BaseNode | str] = {
-            _chunk_key(hit): hit.node or hit.node_id for hit in hits[LAYER_CHUNK]
-        }
         chunk_scores = _best_per_chunk(hits[LAYER_CHUNK])
         core_scores = _best_per_chunk(hits[LAYER_CORE])
-        outline_scores = {h.metadata["doc_id"]: h.cosine for h in hits[LAYER_OUTLINE]}
+        outline_scores = {h.doc_id: h.cosine for h in hits[LAYER_OUTLINE]}
         sentence_scores = _best_per_chunk(hits.get(LAYER_SENTENCE, []))
         candidates = [*chunk_scores, *sentence_scores, *core_scores]
         lexical = None
@@ -224,12 +226,10 @@ class ThreeLayerRetriever(BaseRetriever):
         )
         results: list[NodeWithScore] = []
         seen: list[str] = []
-        for item in fused:  # best first; nodes are fetched only for the results kept
-            node = chunk_nodes.get(item.key) or node_id_for(item.key[0], LAYER_CHUNK, item.key[1])
-            if isinstance(node, str):  # by id, or found by its core content or its words
-                node = self._lookup(node)
-                if node is None:
-                    continue
+        for item in fused:  # best first; nodes are looked up only for the results kept
+            node = self._lookup(node_id_for(item.key[0], LAYER_CHUNK, item.key[1]))
+            if node is None:
+                continue
             if self._is_duplicate(node, seen):
                 continue
             results.append(self._result(node, item))
@@ -269,6 +269,8 @@ class ThreeLayerRetriever(BaseRetriever):
             text = " ".join(query_bundle.embedding_strs).strip() or query_bundle.query_str
             query_bundle.embedding = await self._embed_model.aget_query_embedding(text)
         embedding = query_bundle.embedding
+        if self.refresh is not None:
+            self.refresh()
         layers = list(self.layer_top_k)
         found = await asyncio.gather(
             *(
@@ -293,6 +295,7 @@ class ThreeLayerRetriever(BaseRetriever):
             lexical_top_k=self.lexical_top_k,
             dedupe_threshold=self.dedupe_threshold,
             max_query_chars=self.max_query_chars,
+            refresh=self.refresh,
             callback_manager=self.callback_manager,
         )
         options.update(changes)

@@ -1,17 +1,24 @@
 """The vector stores behind the memory layers.
 
 :class:`LayerStores` hides whether the layers (outline, core, chunk, and the chunks'
-sentence probes) live in separate stores (the default: one Chroma collection per layer)
-or in one shared store whose nodes carry ``layer`` metadata (any LlamaIndex vector store
-a user passes). Every query returns plain
-cosine similarities, whatever the store's own score convention.
+sentence probes) live in separate stores (one Chroma collection per layer) or in one
+shared store whose nodes carry ``layer`` metadata (any LlamaIndex vector store a user
+passes). Every query returns plain cosine similarities, whatever the store's own score
+convention.
+
+Vectors are stored per document *version*: a node's vector id is ``node_id@op``
+(:func:`~mom_micro.retrievers.nodes.versioned_id`), and the index decides which version
+of each document is visible (:mod:`mom_micro.retrievers.catalog`). A hit is read from its
+id alone -- document, layer, unit and version -- so every store answers the same way, and
+a Chroma collection is asked for ids and distances only.
 """
 
 from __future__ import annotations
 
 import asyncio
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -25,26 +32,34 @@ from llama_index.core.vector_stores.types import (
     VectorStoreQuery,
 )
 
-from .chroma import COSINE_SPACE, ChromaServerUnavailable, chroma_distance_to_cosine
-from .probes import INDEX_LAYERS
+from .chroma import COSINE_SPACE, chroma_distance_to_cosine, reporting_server_errors
+from .nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
 
 __all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
 
 #: Nodes per ``add`` call to a vector store (what LlamaIndex's own indexes insert at once).
 ADD_BATCH = 2048
+#: Chroma returns at most this many records per ``get`` here (SQLite's variable limit).
+_PAGE = 5000
+
+Visible = Callable[[str, str], bool]
 
 
 @dataclass(frozen=True)
 class LayerHit:
-    """One node found in one layer: its id, metadata (``doc_id``, ``unit``, ...), cosine
-    similarity to the query, and the node itself when the store sent it (a Chroma store
-    is asked for ids and metadata only; the retriever fetches the few nodes it returns
-    from the docstore)."""
+    """One node found in one layer: its (canonical) id, ``doc_id``, ``unit`` and the
+    version ``op`` it belongs to, and its cosine similarity to the query."""
 
     node_id: str
-    metadata: Mapping[str, Any]
+    doc_id: str
+    unit: int
+    op: str
     cosine: float
-    node: BaseNode | None = None
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        """``{"doc_id": ..., "unit": ...}``, as the layer nodes carry them."""
+        return {"doc_id": self.doc_id, "unit": self.unit}
 
 
 def _chroma_collection(store: BasePydanticVectorStore) -> Any | None:
@@ -74,6 +89,15 @@ def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]
     return lambda similarity: chroma_distance_to_cosine(similarity, space)
 
 
+def _hit(vector_id: str, cosine: float) -> LayerHit | None:
+    node_id, op = split_versioned_id(vector_id)
+    parsed = parse_node_id(node_id)
+    if parsed is None:
+        return None  # not a memory node: ignore what someone else stored here
+    doc_id, _, unit = parsed
+    return LayerHit(node_id, doc_id, unit, op, cosine)
+
+
 class LayerStores:
     """The outline, core, chunk and sentence-probe layers' vector stores.
 
@@ -81,20 +105,21 @@ class LayerStores:
         stores: a mapping ``{"outline": store, "core": store, "chunk": store,
             "sentence": store}`` or a single store shared by all layers (queries then
             filter on ``layer``).
-        lookup: node id -> node, for stores that return ids without text
-            (``stores_text=False``, e.g. LlamaIndex's ``SimpleVectorStore``).
         server: ``(host, port)`` of the Chroma server behind the stores, if any: a lost
-            connection is then reported as :class:`ChromaServerUnavailable`.
+            connection is then reported as
+            :class:`~mom_micro.retrievers.chroma.ChromaServerUnavailable`.
+        visible: ``(doc_id, op) -> bool``, which document versions queries may return
+            (the index sets it to its committed versions); None: every vector.
     """
 
     def __init__(
         self,
         stores: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore,
-        lookup: Callable[[str], BaseNode | None] | None = None,
         server: tuple[str, int] | None = None,
+        visible: Visible | None = None,
     ):
-        self.lookup = lookup
         self.server = server
+        self.visible = visible
         if isinstance(stores, Mapping):
             missing = [layer for layer in INDEX_LAYERS if layer not in stores]
             if missing:
@@ -115,61 +140,130 @@ class LayerStores:
     def from_chroma(
         cls,
         client: Any,
-        prefix: str,
-        lookup: Callable[[str], BaseNode | None] | None = None,
+        names: Mapping[str, str],
         server: tuple[str, int] | None = None,
+        create: bool = True,
     ) -> LayerStores:
-        """One cosine-space collection per layer, ``{prefix}_{layer}``, in the Chroma
-        ``client`` (created when missing).
+        """One cosine-space collection per layer, ``names[layer]``, in the Chroma
+        ``client`` (created when missing, unless ``create`` is False).
 
         Example:
             >>> from mom_micro.retrievers.chroma import ephemeral_client
-            >>> stores = LayerStores.from_chroma(ephemeral_client(), "doctest")
-            >>> stores.store("chunk").client.name
-            'doctest_chunk'
+            >>> names = {layer: f"doctest-{layer}" for layer in INDEX_LAYERS}
+            >>> LayerStores.from_chroma(ephemeral_client(), names).store("chunk").client.name
+            'doctest-chunk'
         """
         from llama_index.vector_stores.chroma import ChromaVectorStore
 
+        def collection(name: str) -> Any:
+            if create:
+                return client.get_or_create_collection(name, metadata=dict(COSINE_SPACE))
+            return client.get_collection(name)
+
         return cls(
             {
-                layer: ChromaVectorStore(
-                    chroma_collection=client.get_or_create_collection(
-                        f"{prefix}_{layer}", metadata=dict(COSINE_SPACE)
-                    )
-                )
+                layer: ChromaVectorStore(chroma_collection=collection(names[layer]))
                 for layer in INDEX_LAYERS
             },
-            lookup=lookup,
             server=server,
         )
+
+    @property
+    def chroma(self) -> bool:
+        """Whether every layer is a Chroma collection."""
+        return len(self._chroma) == len(INDEX_LAYERS)
 
     def store(self, layer: str) -> BasePydanticVectorStore:
         """The store holding ``layer``."""
         return self._stores[layer]
 
-    def add(self, nodes: Sequence[BaseNode]) -> None:
-        """Add embedded nodes, each to its layer's store, at most :data:`ADD_BATCH` at a
-        time (Chroma refuses larger batches — 5,461 in chromadb 1.5 — and LlamaIndex's
-        Chroma adapter does not split them that finely)."""
+    def _reporting(self) -> Any:
+        """Report a lost server connection as :class:`ChromaServerUnavailable`."""
+        return reporting_server_errors(self.server)
+
+    # -- writing --------------------------------------------------------------------------
+    def add(self, nodes: Sequence[BaseNode], op: str) -> None:
+        """Add embedded nodes as version ``op`` (ids ``node_id@op``, metadata ``op``), each
+        to its layer's store, at most :data:`ADD_BATCH` at a time (Chroma refuses larger
+        batches -- 5,461 in chromadb 1.5 -- and LlamaIndex's Chroma adapter does not split
+        them that finely)."""
         by_layer: dict[str, list[BaseNode]] = {layer: [] for layer in INDEX_LAYERS}
         for node in nodes:
-            by_layer[node.metadata["layer"]].append(node)
+            copy = node.model_copy(update={"id_": versioned_id(node.node_id, op)})
+            copy.metadata = {**node.metadata, "op": op}
+            copy.excluded_embed_metadata_keys = [*node.excluded_embed_metadata_keys, "op"]
+            copy.excluded_llm_metadata_keys = [*node.excluded_llm_metadata_keys, "op"]
+            by_layer[node.metadata["layer"]].append(copy)
         if self.shared:
             by_store = {INDEX_LAYERS[0]: [n for layer in INDEX_LAYERS for n in by_layer[layer]]}
         else:
             by_store = by_layer
-        for layer, layer_nodes in by_store.items():
-            for start in range(0, len(layer_nodes), ADD_BATCH):
-                self._stores[layer].add(layer_nodes[start : start + ADD_BATCH])
+        with self._reporting():
+            for layer, layer_nodes in by_store.items():
+                for start in range(0, len(layer_nodes), ADD_BATCH):
+                    self._stores[layer].add(layer_nodes[start : start + ADD_BATCH])
 
-    def delete(self, doc_id: str) -> None:
-        """Remove every node of document ``doc_id`` from every layer."""
-        seen: set[int] = set()
+    def delete_versions(self, doc_id: str, keep: Collection[str] = ()) -> None:
+        """Delete every stored vector of document ``doc_id`` except those of the
+        versions in ``keep`` (all of them when ``keep`` is empty)."""
+        kept = set(keep)
+        with self._reporting():
+            for store in self._distinct():
+                collection = _chroma_collection(store)
+                if collection is not None:
+                    ids = [
+                        vector_id
+                        for vector_id in self._chroma_ids(collection, doc_id)
+                        if split_versioned_id(vector_id)[1] not in kept
+                    ]
+                    for start in range(0, len(ids), _PAGE):
+                        collection.delete(ids=ids[start : start + _PAGE])
+                    continue
+                filters = [MetadataFilter(key="doc_id", value=doc_id)]
+                if kept:
+                    filters.append(
+                        MetadataFilter(key="op", value=sorted(kept), operator=FilterOperator.NIN)
+                    )
+                store.delete_nodes(
+                    filters=MetadataFilters(filters=filters, condition=FilterCondition.AND)
+                )
+
+    def _distinct(self) -> list[BasePydanticVectorStore]:
+        seen: dict[int, BasePydanticVectorStore] = {}
         for store in self._stores.values():
-            if id(store) not in seen:
-                seen.add(id(store))
-                store.delete(ref_doc_id=doc_id)
+            seen.setdefault(id(store), store)
+        return list(seen.values())
 
+    @staticmethod
+    def _chroma_ids(collection: Any, doc_id: str | None = None) -> list[str]:
+        ids: list[str] = []
+        offset = 0
+        where = {"doc_id": doc_id} if doc_id is not None else None
+        while True:
+            page = collection.get(where=where, include=[], limit=_PAGE, offset=offset)
+            ids += page["ids"]
+            if len(page["ids"]) < _PAGE:
+                return ids
+            offset += _PAGE
+
+    def vector_counts(self) -> dict[str, Counter[tuple[str, str]]] | None:
+        """Per layer, how many vectors each ``(doc_id, op)`` has (read from the ids); None
+        for a store that cannot list its ids (a user's own LlamaIndex store)."""
+        if not self.chroma:
+            return None
+        counts: dict[str, Counter[tuple[str, str]]] = {}
+        with self._reporting():
+            for layer, collection in self._chroma.items():
+                counter: Counter[tuple[str, str]] = Counter()
+                for vector_id in self._chroma_ids(collection):
+                    node_id, op = split_versioned_id(vector_id)
+                    parsed = parse_node_id(node_id)
+                    if parsed is not None and parsed[1] == layer:
+                        counter[(parsed[0], op)] += 1
+                counts[layer] = counter
+        return counts
+
+    # -- searching --------------------------------------------------------------------------
     def _query(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
     ) -> VectorStoreQuery:
@@ -190,18 +284,17 @@ class LayerStores:
             else None,
         )
 
+    def _keep(self, hits: list[LayerHit | None]) -> list[LayerHit]:
+        visible = self.visible
+        return [h for h in hits if h is not None and (visible is None or visible(h.doc_id, h.op))]
+
     def _hits(self, layer: str, result: object) -> list[LayerHit]:
-        nodes = getattr(result, "nodes", None) or []
+        ids = getattr(result, "ids", None)
+        if not ids:
+            ids = [node.node_id for node in getattr(result, "nodes", None) or []]
         sims = getattr(result, "similarities", None) or []
-        if not nodes and getattr(result, "ids", None) and self.lookup is not None:
-            found = [(self.lookup(i), s) for i, s in zip(result.ids, sims)]
-            nodes = [n for n, _ in found if n is not None]
-            sims = [s for n, s in found if n is not None]
         convert = self._to_cosine[layer]
-        return [
-            LayerHit(node.node_id, node.metadata, convert(sim), node)
-            for node, sim in zip(nodes, sims)
-        ]
+        return self._keep([_hit(i, convert(s)) for i, s in zip(ids, sims)])
 
     def _chroma_where(self, layer: str, doc_ids: Sequence[str] | None) -> dict | None:
         clauses: list[dict] = []
@@ -215,26 +308,27 @@ class LayerStores:
     def _chroma_hits(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
     ) -> list[LayerHit]:
-        """Ask the Chroma collection for ids, metadata and distances only: building
-        LlamaIndex nodes from every hit's stored JSON cost more than the search."""
+        """Ask the Chroma collection for ids and distances only: the id says everything
+        the fusion needs, and building nodes from every hit's stored JSON cost more than
+        the search."""
         result = self._chroma[layer].query(
             query_embeddings=[embedding],
             n_results=k,
             where=self._chroma_where(layer, doc_ids),
-            include=["metadatas", "distances"],
+            include=["distances"],
         )
         convert = self._to_cosine[layer]
-        return [
-            LayerHit(node_id, metadata, convert(math.exp(-distance)))
-            for node_id, metadata, distance in zip(
-                result["ids"][0], result["metadatas"][0], result["distances"][0]
-            )
-        ]
+        return self._keep(
+            [
+                _hit(vector_id, convert(math.exp(-distance)))
+                for vector_id, distance in zip(result["ids"][0], result["distances"][0])
+            ]
+        )
 
     def _search(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
     ) -> list[LayerHit]:
-        if layer in self._chroma and self.lookup is not None:
+        if layer in self._chroma:
             return self._chroma_hits(layer, embedding, k, doc_ids)
         return self._hits(
             layer, self._stores[layer].query(self._query(layer, embedding, k, doc_ids))
@@ -244,21 +338,12 @@ class LayerStores:
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None = None
     ) -> list[LayerHit]:
         """The ``k`` nodes of ``layer`` nearest to ``embedding`` (optionally within
-        ``doc_ids``), best first, with cosine similarities."""
+        ``doc_ids``), best first, with cosine similarities; only the versions
+        ``visible`` allows."""
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
-        try:
+        with self._reporting():
             return self._search(layer, embedding, k, doc_ids)
-        except Exception as exc:
-            raise self._server_error(exc) from exc
-
-    def _server_error(self, exc: Exception) -> Exception:
-        """``exc``, or :class:`ChromaServerUnavailable` if it is a lost server connection."""
-        import httpx
-
-        if self.server is not None and isinstance(exc, (httpx.TransportError, ConnectionError)):
-            return ChromaServerUnavailable(*self.server, f"{type(exc).__name__}: {exc}")
-        return exc
 
     async def aquery(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None = None
@@ -267,9 +352,7 @@ class LayerStores:
         if k <= 0 or (doc_ids is not None and not doc_ids):
             return []
         store = self._stores[layer]
-        try:
+        with self._reporting():
             if type(store).aquery is BasePydanticVectorStore.aquery or layer in self._chroma:
                 return await asyncio.to_thread(self._search, layer, embedding, k, doc_ids)
             return self._hits(layer, await store.aquery(self._query(layer, embedding, k, doc_ids)))
-        except Exception as exc:
-            raise self._server_error(exc) from exc

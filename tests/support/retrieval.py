@@ -136,3 +136,48 @@ def squad_file(folder: Path) -> Path:
     path = folder / "tiny.json"
     path.write_text(json.dumps(data))
     return path
+
+
+def write_legacy_index(folder: Path, documents, reader, embed, version: int = 2) -> None:
+    """An index folder as mom-micro 0.1 wrote it (format 1 or 2): a ``docstore.json`` of
+    the memory nodes and their documents' hashes beside embedded Chroma collections
+    ``mom_<layer>`` whose vector ids are the plain node ids (format 1: no sentence layer).
+    Written with the same LlamaIndex classes 0.1 used, to test the migration."""
+    import chromadb
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+    from llama_index.vector_stores.chroma import ChromaVectorStore
+
+    from mom_micro.retrievers.nodes import memory_to_nodes
+    from mom_micro.retrievers.probes import sentence_probes
+
+    folder.mkdir(parents=True)
+    client = chromadb.PersistentClient(path=str(folder / "chroma"))
+    layers = (
+        ("outline", "core", "chunk", "sentence") if version >= 2 else ("outline", "core", "chunk")
+    )
+    stores = {
+        layer: ChromaVectorStore(
+            chroma_collection=client.get_or_create_collection(
+                f"mom_{layer}", metadata={"hnsw:space": "cosine"}
+            )
+        )
+        for layer in layers
+    }
+    docstore = SimpleDocumentStore()
+    for doc in documents:
+        nodes = memory_to_nodes(reader.extract(doc.text, doc_id=doc.id_), doc)
+        probes = sentence_probes(nodes) if version >= 2 else []
+        for node in [*nodes, *probes]:
+            node.embedding = embed.get_text_embedding(node.get_content(MetadataMode.EMBED))
+            stores[node.metadata["layer"]].add([node])
+        docstore.add_documents([n.model_copy(update={"embedding": None}) for n in nodes])
+        docstore.set_document_hash(doc.id_, doc.hash)
+    (folder / "docstore.json").write_text(json.dumps(docstore.to_dict()))
+    marker = {
+        "format": "mom-micro-memory-index",
+        "version": version,
+        "store": {"kind": "chroma-embedded", "collection_prefix": "mom"},
+        "embed_model": None,
+    }
+    (folder / "mom_index.json").write_text(json.dumps(marker))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import chromadb
 import pytest
 from llama_index.core import Document
@@ -10,6 +12,7 @@ from mom_micro.retrievers import (
     MemoryIndex,
     UnknownDocumentError,
 )
+from tests.support.retrieval import write_legacy_index
 
 
 def _ids(results):
@@ -47,7 +50,7 @@ def test_delete_removes_all_three_layers(tmp_path, index):
     assert index.doc_ids == ["space"]
     client = chromadb.PersistentClient(path=str(tmp_path / "idx" / "chroma"))
     for layer in ("outline", "core", "chunk", "sentence"):
-        metas = client.get_collection(f"mom_{layer}").get()["metadatas"]
+        metas = client.get_collection(f"mom-default-{layer}").get()["metadatas"]
         assert metas and {m["doc_id"] for m in metas} == {"space"}
     with pytest.raises(UnknownDocumentError, match="no document 'pets'.*'space'"):
         index.delete("pets")
@@ -99,3 +102,24 @@ def test_same_relative_persist_dir_in_two_working_folders(
 def test_existing_index_is_not_overwritten(tmp_path, index, reader, embed, docs):
     with pytest.raises(FileExistsError, match="already holds a memory index"):
         MemoryIndex.from_documents(docs, tmp_path / "idx", reader=reader, embed_model=embed)
+
+
+def test_a_folder_of_format_2_is_migrated_in_place_and_answers_as_before(
+    tmp_path, reader, embed, docs
+):
+    fresh = MemoryIndex.from_documents(docs, tmp_path / "fresh", reader=reader, embed_model=embed)
+    write_legacy_index(tmp_path / "old", docs, reader, embed, version=2)
+    migrated = MemoryIndex.load(tmp_path / "old", reader=reader, embed_model=embed)
+    assert not (tmp_path / "old" / "docstore.json").exists()
+    assert json.loads((tmp_path / "old" / "mom_index.json").read_text())["version"] == 3
+    assert migrated.doc_ids == ["pets", "space"] and migrated.check().ok
+    for question in ("rockets thrust propellant", "Which animal barks?", "red planet"):
+        assert _ids(migrated.as_retriever(similarity_top_k=3).retrieve(question)) == _ids(
+            fresh.as_retriever(similarity_top_k=3).retrieve(question)
+        )
+    assert migrated.add_documents(docs).unchanged == ["pets", "space"]
+    changed = Document(text=docs[0].text + "\n\nFish\nFish swim in rivers.", id_="pets")
+    assert migrated.add_documents([changed]).updated == ["pets"]
+    assert migrated.check().ok and migrated.check().orphans == 0
+    again = MemoryIndex.load(tmp_path / "old", reader=reader, embed_model=embed)
+    assert _ids(again.as_retriever().retrieve("fish rivers"))[0] == "pets#chunk-3"

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import logging
-
-import chromadb
 import pytest
 from llama_index.core import Document
 from llama_index.core.schema import NodeRelationship
@@ -14,6 +10,7 @@ from llama_index.core.vector_stores import SimpleVectorStore
 from mom_micro.memory import DocumentMemory, MemoryUnit
 from mom_micro.retrievers import LayerStores, LayerWeights, MemoryIndex, sentence_probes
 from mom_micro.retrievers.nodes import memory_to_nodes
+from tests.support.retrieval import write_legacy_index
 
 ZOO = """Zoo
 The zoo opened in spring with new exhibits for visitors and families. Giraffes eat acacia \
@@ -87,24 +84,13 @@ def test_a_store_mapping_without_the_sentence_layer_is_refused():
         LayerStores({"outline": store, "core": store, "chunk": store})
 
 
-def test_an_index_from_before_probes_still_loads_and_says_so(tmp_path, reader, embed, docs, caplog):
-    MemoryIndex.from_documents(docs, tmp_path / "idx", reader=reader, embed_model=embed)
-    marker = tmp_path / "idx" / "mom_index.json"
-    config = json.loads(marker.read_text())
-    marker.write_text(json.dumps({**config, "version": 1}))
-    chromadb.PersistentClient(path=str(tmp_path / "idx" / "chroma")).delete_collection(
-        "mom_sentence"
-    )
-    with caplog.at_level(logging.WARNING):
-        reopened = MemoryIndex.load(tmp_path / "idx", reader=reader, embed_model=embed)
-    assert "built before sentence probes" in caplog.text
+def test_an_index_from_before_probes_migrates_and_new_documents_get_probes(
+    tmp_path, reader, embed, docs
+):
+    write_legacy_index(tmp_path / "idx", docs, reader, embed, version=1)
+    reopened = MemoryIndex.load(tmp_path / "idx", reader=reader, embed_model=embed)
     found = reopened.as_retriever(similarity_top_k=1).retrieve("Which planet is red, Mars?")
     assert found[0].node.node_id == "space#chunk-0"
-    assert found[0].node.metadata["score_sentence"] is None
-    # a document added later gets probes, but the old ones still lack them: still format 1
+    assert found[0].node.metadata["score_sentence"] is None  # no probes for old documents
     assert reopened.insert(Document(text=ZOO, id_="zoo")).probes == 4
-    assert json.loads(marker.read_text())["version"] == 1
-    caplog.clear()
-    with caplog.at_level(logging.WARNING):
-        MemoryIndex.load(tmp_path / "idx", reader=reader, embed_model=embed)
-    assert "built before sentence probes" in caplog.text
+    assert reopened.document("zoo").vectors["sentence"] == 4

@@ -42,7 +42,7 @@ def test_adding_more_nodes_than_chromas_batch_limit(tmp_path):
 
     client = chromadb.PersistentClient(path=str(tmp_path / "chroma"))
     limit = client.get_max_batch_size()
-    stores = LayerStores.from_chroma(client, "big")
+    stores = LayerStores.from_chroma(client, {layer: f"big-{layer}" for layer in INDEX_LAYERS})
     nodes = [
         TextNode(
             id_=f"n{i}",
@@ -52,8 +52,8 @@ def test_adding_more_nodes_than_chromas_batch_limit(tmp_path):
         )
         for i in range(limit + 100)
     ]
-    stores.add(nodes)
-    assert client.get_collection("big_chunk").count() == limit + 100
+    stores.add(nodes, op="v1")
+    assert client.get_collection("big-chunk").count() == limit + 100
 
 
 def test_chroma_ids_only_search_matches_the_llamaindex_adapter(index):
