@@ -146,11 +146,6 @@ class PendingOperation:
         except (ValueError, TypeError, KeyError) as exc:
             raise IndexDamaged(f"a journal record is unreadable ({exc}): {text[:120]!r}") from exc
 
-    @property
-    def mine(self) -> bool:
-        """Whether this process started the operation."""
-        return self.owner == _owner()
-
 
 class Catalog(ABC):
     """Where an index keeps its header, document records and journal (module docstring)."""

@@ -31,6 +31,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
@@ -103,6 +105,19 @@ FORMAT = "mom-micro-memory-index"
 #: 3: records in the store (catalog), versioned vectors, journaled writes.
 VERSION = 3
 DEFAULT_NAME = "default"
+
+#: The journaled writes this process is running now (never recovered from under it).
+_ACTIVE: set[str] = set()
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 class UnknownDocumentError(MomMicroError, KeyError):
@@ -241,7 +256,15 @@ def _reader_from(description: Mapping[str, Any] | None) -> MemoryExtractor | Non
 
 
 def _same_reader(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    return json.dumps(a, sort_keys=True, default=str) == json.dumps(b, sort_keys=True, default=str)
+    """Whether two reader descriptions name the same reader (a ``repr`` is only for
+    messages: it holds an object's address)."""
+
+    def key(description: Mapping[str, Any]) -> str:
+        return json.dumps(
+            {k: v for k, v in description.items() if k != "repr"}, sort_keys=True, default=str
+        )
+
+    return key(a) == key(b)
 
 
 class MemoryIndex:
@@ -295,7 +318,7 @@ class MemoryIndex:
         self.stores = stores
         self.catalog = catalog
         self.name = name
-        self.embed_model = embed_model or default_embed_model()
+        self._embed_model = embed_model
         self.builder = builder or MemoryNodeBuilder()
         self.persist_dir = persist_dir
         self.server = server
@@ -316,6 +339,14 @@ class MemoryIndex:
             self._lock = FileLock(str(persist_dir / LOCK_FILE))
         stores.visible = self._visible
         self.refresh(force=True)
+
+    @property
+    def embed_model(self) -> BaseEmbedding:
+        """The embedding model (the bundled MiniLM is loaded on first use, so that opening
+        and checking an index costs no model load)."""
+        if self._embed_model is None:
+            self._embed_model = default_embed_model()
+        return self._embed_model
 
     # -- where an index lives -------------------------------------------------------------------
     @staticmethod
@@ -513,7 +544,11 @@ class MemoryIndex:
             server=server,
             lock_timeout=lock_timeout,
         )
-        header["embed_model"] = getattr(index.embed_model, "model_name", None)
+        header["embed_model"] = (
+            getattr(embed_model, "model_name", None)
+            if embed_model is not None
+            else "all-MiniLM-L6-v2 (bundled)"
+        )
         with index._writing(recover=False):
             with reporting_server_errors(server):
                 catalog.write_header(header)
@@ -633,9 +668,18 @@ class MemoryIndex:
             client = cls._chroma_client(
                 folder if server is None else None, chroma_host, chroma_port, chroma_timeout
             )
-            stores, catalog, header = cls._chroma_parts(
-                client, name, None, server=server, create=False, where=where
-            )
+            try:
+                stores, catalog, header = cls._chroma_parts(
+                    client, name, None, server=server, create=False, where=where
+                )
+            except IndexNotFound as exc:
+                if folder is None:
+                    raise
+                raise IndexDamaged(
+                    f"{folder}: its marker names index {name!r}, but the Chroma database "
+                    f"under {folder / CHROMA_FOLDER} holds no such index (removed or "
+                    "replaced?); remove the folder and ingest the documents again"
+                ) from exc
         if header is None or header.get("format") != FORMAT:
             raise IndexDamaged(
                 f"{where}: index {name!r} has no mom-micro header (format "
@@ -866,28 +910,31 @@ class MemoryIndex:
         finally:
             self._lock.release()
 
-    def recover(self, everything: bool = False) -> list[PendingOperation]:
-        """Finish or roll back interrupted writes: for each journal entry, keep only the
-        document's committed version of its vectors, and drop the entry.
+    def _alive(self, operation: PendingOperation) -> bool:
+        """Whether a journaled write may still be running: one this process runs now, one
+        of another live process on this host, or (from another host) one younger than
+        ``stale_after``. Under a folder's write lock no other process writes."""
+        if operation.op in _ACTIVE:
+            return True
+        if self._lock is not None:
+            return False
+        host, _, pid = operation.owner.rpartition(":")
+        if host == socket.gethostname() and pid.isdigit():
+            return int(pid) != os.getpid() and _pid_alive(int(pid))
+        return time.time() - operation.started < self.stale_after
 
-        In a folder (under the write lock) every entry left by another process is
-        interrupted; on a server other writers may be at work, so only entries older than
-        ``stale_after`` seconds are recovered, unless ``everything``. Returns the entries
-        recovered.
+    def recover(self, everything: bool = False) -> list[PendingOperation]:
+        """Finish or roll back interrupted writes: for each journal entry of a write that
+        is no longer running (:meth:`_alive`; ``everything``: regardless), keep only the
+        document's committed version of its vectors, and drop the entry. Returns the
+        entries recovered.
         """
         with reporting_server_errors(self.server):
             pending = self.catalog.pending()
             records = self.catalog.documents()
-            now = time.time()
             done = []
             for operation in pending:
-                if operation.mine:
-                    continue
-                if (
-                    self._lock is None
-                    and not everything
-                    and now - operation.started < self.stale_after
-                ):
+                if operation.op in _ACTIVE or (not everything and self._alive(operation)):
                     continue
                 record = records.get(operation.doc_id)
                 self._delete_other_versions(
@@ -903,17 +950,9 @@ class MemoryIndex:
     def _delete_other_versions(
         self, doc_id: str, keep: str | None, pending: Sequence[PendingOperation]
     ) -> None:
-        """Delete every version of ``doc_id`` but ``keep``; on a server, versions that
-        other writers began less than ``stale_after`` seconds ago stay."""
-        now = time.time()
-        live = {
-            p.op
-            for p in pending
-            if p.doc_id == doc_id
-            and not p.mine
-            and self._lock is None
-            and now - p.started < self.stale_after
-        }
+        """Delete every version of ``doc_id`` but ``keep`` and those that writers still
+        running are writing (:meth:`_alive`)."""
+        live = {p.op for p in pending if p.doc_id == doc_id and p.op != keep and self._alive(p)}
         self.stores.delete_versions(doc_id, keep={keep, *live} - {None})
 
     def _plan(
@@ -1031,6 +1070,26 @@ class MemoryIndex:
             by_doc.setdefault(node.metadata["doc_id"], []).append(node)
         writes = [doc for doc in todo if doc.id_ in built.memories]
         ops = {doc.id_: new_op() for doc in writes}
+        _ACTIVE.update(ops.values())
+        try:
+            self._write_versions(writes, by_doc, ops, report)
+        finally:
+            _ACTIVE.difference_update(ops.values())
+        report.nodes, report.probes = len(built.nodes), len(probes)
+        self.refresh(force=True)
+        self.last_report = report
+        if report.rejected:
+            logger.warning("memory index: %s", report)
+        return report
+
+    def _write_versions(
+        self,
+        writes: Sequence[Document],
+        by_doc: Mapping[str, list[BaseNode]],
+        ops: Mapping[str, str],
+        report: IngestReport,
+    ) -> None:
+        """Journal, store, commit and clean up one new version of each document."""
         with reporting_server_errors(self.server):
             for doc in writes:
                 self.catalog.begin(PendingOperation(ops[doc.id_], doc.id_, "write"))
@@ -1047,22 +1106,20 @@ class MemoryIndex:
                     doc.id_, doc.hash, ops[doc.id_], vectors, doc.metadata.get("file_path")
                 )
                 (report.updated if doc.id_ in self._records else report.added).append(doc.id_)
+                older = doc.id_ in self._records or any(
+                    p.doc_id == doc.id_ and p.op != ops[doc.id_] for p in pending
+                )
                 self.catalog.commit(record, [_without_embedding(n) for n in chunks])
-                self._delete_other_versions(doc.id_, ops[doc.id_], pending)
-                for operation in pending:  # a killed write of this document is superseded
+                if older:  # a first version has nothing to clean up
+                    self._delete_other_versions(doc.id_, ops[doc.id_], pending)
+                for operation in pending:  # an interrupted write of this document is superseded
                     if (
                         operation.doc_id == doc.id_
                         and operation.op != ops[doc.id_]
-                        and (operation.mine or self._lock is not None)
+                        and not self._alive(operation)
                     ):
                         self.catalog.finish(operation.op)
                 self.catalog.finish(ops[doc.id_])
-        report.nodes, report.probes = len(built.nodes), len(probes)
-        self.refresh(force=True)
-        self.last_report = report
-        if report.rejected:
-            logger.warning("memory index: %s", report)
-        return report
 
     def insert(self, document: Document) -> IngestReport:
         """Add (or replace, if changed) one document; see :meth:`add_documents`."""
@@ -1083,11 +1140,15 @@ class MemoryIndex:
                     + (f": {hint})" if known else ")")
                 )
             op = new_op()
-            with reporting_server_errors(self.server):
-                self.catalog.begin(PendingOperation(op, doc_id, "delete"))
-                self.catalog.remove(doc_id)
-                self._delete_other_versions(doc_id, None, self.catalog.pending())
-                self.catalog.finish(op)
+            _ACTIVE.add(op)
+            try:
+                with reporting_server_errors(self.server):
+                    self.catalog.begin(PendingOperation(op, doc_id, "delete"))
+                    self.catalog.remove(doc_id)
+                    self._delete_other_versions(doc_id, None, self.catalog.pending())
+                    self.catalog.finish(op)
+            finally:
+                _ACTIVE.discard(op)
             self.refresh(force=True)
 
     # -- checking -----------------------------------------------------------------------------

@@ -31,6 +31,7 @@ from llama_index.core.vector_stores.types import (
     MetadataFilters,
     VectorStoreQuery,
 )
+from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from .chroma import COSINE_SPACE, chroma_distance_to_cosine, reporting_server_errors
 from .nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
@@ -87,6 +88,23 @@ def cosine_converter(store: BasePydanticVectorStore) -> Callable[[float], float]
     except Exception:  # configuration layouts differ between chromadb versions
         pass
     return lambda similarity: chroma_distance_to_cosine(similarity, space)
+
+
+def _transient(exc: BaseException) -> bool:
+    """A Chroma read that fails only because the server is writing the layer's vector
+    index right now: a Chroma server queried while another client adds to a collection
+    for the first time answers "Error creating hnsw segment reader: Nothing found on
+    disk" until its first flush; asked again a moment later, it answers."""
+    return type(exc).__name__ == "InternalError" and "Nothing found on disk" in str(exc)
+
+
+#: Retries of a transiently failing Chroma query: 5 attempts within about 3 seconds.
+_RETRY = Retrying(
+    retry=retry_if_exception(_transient),
+    stop=stop_after_attempt(5),
+    wait=wait_exponential(multiplier=0.2, max=1.5),
+    reraise=True,
+)
 
 
 def _hit(vector_id: str, cosine: float) -> LayerHit | None:
@@ -311,7 +329,8 @@ class LayerStores:
         """Ask the Chroma collection for ids and distances only: the id says everything
         the fusion needs, and building nodes from every hit's stored JSON cost more than
         the search."""
-        result = self._chroma[layer].query(
+        result = _RETRY(
+            self._chroma[layer].query,
             query_embeddings=[embedding],
             n_results=k,
             where=self._chroma_where(layer, doc_ids),

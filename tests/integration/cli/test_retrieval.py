@@ -1,4 +1,6 @@
-"""``mom-micro ingest`` then ``mom-micro query`` end to end with the real offline models."""
+"""``mom-micro ingest | query | delete`` end to end on a folder index with the real offline
+models, as a user runs them: ids, a bad file in a batch, a file of the same name from
+another folder."""
 
 from __future__ import annotations
 
@@ -8,22 +10,48 @@ from tests.support.memory import DATA
 WATER = DATA / "harbor_city_water.txt"
 
 
-def test_ingest_then_query_end_to_end(tmp_path, capsys):
+def test_ingest_query_delete_end_to_end(tmp_path, capsys):
     doc = tmp_path / "water.txt"
     doc.write_text(WATER.read_text(encoding="utf-8"), encoding="utf-8")
     empty = tmp_path / "empty.txt"
     empty.write_text("   \n", encoding="utf-8")
     index = str(tmp_path / "idx")
-    assert main(["ingest", str(doc), "--index", index, "--no-progress"]) == 0
-    assert "1 added" in capsys.readouterr().out
+    # one bad file does not drop the batch: the good one goes in, the bad one is named
+    assert main(["ingest", str(doc), str(empty), "--index", index, "--no-progress"]) == 1
+    out = capsys.readouterr().out
+    assert "1 added" in out and "empty.txt:" in out and "empty" in out.split("empty.txt:")[1]
     assert main(["ingest", str(doc), "--index", index, "--no-progress"]) == 0
     assert "1 unchanged" in capsys.readouterr().out
-    assert (
-        main(["query", "Where does the city get its drinking water?", "--index", index, "-k", "2"])
-        == 0
-    )
+    question = "Where does the city get its drinking water?"
+    assert main(["query", question, "--index", index, "-k", "2"]) == 0
     out = capsys.readouterr().out
     assert out.startswith("[1] water.txt / ") and "[2] water.txt / " in out
     assert all(f"{evidence} " in out for evidence in ("chunk", "sentence", "core", "outline"))
-    assert main(["ingest", str(empty), "--index", index]) == 2
-    assert "empty" in capsys.readouterr().err.lower()
+    assert main(["query", question, "--index", index, "--doc-id", "nope.txt"]) == 2
+    assert "no document 'nope.txt'" in capsys.readouterr().err
+
+    # the same file name from another folder is refused, not silently replaced
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "water.txt").write_text("Another text about wells.\n\nWells are deep.")
+    assert main(["ingest", str(other / "water.txt"), "--index", index, "--no-progress"]) == 1
+    assert "give this file another id" in capsys.readouterr().out
+    assert (
+        main(
+            [
+                "ingest",
+                str(other / "water.txt"),
+                "--id",
+                "wells.txt",
+                "--index",
+                index,
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
+    assert "1 added" in capsys.readouterr().out
+    assert main(["delete", "wells.txt", "--index", index]) == 0
+    assert "1 documents in the index" in capsys.readouterr().out
+    assert main(["delete", "wells.txt", "--index", index]) == 2
+    assert "no document 'wells.txt'" in capsys.readouterr().err
