@@ -36,7 +36,7 @@ import socket
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -47,7 +47,7 @@ from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
 from mom_micro.errors import MomMicroError
 from mom_micro.files import atomic_write_text
-from mom_micro.memory import DocumentMemory, ExtractiveExtractor, MemoryExtractor
+from mom_micro.memory import DocumentMemory, MemoryExtractor
 
 from .catalog import (
     Catalog,
@@ -77,6 +77,7 @@ from .nodes import (
     parse_node_id,
 )
 from .probes import sentence_probes
+from .readers import describe_reader, reader_from, same_reader
 from .retriever import ThreeLayerRetriever
 from .stores import LayerStores
 
@@ -213,58 +214,6 @@ def default_embed_model(batch_size: int = 32) -> BaseEmbedding:
         embed_batch_size=batch_size,
         normalize=True,
     )
-
-
-def describe_reader(reader: MemoryExtractor) -> dict[str, Any]:
-    """A JSON description of a memory reader, stored with the index: the offline
-    extractive reader with its settings (so the index rebuilds it), any other reader by
-    its class (so the index can say which one to pass again).
-
-    Example:
-        >>> describe_reader(ExtractiveExtractor(target_words=60))["options"]["target_words"]
-        60
-    """
-    config = getattr(reader, "config", None)
-    if callable(config):
-        return dict(config())
-    if isinstance(reader, ExtractiveExtractor) and is_dataclass(reader):
-        options = {
-            f.name: getattr(reader, f.name)
-            for f in fields(reader)
-            if isinstance(getattr(reader, f.name), (int, float, str, bool, type(None), tuple, list))
-        }
-        custom = [
-            f.name
-            for f in fields(reader)
-            if f.name in ("embedder", "scorer") and getattr(reader, f.name) is not None
-        ]
-        return {"kind": "extractive", "options": options, "custom_parts": custom}
-    cls = type(reader)
-    return {"kind": f"{cls.__module__}.{cls.__qualname__}", "repr": repr(reader)[:300]}
-
-
-def _reader_from(description: Mapping[str, Any] | None) -> MemoryExtractor | None:
-    """Rebuild the reader an index was built with, when it can be rebuilt offline."""
-    if not description:
-        return default_reader()
-    if description.get("kind") == "extractive" and not description.get("custom_parts"):
-        options = dict(description.get("options") or {})
-        if isinstance(options.get("granularities"), list):
-            options["granularities"] = tuple(options["granularities"])
-        return ExtractiveExtractor(**options)
-    return None
-
-
-def _same_reader(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Whether two reader descriptions name the same reader (a ``repr`` is only for
-    messages: it holds an object's address)."""
-
-    def key(description: Mapping[str, Any]) -> str:
-        return json.dumps(
-            {k: v for k, v in description.items() if k != "repr"}, sort_keys=True, default=str
-        )
-
-    return key(a) == key(b)
 
 
 class MemoryIndex:
@@ -761,10 +710,10 @@ class MemoryIndex:
         stored = header.get("reader")
         self.stored_reader: dict[str, Any] | None = dict(stored) if stored else None
         if reader is None:
-            self.builder.reader = _reader_from(stored)
+            self.builder.reader = reader_from(stored)
             return
         given = describe_reader(reader)
-        if stored and not _same_reader(stored, given) and not replace and self._records:
+        if stored and not same_reader(stored, given) and not replace and self._records:
             raise ReaderMismatch(
                 f"index {self.name!r} was built with the reader {stored.get('kind')!r}, not "
                 f"{given.get('kind')!r} ({given.get('repr', given.get('options'))}); pass "
