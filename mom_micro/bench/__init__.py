@@ -23,6 +23,7 @@ _MODULES = {
         "run_preference_benchmark",
         "write_preference_outputs",
     ],
+    ".server": ["run_server_bench"],
     ".retrieval": [
         "SYSTEMS",
         "evaluate_systems",
@@ -53,3 +54,4 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         sweep_layer_weights,
         write_retrieval_outputs,
     )
+    from .server import run_server_bench

@@ -18,8 +18,9 @@ white space collapsed, punctuation stripped at the answer's ends; computed over 
 questions whose answer occurs verbatim in their document, ``hit_questions``);
 ``recall@B`` = share of the answer's word tokens present (all questions). Also
 ``ingest_s`` (parse + embed + store), ``nodes``, ``avg_words``, ``query_p50_ms``,
-``query_p95_ms`` (one retrieve call, query embedding included; the systems are built
-one after another, then asked each question in turn, so load changes hit them alike).
+``query_p95_ms`` (one retrieve call plus the question's embedding, which is computed
+once and handed to every system; the systems are built one after another, then asked
+each question in turn, so load changes hit them alike).
 
 Scope ``corpus``: one index over all documents; ``document``: the same index, each
 question filtered by metadata to its own document.
@@ -46,6 +47,7 @@ __all__ = [
     "SYSTEMS",
     "evaluate_systems",
     "markdown_table",
+    "plot_hits",
     "run_benchmark",
     "run_retrieval_bench",
     "sweep_layer_weights",
@@ -59,7 +61,9 @@ DEFAULT_BUDGETS = (100, 200, 400, 800)
 
 
 # -- systems ------------------------------------------------------------------------------
-RetrieveFn = Callable[[str, str | None], list[str]]
+#: A system under test: ``(query, doc_id or None) -> retrieved texts``; the query is a
+#: LlamaIndex ``QueryBundle`` that already carries its embedding.
+RetrieveFn = Callable[[Any, str | None], list[str]]
 
 
 def _chroma_store(name: str) -> Any:
@@ -129,7 +133,7 @@ def _build_baseline(
 
         return _hybrid(index, searched, k, cosine_converter(store)), searched
 
-    def retrieve(query: str, doc_id: str | None) -> list[str]:
+    def retrieve(query: Any, doc_id: str | None) -> list[str]:
         retriever = VectorIndexRetriever(index, similarity_top_k=k, filters=_doc_filter(doc_id))
         if name == "hierarchical":
             retriever = AutoMergingRetriever(retriever, storage, verbose=False)
@@ -154,28 +158,33 @@ def _hybrid(
     lexical.add((keys[node.node_id], node.get_content()) for node in nodes)
     weights = LayerWeights(core=0, outline=0, neighbours=0)
 
-    def retrieve(query: str, doc_id: str | None) -> list[str]:
+    def retrieve(query: Any, doc_id: str | None) -> list[str]:
         dense = VectorIndexRetriever(index, similarity_top_k=depth, filters=_doc_filter(doc_id))
         cosines = {keys[hit.node.node_id]: to_cosine(hit.score) for hit in dense.retrieve(query)}
-        words = lexical.search(query, None if doc_id is None else [doc_id])
+        words = lexical.search(query.query_str, None if doc_id is None else [doc_id])
         fused = fuse_layers(cosines, {}, {}, weights, [*cosines, *words.top(depth)], words.get)
         return [nodes[f.key[1]].get_content() for f in fused[:k]]
 
     return retrieve
 
 
-def _build_mom(
+def build_mom(
     documents: list[Any],
     embed_model: Any,
     budget: int,
     run_id: str,
     reader: Any = None,
     log: Callable[[str], None] = logger.info,
+    **location: Any,
 ) -> tuple[RetrieveFn, list[Any]]:
+    """A ``mom`` system: a :class:`~mom_micro.retrievers.MemoryIndex` of ``documents``
+    (in memory, or where ``location`` says: ``persist_dir`` or ``chroma_host`` and
+    ``chroma_port``) and its retriever, sized for word budgets up to ``budget``; with
+    the chunk nodes searched."""
     from mom_micro.retrievers.index import MemoryIndex
 
     index = MemoryIndex.create(
-        reader=reader, embed_model=embed_model, index_name=f"bench-{run_id}-mom"
+        reader=reader, embed_model=embed_model, index_name=f"bench-{run_id}-mom", **location
     )
     report = index.add_documents(documents)
     if report.rejected:
@@ -184,7 +193,7 @@ def _build_mom(
     k = _top_k(chunks, budget)
     base = index.as_retriever(similarity_top_k=k)
 
-    def retrieve(query: str, doc_id: str | None) -> list[str]:
+    def retrieve(query: Any, doc_id: str | None) -> list[str]:
         retriever = base if doc_id is None else base.with_options(doc_ids=[doc_id])
         return [hit.node.get_content() for hit in retriever.retrieve(query)]
 
@@ -192,14 +201,23 @@ def _build_mom(
 
 
 def evaluate_systems(
-    retrievers: dict[str, RetrieveFn], dataset: BenchDataset, budgets: Sequence[int], scope: str
+    retrievers: dict[str, RetrieveFn],
+    dataset: BenchDataset,
+    budgets: Sequence[int],
+    scope: str,
+    embed_model: Any,
 ) -> dict[str, dict[str, float]]:
-    """hit@B, recall@B and latency of each system (``retrievers``: name -> ``(question,
+    """hit@B, recall@B and latency of each system (``retrievers``: name -> ``(query,
     doc_id or None) -> texts``) on ``dataset``.
 
-    Every question is asked of every system, interleaved: question by question, the systems
+    Each question is embedded once with ``embed_model`` and the vector handed to every
+    system (they all use that model), and each system's latency is its own retrieval
+    time plus that one embedding time, so the ratios still include embedding. Every
+    question is asked of every system, interleaved: question by question, the systems
     take turns (in a rotating order), so a change of machine load during the run hits
     all systems alike and the latency ratios stay comparable."""
+    from llama_index.core.schema import QueryBundle
+
     names = list(retrievers)
     hits = {n: dict.fromkeys(budgets, 0) for n in names}
     recalls = {n: dict.fromkeys(budgets, 0.0) for n in names}
@@ -208,13 +226,15 @@ def evaluate_systems(
     for position, question in enumerate(dataset.questions):
         verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
         answerable += verbatim
+        start = time.perf_counter()
+        embedding = embed_model.get_query_embedding(question.text)
+        embed_ms = (time.perf_counter() - start) * 1000
         shift = position % len(names)
         for name in names[shift:] + names[:shift]:
+            query = QueryBundle(question.text, embedding=list(embedding))
             start = time.perf_counter()
-            texts = retrievers[name](
-                question.text, question.doc_id if scope == "document" else None
-            )
-            latencies[name].append((time.perf_counter() - start) * 1000)
+            texts = retrievers[name](query, question.doc_id if scope == "document" else None)
+            latencies[name].append((time.perf_counter() - start) * 1000 + embed_ms)
             for budget in budgets:
                 context = cut_to_budget(texts, budget)
                 hits[name][budget] += verbatim and answer_hit(context, question.answers)
@@ -273,9 +293,7 @@ def run_benchmark(
         log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
         start = time.perf_counter()
         if name == "mom":
-            retrieve, searched = _build_mom(
-                documents, embed_model, budgets[-1], run_id, reader, log
-            )
+            retrieve, searched = build_mom(documents, embed_model, budgets[-1], run_id, reader, log)
         else:
             retrieve, searched = _build_baseline(name, documents, embed_model, budgets[-1], run_id)
         ingest_s = time.perf_counter() - start
@@ -291,7 +309,7 @@ def run_benchmark(
         f"[{dataset.name}] asking {len(dataset.questions)} questions of every system, "
         "interleaved ..."
     )
-    for name, figures in evaluate_systems(retrievers, dataset, budgets, scope).items():
+    for name, figures in evaluate_systems(retrievers, dataset, budgets, scope, embed_model).items():
         result["systems"][name] = {**figures, **result["systems"][name]}
         log(
             f"[{dataset.name}] {name}: "
@@ -324,7 +342,8 @@ def markdown_table(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _plot(result: dict[str, Any], path: Path) -> Path:
+def plot_hits(result: dict[str, Any], path: Path) -> Path:
+    """hit@B and recall@B against the budget B, one line per system (PNG at ``path``)."""
     plt = pyplot()
     budgets = result["budgets"]
     fig, axes = plt.subplots(1, 2, figsize=(10, 4))
@@ -345,7 +364,7 @@ def _plot(result: dict[str, Any], path: Path) -> Path:
 
 def write_retrieval_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
     """Write ``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (plot)."""
-    return write_outputs(result, out, markdown_table(result), _plot)
+    return write_outputs(result, out, markdown_table(result), plot_hits)
 
 
 def run_retrieval_bench(

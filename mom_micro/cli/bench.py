@@ -105,6 +105,63 @@ def _memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _server(args: argparse.Namespace) -> int:
+    from mom_micro.bench.server import run_server_bench_file, server_markdown
+
+    budgets = [int(b) for b in _csv(args.budgets)]
+    result = run_server_bench_file(
+        args.dataset,
+        args.out,
+        args.chroma_host,
+        args.chroma_port,
+        limit_docs=args.limit_docs,
+        budgets=budgets,
+        scope=args.scope,
+        log=print,
+    )
+    print(server_markdown(result))
+    return 0
+
+
+def _add_server(bench: argparse._SubParsersAction) -> None:
+    server = bench.add_parser(
+        "server",
+        help="the same memory index embedded and on a Chroma server, side by side",
+        description="Build the MoM index of a dataset in embedded Chroma and on a Chroma "
+        "server (same reader, same embeddings), ask every question of both, and open each "
+        "from a fresh client. Writes OUT (JSON), OUT.md and OUT.png.",
+    )
+    server.add_argument(
+        "--dataset",
+        required=True,
+        metavar="FILE",
+        help="SQuAD JSON, or JSONL of {input, instructions, outputs}",
+    )
+    server.add_argument("--chroma-host", required=True, help="the Chroma server's host")
+    server.add_argument("--chroma-port", type=int, required=True, help="... and port")
+    server.add_argument(
+        "--limit-docs", type=int, default=None, metavar="N", help="use only the first N documents"
+    )
+    server.add_argument(
+        "--budgets",
+        default=",".join(map(str, DEFAULT_BUDGETS)),
+        help="comma-separated word budgets (default %(default)s)",
+    )
+    server.add_argument(
+        "--scope",
+        choices=("corpus", "document"),
+        default="corpus",
+        help="corpus or document scope (default %(default)s)",
+    )
+    server.add_argument(
+        "--out",
+        default="server_bench.json",
+        metavar="FILE.json",
+        help="figures JSON; .md and .png are written beside it",
+    )
+    server.set_defaults(func=_server)
+
+
 def _add_retrieval(bench: argparse._SubParsersAction) -> None:
     retrieval = bench.add_parser(
         "retrieval",
@@ -242,5 +299,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     bench = group.add_subparsers(dest="bench_command", required=True, metavar="COMMAND")
     _add_retrieval(bench)
+    _add_server(bench)
     _add_preference(bench)
     _add_memory(bench)

@@ -184,6 +184,7 @@ PUBLIC = {
         "run_memory_bench",
         "run_preference_benchmark",
         "run_retrieval_bench",
+        "run_server_bench",
         "sweep_layer_weights",
         "write_memory_outputs",
         "write_outputs",

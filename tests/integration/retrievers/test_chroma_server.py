@@ -9,7 +9,6 @@ so the plain ``make test`` that CI runs exercises it.
 from __future__ import annotations
 
 import os
-import shutil
 import socket
 import subprocess
 import sys
@@ -26,78 +25,10 @@ from mom_micro.retrievers import (
     MemoryIndex,
     connect_chroma_server,
 )
+from tests.support.chroma_server import HOST, ChromaServer, free_port
 from tests.support.retrieval import PETS, SPACE, HashEmbedding, ParagraphReader
 
-HOST = "127.0.0.1"
 ROOT = Path(__file__).resolve().parents[3]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind((HOST, 0))
-        return sock.getsockname()[1]
-
-
-class ChromaServer:
-    """``chroma run`` on loopback, started and stopped by the test."""
-
-    def __init__(self, path: Path, port: int) -> None:
-        exe = Path(sys.executable).with_name("chroma")
-        self.cmd = [
-            str(exe) if exe.exists() else shutil.which("chroma") or "chroma",
-            "run",
-            "--path",
-            str(path),
-            "--host",
-            HOST,
-            "--port",
-            str(port),
-        ]
-        self.port = port
-        self.proc: subprocess.Popen | None = None
-        self.log = path.with_suffix(".log")
-
-    def start(self, timeout: float = 60.0) -> None:
-        env = {**os.environ, "ANONYMIZED_TELEMETRY": "False"}
-        with open(self.log, "ab") as log:
-            self.proc = subprocess.Popen(self.cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.proc.poll() is not None:
-                pytest.fail(
-                    f"chroma run exited with {self.proc.returncode}: {self.log.read_text()[-2000:]}"
-                )
-            try:
-                connect_chroma_server(HOST, self.port, timeout=2.0)
-                return
-            except ChromaServerUnavailable:
-                time.sleep(0.3)
-        self.stop()
-        pytest.fail(f"chroma server did not answer within {timeout}s")
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.proc = None
-
-    def restart(self) -> None:
-        self.stop()
-        self.start()
-
-
-@pytest.fixture
-def chroma_server(tmp_path):
-    if not (Path(sys.executable).with_name("chroma").exists() or shutil.which("chroma")):
-        pytest.skip("the `chroma` CLI (chromadb package) is not installed")
-    server = ChromaServer(tmp_path / "chroma-data", _free_port())
-    server.start()
-    yield server
-    server.stop()
 
 
 def _ask(index: MemoryIndex) -> list[list[str]]:
@@ -247,14 +178,14 @@ def test_bad_names_and_addresses_are_one_line(chroma_server, capsys):
         ]
     )
     assert code == 2 and "index name 'my papers' is not allowed" in capsys.readouterr().err
-    port = _free_port()
+    port = free_port()
     assert main(["query", "x", "--chroma-host", HOST, "--chroma-port", str(port)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and f"{HOST}:{port}" in err
 
 
 def test_unreachable_server_fails_fast_with_host_and_port():
-    port = _free_port()
+    port = free_port()
     start = time.monotonic()
     with pytest.raises(ChromaServerUnavailable, match=f"127.0.0.1:{port}"):
         MemoryIndex.create(
@@ -277,3 +208,25 @@ def test_hung_server_times_out():
         with pytest.raises(ChromaServerUnavailable, match=f"{HOST}:{port}"):
             connect_chroma_server(HOST, port, timeout=1.5)
         assert time.monotonic() - start < 10
+
+
+def test_bench_server_finds_the_same_answers_embedded_and_on_the_server(tmp_path, chroma_server):
+    from mom_micro.bench import load_dataset
+    from mom_micro.bench.server import run_server_bench
+    from tests.support.retrieval import squad_file
+
+    result = run_server_bench(
+        load_dataset(squad_file(tmp_path)),
+        HOST,
+        chroma_server.port,
+        budgets=[5, 50],
+        embed_model=HashEmbedding(),
+        reader=ParagraphReader(),
+        log=lambda _: None,
+    )
+    embedded, server = result["systems"]["mom_embedded"], result["systems"]["mom_server"]
+    assert embedded["hit@50"] == server["hit@50"] == 1.0
+    assert embedded["nodes"] == server["nodes"] == 6
+    assert result["open"]["mom_server"]["chunks"] == 6
+    assert result["open"]["mom_embedded"]["documents"] == 2
+    assert result["open"]["mom_server"]["load_s"] > 0

@@ -57,21 +57,33 @@ def test_tiny_run_of_every_system(tmp_path, scope):
     assert paths[2].read_bytes()[:4] == b"\x89PNG"
 
 
-def test_document_scope_only_searches_the_question_document():
+def test_each_question_is_embedded_once_and_its_vector_goes_to_every_system():
     dataset = BenchDataset(
         "d",
         {"a": "Cats\nCats purr softly.", "b": "Dogs\nCats purr softly."},
         [Question("b", "cats purr", ("Dogs",))],
     )
+    embed = HashEmbedding()
+    calls = []
+    original = embed.get_query_embedding
+    object.__setattr__(embed, "get_query_embedding", lambda q: calls.append(q) or original(q))
     seen = []
 
-    def retrieve(query, doc_id):
-        seen.append(doc_id)
-        return ["Dogs Cats purr softly."] if doc_id == "b" else ["Cats purr softly."]
+    def system(name):
+        def retrieve(query, doc_id):
+            seen.append((name, query.query_str, tuple(query.embedding), doc_id))
+            return ["Dogs Cats purr softly."] if doc_id == "b" else ["Cats purr softly."]
 
-    figures = evaluate_systems({"s": retrieve}, dataset, [10], "document")["s"]
-    assert seen == ["b"] and figures["hit@10"] == 1.0
-    assert evaluate_systems({"s": retrieve}, dataset, [10], "corpus")["s"]["hit@10"] == 0.0
+        return retrieve
+
+    figures = evaluate_systems(
+        {"x": system("x"), "y": system("y")}, dataset, [10], "document", embed
+    )
+    assert calls == ["cats purr"]  # once, for both systems
+    assert {(q, e, d) for _, q, e, d in seen} == {("cats purr", tuple(original("cats purr")), "b")}
+    assert figures["x"]["hit@10"] == figures["y"]["hit@10"] == 1.0
+    corpus = evaluate_systems({"x": system("x")}, dataset, [10], "corpus", embed)
+    assert corpus["x"]["hit@10"] == 0.0 and seen[-1][3] is None
 
 
 def test_sweep_scores_each_weight_point_on_one_search_per_question():

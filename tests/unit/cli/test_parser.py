@@ -16,10 +16,14 @@ COMMANDS = [
     ["sft-data"],
     ["ingest"],
     ["query"],
+    ["delete"],
+    ["repair"],
+    ["indexes"],
     ["reward", "train"],
     ["reward", "rank"],
     ["bench", "memory"],
     ["bench", "retrieval"],
+    ["bench", "server"],
     ["bench", "preference"],
 ]
 
