@@ -3,7 +3,7 @@ server, side by side.
 
 Both systems read the data set with the same reader and embed it with the same model;
 the embedding of every text is computed once and reused by the second index
-(:class:`EmbeddingMemo`), so that any difference in the hits comes from where the index
+(:class:`SharedEmbeddings`), so that any difference in the hits comes from where the index
 lives, not from the model. Both are asked every question, interleaved, with the
 question's embedding computed once (:func:`~mom_micro.bench.retrieval.evaluate_systems`).
 Then a fresh client -- a new Python process -- opens each index, and the time of
@@ -36,7 +36,7 @@ from .outputs import write_outputs
 from .retrieval import DEFAULT_BUDGETS, build_mom, evaluate_systems, markdown_table, plot_hits
 
 __all__ = [
-    "EmbeddingMemo",
+    "SharedEmbeddings",
     "open_cost",
     "run_server_bench",
     "run_server_bench_file",
@@ -58,7 +58,7 @@ print(json.dumps({"import_s": imported - started, "load_s": opened - imported,
 """
 
 
-class EmbeddingMemo(BaseEmbedding):
+class SharedEmbeddings(BaseEmbedding):
     """Another embedding model with a memo of the texts it embedded: a text embedded
     twice (the second index of the same data set) costs one lookup. Written here because
     LlamaIndex caches transformations of whole documents, not embeddings of texts."""
@@ -117,10 +117,10 @@ def run_server_bench(
     docstring). The server index is named ``bench-<run id>-mom`` and left in place."""
     from llama_index.core import Document
 
-    from mom_micro.retrievers.index import default_embed_model
+    from mom_micro.retrievers.embedding import default_embed_model
 
     budgets = sorted({int(b) for b in budgets})
-    embed = EmbeddingMemo(embed_model or default_embed_model())
+    embed = SharedEmbeddings(embed_model or default_embed_model())
     embed.get_query_embedding("warm up")
     documents = [Document(text=text, id_=doc_id) for doc_id, text in dataset.documents.items()]
     run_id = f"{int(time.time() * 1000) % 10**9}"

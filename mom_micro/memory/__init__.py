@@ -13,7 +13,7 @@ from .document import (
     read_document,
     validate_document,
 )
-from .embedding import Embedder, minilm_embedder
+from .embedding import Embedder, EmbeddingMemo, minilm_embedder
 from .extractive import ExtractiveExtractor
 from .guide import GuideModel, as_completion_fn
 from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows
@@ -30,6 +30,7 @@ __all__ = [
     "ChainOfMemoryBuilder",
     "DocumentMemory",
     "Embedder",
+    "EmbeddingMemo",
     "EmbeddingMemoryScorer",
     "ExtractiveExtractor",
     "GuideModel",

@@ -1,37 +1,97 @@
-"""Sentence embeddings for the memory core: a callable from texts to unit-norm rows."""
+"""Sentence embeddings for the memory core: a callable from texts to unit-norm rows.
+
+The bundled MiniLM embedder keeps a bounded memo of the texts it embedded last (by
+text). The offline reader embeds every sentence of a document; the memory index, which
+embeds through the same memo (:class:`~mom_micro.retrievers.embedding.BundledMiniLM`),
+then finds the sentences of its chunks -- the sentence probes -- and any core content that
+repeats its chunk already there, so each distinct text is embedded once per ingest.
+"""
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Embedder", "minilm_embedder"]
+__all__ = ["Embedder", "EmbeddingMemo", "minilm_embedder"]
 
 #: ``embed(texts) -> float32 array of shape (len(texts), dim)`` with unit-norm rows.
 Embedder = Callable[[Sequence[str]], np.ndarray]
 
 
-def minilm_embedder(batch_size: int = 64) -> Embedder:
-    """The bundled all-MiniLM-L6-v2 as an :data:`Embedder` (loaded once per process).
+class EmbeddingMemo:
+    """An :data:`Embedder` with a memo of its last ``capacity`` texts (least recently
+    used out first): a text asked again is not embedded again. New texts are embedded in
+    one call (sentence-transformers sorts them by length, so batches pad little).
+
+    Example:
+        >>> calls = []
+        >>> memo = EmbeddingMemo(lambda texts: calls.append(list(texts)) or
+        ...                      np.ones((len(texts), 2), dtype=np.float32), capacity=10)
+        >>> memo(["a", "b", "a"]).shape, memo(["b", "c"]).shape, calls
+        ((3, 2), (2, 2), [['a', 'b'], ['c']])
+        >>> memo.embedded, memo.reused
+        (3, 2)
+    """
+
+    def __init__(self, embed: Embedder, capacity: int = 65_536) -> None:
+        self._embed = embed
+        self.capacity = capacity
+        self._memo: OrderedDict[str, np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+        self.embedded = 0
+        self.reused = 0
+
+    def __call__(self, texts: Sequence[str]) -> np.ndarray:
+        """The unit-norm vectors of ``texts``, embedding only those not in the memo."""
+        with self._lock:
+            todo = [t for t in dict.fromkeys(texts) if t not in self._memo]
+            self.reused += len(texts) - len(todo)
+        vectors = self._embed(todo) if todo else None
+        with self._lock:
+            if vectors is not None:
+                self.embedded += len(todo)
+                for text, vector in zip(todo, vectors, strict=True):
+                    self._memo[text] = vector
+            out = []
+            for text in texts:
+                vector = self._memo.get(text)
+                if vector is None:  # pushed out while embedding (a tiny memo)
+                    vector = self._embed([text])[0]
+                self._memo[text] = vector
+                self._memo.move_to_end(text)
+                out.append(vector)
+            while len(self._memo) > self.capacity:
+                self._memo.popitem(last=False)
+        return np.asarray(out, dtype=np.float32).reshape(len(texts), -1)
+
+
+def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
+    from ..defaults import sentence_transformer
+
+    if not texts:
+        return np.zeros((0, 384), dtype=np.float32)
+    vectors = sentence_transformer().encode(
+        list(texts),
+        batch_size=batch_size,
+        normalize_embeddings=True,
+        show_progress_bar=False,
+        convert_to_numpy=True,
+    )
+    return np.asarray(vectors, dtype=np.float32)
+
+
+@lru_cache(maxsize=4)
+def minilm_embedder(batch_size: int = 64) -> EmbeddingMemo:
+    """The bundled all-MiniLM-L6-v2 as an :data:`Embedder` with a memo (one per process
+    and batch size, so the reader and the index share it).
 
     Example:
         >>> embed = minilm_embedder()                      # doctest: +SKIP
         >>> embed(["a cat", "a dog"]).shape               # doctest: +SKIP
         (2, 384)
     """
-    from ..defaults import sentence_transformer
-
-    def embed(texts: Sequence[str]) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, 384), dtype=np.float32)
-        vectors = sentence_transformer().encode(
-            list(texts),
-            batch_size=batch_size,
-            normalize_embeddings=True,
-            show_progress_bar=False,
-            convert_to_numpy=True,
-        )
-        return np.asarray(vectors, dtype=np.float32)
-
-    return embed
+    return EmbeddingMemo(lambda texts: _encode(texts, batch_size))

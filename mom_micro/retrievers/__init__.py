@@ -67,6 +67,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         index_names,
         open_chroma_path,
     )
+    from .embedding import BundledMiniLM, default_embed_model
     from .fusion import FusedScore, LayerWeights, fuse_layers
     from .index import (
         IndexBusy,
@@ -77,8 +78,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         MemoryIndex,
         ReaderMismatch,
         UnknownDocumentError,
-        default_embed_model,
-        describe_reader,
     )
     from .lexical import LexicalIndex, LexicalScores
     from .nodes import (
@@ -96,5 +95,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         node_id_for,
     )
     from .probes import sentence_probes
+    from .readers import describe_reader
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
     from .stores import LayerHit, LayerStores

@@ -37,7 +37,6 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -66,6 +65,7 @@ from .chroma import (
     open_chroma_path,
     reporting_server_errors,
 )
+from .embedding import default_embed_model
 from .lexical import LexicalIndex
 from .nodes import (
     INDEX_LAYERS,
@@ -91,8 +91,6 @@ __all__ = [
     "MemoryIndex",
     "ReaderMismatch",
     "UnknownDocumentError",
-    "default_embed_model",
-    "describe_reader",
 ]
 
 logger = logging.getLogger(__name__)
@@ -157,6 +155,13 @@ class IngestReport:
     nodes: int = 0
     probes: int = 0
     memories: dict[str, DocumentMemory] = field(default_factory=dict, repr=False)
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def time(self, stage: str, began: float) -> None:
+        """Add the seconds since ``began`` (``time.perf_counter``) to ``stage``: ``read``
+        (the memory reader), ``embed``, ``store`` (vectors and records), ``index`` (BM25
+        statistics and the chunk cache)."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - began
 
     def __str__(self) -> str:
         text = (
@@ -199,21 +204,6 @@ class IndexCheck:
         if not self.vectors_checked:
             text += " (this vector store cannot list its vectors: records checked only)"
         return text
-
-
-@lru_cache(maxsize=2)
-def default_embed_model(batch_size: int = 32) -> BaseEmbedding:
-    """The bundled all-MiniLM-L6-v2 as a LlamaIndex embedding (loaded once per process)."""
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
-
-    from mom_micro.defaults import embedding_model_path
-
-    return HuggingFaceEmbedding(
-        model_name=embedding_model_path(),
-        device="cpu",
-        embed_batch_size=batch_size,
-        normalize=True,
-    )
 
 
 class MemoryIndex:
@@ -275,6 +265,7 @@ class MemoryIndex:
         self.stale_after = stale_after
         self.refresh_interval = refresh_interval
         self.lexical = LexicalIndex()
+        self.sentence_probes = True
         self.last_report: IngestReport | None = None
         self._versions: dict[str, str] = {}
         self._records: dict[str, DocumentRecord] = {}
@@ -415,6 +406,7 @@ class MemoryIndex:
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
         lock_timeout: float = 600.0,
+        sentence_probes: bool = True,
     ) -> MemoryIndex:
         """An empty index (see :meth:`from_documents` for the arguments).
 
@@ -482,6 +474,7 @@ class MemoryIndex:
                 else None
             ),
             "reader": describe_reader(reader),
+            "sentence_probes": bool(sentence_probes),
         }
         index = cls(
             stores,
@@ -493,6 +486,7 @@ class MemoryIndex:
             server=server,
             lock_timeout=lock_timeout,
         )
+        index.sentence_probes = bool(sentence_probes)
         header["embed_model"] = (
             getattr(embed_model, "model_name", None)
             if embed_model is not None
@@ -522,6 +516,7 @@ class MemoryIndex:
         chroma_host: str | None = None,
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
+        sentence_probes: bool = True,
         show_progress: bool = False,
     ) -> MemoryIndex:
         """Read, embed and store ``documents``; the report of the ingest is ``index.last_report``.
@@ -538,7 +533,11 @@ class MemoryIndex:
             chroma_host: put the index on the Chroma server on this host ...
             chroma_port: ... and this port.
             chroma_timeout: seconds before an unreachable server raises.
-            show_progress: progress bars for reading and embedding.
+            sentence_probes: embed every sentence of every chunk as a probe (about three
+                per chunk: roughly one more embedding pass over the text than the chunks
+                alone, and the sentence view of the fusion; False skips them for a
+                cheaper ingest, see docs/benchmarks.md).
+            show_progress: a progress bar over the documents.
         """
         index = cls.create(
             persist_dir,
@@ -549,6 +548,7 @@ class MemoryIndex:
             chroma_host=chroma_host,
             chroma_port=chroma_port,
             chroma_timeout=chroma_timeout,
+            sentence_probes=sentence_probes,
         )
         index.add_documents(documents, show_progress=show_progress)
         return index
@@ -644,6 +644,7 @@ class MemoryIndex:
             server=server,
             lock_timeout=lock_timeout,
         )
+        index.sentence_probes = bool(header.get("sentence_probes", True))
         index._restore_reader(header, reader, replace_reader)
         index._recover_if_idle()
         if check:
@@ -956,14 +957,18 @@ class MemoryIndex:
         return whole
 
     def _embed_texts(self, nodes: Sequence[BaseNode]) -> tuple[list[TextNode], list[str]]:
-        """The sentence probes of ``nodes``, and the texts to embed: the nodes', then the
-        probes'."""
-        probes = sentence_probes(nodes)
+        """The sentence probes of ``nodes`` (none when the index was created with
+        ``sentence_probes=False``), and the texts to embed: the nodes', then the probes'."""
+        probes = sentence_probes(nodes) if self.sentence_probes else []
         texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in [*nodes, *probes]]
         return probes, texts
 
     def add_documents(
-        self, documents: Sequence[Document], show_progress: bool = False, rebuild: bool = False
+        self,
+        documents: Sequence[Document],
+        show_progress: bool = False,
+        rebuild: bool = False,
+        group_size: int = 16,
     ) -> IngestReport:
         """Read, embed and store ``documents``, each as one journaled write.
 
@@ -971,19 +976,28 @@ class MemoryIndex:
         ones replaced; ``rebuild`` reads every one again. A document the reader rejects,
         or one whose ``file_path`` differs from the stored document's of the same id, is
         reported in the returned :class:`IngestReport` while the rest of the batch goes in.
+        Documents go through in groups of ``group_size`` (read, embed, store), which
+        bounds memory and keeps the reader's sentence embeddings in the shared memo until
+        the group's probes need them; ``report.seconds`` says where the time went.
         """
         self._require_reader()
         with self._writing():
             report = IngestReport()
             todo = self._plan(documents, report, rebuild)
-            built = self.builder.build(todo, show_progress=show_progress)
-            probes, texts = self._embed_texts(built.nodes)
-            embeddings = (
-                self.embed_model.get_text_embedding_batch(texts, show_progress=show_progress)
-                if texts
-                else []
-            )
-            return self._store(todo, built, probes, embeddings, report)
+            bar = _progress(len(todo), show_progress)
+            for start in range(0, len(todo), max(group_size, 1)):
+                group = todo[start : start + max(group_size, 1)]
+                began = time.perf_counter()
+                built = self.builder.build(group)
+                report.time("read", began)
+                probes, texts = self._embed_texts(built.nodes)
+                began = time.perf_counter()
+                embeddings = self.embed_model.get_text_embedding_batch(texts) if texts else []
+                report.time("embed", began)
+                self._store(group, built, probes, embeddings, report)
+                bar.update(len(group))
+            bar.close()
+            return self._finish(report)
 
     async def aadd_documents(
         self, documents: Sequence[Document], show_progress: bool = False, rebuild: bool = False
@@ -993,14 +1007,28 @@ class MemoryIndex:
         with self._writing():
             report = IngestReport()
             todo = self._plan(documents, report, rebuild)
+            began = time.perf_counter()
             built = await self.builder.abuild(todo, show_progress=show_progress)
+            report.time("read", began)
             probes, texts = self._embed_texts(built.nodes)
+            began = time.perf_counter()
             embeddings = (
                 await self.embed_model.aget_text_embedding_batch(texts, show_progress=show_progress)
                 if texts
                 else []
             )
-            return self._store(todo, built, probes, embeddings, report)
+            report.time("embed", began)
+            self._store(todo, built, probes, embeddings, report)
+            return self._finish(report)
+
+    def _finish(self, report: IngestReport) -> IngestReport:
+        began = time.perf_counter()
+        self.refresh(force=True)
+        report.time("index", began)
+        self.last_report = report
+        if report.rejected:
+            logger.warning("memory index: %s", report)
+        return report
 
     def _store(
         self,
@@ -1009,9 +1037,10 @@ class MemoryIndex:
         probes: list[TextNode],
         embeddings: list[list[float]],
         report: IngestReport,
-    ) -> IngestReport:
+    ) -> None:
+        began = time.perf_counter()
         report.rejected += built.rejected
-        report.memories = dict(built.memories)
+        report.memories.update(built.memories)
         for node, embedding in zip([*built.nodes, *probes], embeddings, strict=True):
             node.embedding = embedding
         by_doc: dict[str, list[BaseNode]] = {}
@@ -1024,12 +1053,9 @@ class MemoryIndex:
             self._write_versions(writes, by_doc, ops, report)
         finally:
             _ACTIVE.difference_update(ops.values())
-        report.nodes, report.probes = len(built.nodes), len(probes)
-        self.refresh(force=True)
-        self.last_report = report
-        if report.rejected:
-            logger.warning("memory index: %s", report)
-        return report
+        report.nodes += len(built.nodes)
+        report.probes += len(probes)
+        report.time("store", began)
 
     def _write_versions(
         self,
@@ -1253,6 +1279,12 @@ class MemoryIndex:
         index.stored_reader = describe_reader(index.builder.reader)  # type: ignore[arg-type]
         index.refresh(force=True)
         return index
+
+
+def _progress(total: int, show: bool) -> Any:
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, desc="Ingesting", unit="doc", disable=not show or total < 2)
 
 
 def _without_embedding(node: BaseNode) -> BaseNode:

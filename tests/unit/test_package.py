@@ -19,6 +19,7 @@ PUBLIC = {
         "ChainOfMemoryBuilder",
         "DocumentMemory",
         "Embedder",
+        "EmbeddingMemo",
         "EmbeddingMemoryScorer",
         "ExtractiveExtractor",
         "GuideModel",
