@@ -26,7 +26,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-__all__ = ["BenchDataset", "Question", "load_dataset"]
+from mom_micro.errors import MomMicroError
+
+__all__ = ["BenchDataError", "BenchDataset", "Question", "load_dataset"]
 
 
 @dataclass(frozen=True)
@@ -47,40 +49,71 @@ class BenchDataset:
     questions: list[Question] = field(default_factory=list)
 
 
-def _read_squad(data: dict[str, Any], name: str) -> BenchDataset:
-    dataset = BenchDataset(name, {})
-    for i, article in enumerate(data.get("data", [])):
-        for j, paragraph in enumerate(article.get("paragraphs", [])):
-            base = paragraph.get("document_id", article.get("title", i))
-            doc_id = str(base) if len(article["paragraphs"]) == 1 else f"{base}-{j}"
-            dataset.documents[doc_id] = paragraph["context"]
-            for qa in paragraph.get("qas", []):
-                answers = tuple(a["text"] for a in qa.get("answers", []) if a.get("text"))
-                if answers and not qa.get("is_impossible", False):
-                    dataset.questions.append(Question(doc_id, qa["question"], answers))
+class BenchDataError(MomMicroError, ValueError):
+    """A benchmark data file that cannot be read; the message names the file and where."""
+
+
+def _text(value: Any, where: str) -> str:
+    """``value`` if it is a non-blank string, else a :class:`BenchDataError` at ``where``."""
+    if not isinstance(value, str):
+        raise BenchDataError(f"{where}: expected text, got {type(value).__name__}")
+    if not value.strip():
+        raise BenchDataError(f"{where}: the text is empty")
+    return value
+
+
+def _read_squad(data: dict[str, Any], path: Path) -> BenchDataset:
+    dataset = BenchDataset(path.stem, {})
+    articles = data["data"]
+    if not isinstance(articles, list):
+        raise BenchDataError(
+            f"{path}: 'data' must be a list of articles, got {type(articles).__name__}"
+        )
+    try:
+        for i, article in enumerate(articles):
+            paragraphs = article.get("paragraphs", [])
+            for j, paragraph in enumerate(paragraphs):
+                base = paragraph.get("document_id", article.get("title", i))
+                doc_id = str(base) if len(paragraphs) == 1 else f"{base}-{j}"
+                where = f"{path}: data[{i}].paragraphs[{j}]"
+                dataset.documents[doc_id] = _text(paragraph.get("context"), f"{where}.context")
+                for k, qa in enumerate(paragraph.get("qas", [])):
+                    answers = tuple(
+                        _text(a["text"], f"{where}.qas[{k}].answers")
+                        for a in qa.get("answers", [])
+                        if a.get("text")
+                    )
+                    if answers and not qa.get("is_impossible", False):
+                        question = _text(qa.get("question"), f"{where}.qas[{k}].question")
+                        dataset.questions.append(Question(doc_id, question, answers))
+    except (AttributeError, KeyError, TypeError) as exc:
+        raise BenchDataError(f"{path} is not SQuAD format ({type(exc).__name__}: {exc})") from exc
     return dataset
 
 
-def _read_jsonl(path: Path, name: str) -> BenchDataset:
-    dataset = BenchDataset(name, {})
+def _read_jsonl(path: Path) -> BenchDataset:
+    dataset = BenchDataset(path.stem, {})
     for line_no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip():
             continue
+        where = f"{path}:{line_no}"
         try:
             record = json.loads(line)
             doc_id = str(record.get("id", f"doc-{line_no}"))
-            dataset.documents[doc_id] = record["input"]
+            dataset.documents[doc_id] = _text(record["input"], f"{where}: input")
             questions, outputs = record["instructions"], record["outputs"]
-        except (json.JSONDecodeError, KeyError, TypeError) as exc:
-            raise ValueError(
-                f"{path}:{line_no}: not an {{input, instructions, outputs}} record ({exc})"
+        except (json.JSONDecodeError, KeyError, TypeError, AttributeError) as exc:
+            raise BenchDataError(
+                f"{where}: not an {{input, instructions, outputs}} record ({exc})"
             ) from exc
         if isinstance(questions, str):
             questions, outputs = [questions], [outputs]
         for question, answer in zip(questions, outputs):
             answers = tuple(a for a in (answer if isinstance(answer, list) else [answer]) if a)
             if answers:
-                dataset.questions.append(Question(doc_id, question, answers))
+                dataset.questions.append(
+                    Question(doc_id, _text(question, f"{where}: question"), answers)
+                )
     return dataset
 
 
@@ -92,21 +125,24 @@ def load_dataset(path: str | Path, limit_docs: int | None = None) -> BenchDatase
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"no dataset file {path}")
-    name = path.stem
     if path.suffix == ".jsonl":
-        dataset = _read_jsonl(path, name)
+        dataset = _read_jsonl(path)
     else:
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{path} is not JSON ({exc}); JSONL files must end in .jsonl") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise BenchDataError(
+                f"{path} is not JSON ({exc}); JSONL files must end in .jsonl"
+            ) from exc
         if not isinstance(data, dict) or "data" not in data:
-            raise ValueError(f"{path} is not SQuAD format (no top-level 'data')")
-        dataset = _read_squad(data, name)
+            raise BenchDataError(f"{path} is not SQuAD format (no top-level 'data')")
+        dataset = _read_squad(data, path)
+    if limit_docs is not None and limit_docs < 1:
+        raise BenchDataError(f"limit_docs must be at least 1, got {limit_docs}")
     if limit_docs is not None:
         keep = list(dataset.documents)[:limit_docs]
         dataset.documents = {d: dataset.documents[d] for d in keep}
         dataset.questions = [q for q in dataset.questions if q.doc_id in dataset.documents]
     if not dataset.documents or not dataset.questions:
-        raise ValueError(f"{path} has no documents with questions")
+        raise BenchDataError(f"{path} has no documents with questions")
     return dataset

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from mom_micro.bench import load_dataset
+from mom_micro.bench.data import BenchDataError
 from tests.support.retrieval import PETS, squad_file
 
 
@@ -27,3 +28,35 @@ def test_readers_and_limit(tmp_path):
         load_dataset(bad)
     with pytest.raises(FileNotFoundError):
         load_dataset(tmp_path / "none.json")
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ({"data": 5}, "'data' must be a list"),
+        (
+            {"data": [{"paragraphs": [{"context": 7, "qas": []}]}]},
+            "context: expected text, got int",
+        ),
+        ({"data": [{"paragraphs": [{"context": "  ", "qas": []}]}]}, "context: the text is empty"),
+        ({"data": [{"paragraphs": "x"}]}, "is not SQuAD format"),
+        ({"nope": 1}, "no top-level 'data'"),
+    ],
+)
+def test_malformed_squad_files_are_refused_naming_the_file_and_the_place(
+    tmp_path, content, message
+):
+    path = tmp_path / "bad.json"
+    path.write_text(json.dumps(content))
+    with pytest.raises(BenchDataError, match=message) as error:
+        load_dataset(path)
+    assert str(path) in str(error.value)
+
+
+def test_a_dataset_whose_only_document_is_empty_is_refused(tmp_path):
+    path = tmp_path / "empty.jsonl"
+    path.write_text(json.dumps({"input": "", "instructions": ["q"], "outputs": ["a"]}) + "\n")
+    with pytest.raises(BenchDataError, match="empty.jsonl:1: input: the text is empty"):
+        load_dataset(path)
+    with pytest.raises(BenchDataError, match="limit_docs must be at least 1"):
+        load_dataset(squad_file(tmp_path), limit_docs=0)
