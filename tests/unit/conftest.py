@@ -27,6 +27,7 @@ def _refuse(what: str):
 def no_real_models(monkeypatch):
     monkeypatch.setattr(defaults, "embedding_model_path", _refuse("the bundled MiniLM"))
     monkeypatch.setattr(defaults, "sentence_transformer", _refuse("the bundled MiniLM"))
+    monkeypatch.setattr(defaults, "minilm", _refuse("the bundled MiniLM (ONNX)"))
     monkeypatch.setattr(defaults, "smollm2", _refuse("SmolLM2"))
     monkeypatch.setattr(defaults, "smollm2_gguf_path", _refuse("SmolLM2"))
     monkeypatch.setattr(
