@@ -37,7 +37,7 @@ class BundledMiniLM(BaseEmbedding):
         return "BundledMiniLM"
 
     def _embed(self, texts: list[str]) -> list[list[float]]:
-        return minilm_embedder(self.embed_batch_size)(texts).tolist()
+        return minilm_embedder()(texts).tolist()
 
     def _get_query_embedding(self, query: str) -> list[float]:
         return self._embed([query])[0]
