@@ -11,8 +11,13 @@ from mom_micro.minilm import OnnxMiniLM
 
 
 def test_onnx_vectors_equal_sentence_transformers(tmp_path):
-    texts = ["hi", "A cat sat on the mat.", "Quantum chromodynamics describes quarks. " * 3,
-             "A very long text about rivers, bridges and harbors. " * 60, "记忆检索很重要。"]
+    texts = [
+        "hi",
+        "A cat sat on the mat.",
+        "Quantum chromodynamics describes quarks. " * 3,
+        "A very long text about rivers, bridges and harbors. " * 60,
+        "记忆检索很重要。",
+    ]
     reference = defaults.sentence_transformer().encode(texts, normalize_embeddings=True)
     fresh = OnnxMiniLM.load(cache=tmp_path / "onnx")
     for model in (defaults.minilm(), fresh):
