@@ -9,7 +9,7 @@ import argparse
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
 
-from .reward import add_input_options, read_pair_files
+from .reward import add_input_options, count, fraction, read_pair_files
 
 __all__ = ["register"]
 
@@ -34,6 +34,26 @@ def _retrieval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _train_test(args: argparse.Namespace) -> tuple[list, list]:
+    """The training and test pairs of a preference benchmark: ``--test`` files, or
+    ``--split-by-prompt`` of the ``--train`` pairs (after ``--max-pairs``)."""
+    from mom_micro.rewards import split_by_prompt, subsample
+
+    pairs = read_pair_files(args.train, args.format, args.context)
+    if args.test:
+        test = read_pair_files(args.test, args.format, args.context)
+        train = pairs
+    else:
+        if args.max_pairs is not None:
+            pairs = subsample(pairs, args.max_pairs, args.seed)
+        train, test = split_by_prompt(pairs, args.split_by_prompt, args.seed)
+    overlap = {p.prompt for p in train} & {p.prompt for p in test}
+    if overlap:
+        raise ValueError(f"{len(overlap)} prompts are on both the training and the test side")
+    print(f"{len(train)} training pairs, {len(test)} test pairs")
+    return train, test
+
+
 def _preference(args: argparse.Namespace) -> int:
     from mom_micro.bench.preference import (
         PreferenceBenchConfig,
@@ -41,26 +61,9 @@ def _preference(args: argparse.Namespace) -> int:
         run_preference_benchmark,
         write_preference_outputs,
     )
-    from mom_micro.rewards import (
-        PreferenceFeaturizer,
-        Stage1Config,
-        Stage2Config,
-        split_by_prompt,
-        subsample,
-    )
+    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config, Stage2Config
 
-    pairs = read_pair_files(args.train, args.format, args.context)
-    if args.test:
-        test = read_pair_files(args.test, args.format, args.context)
-        train = pairs
-    else:
-        if args.max_pairs:
-            pairs = subsample(pairs, args.max_pairs, args.seed)
-        train, test = split_by_prompt(pairs, args.split_by_prompt, args.seed)
-    overlap = {p.prompt for p in train} & {p.prompt for p in test}
-    if overlap:
-        raise ValueError(f"{len(overlap)} prompts are on both the training and the test side")
-    print(f"{len(train)} training pairs, {len(test)} test pairs")
+    train, test = _train_test(args)
     config = PreferenceBenchConfig(
         heads=args.heads,
         budget=args.budget,
@@ -68,13 +71,20 @@ def _preference(args: argparse.Namespace) -> int:
         repeats=args.repeats,
         seed=args.seed,
         stage1=Stage1Config(epochs=args.epochs, seed=args.seed),
-        stage2=Stage2Config(tau=args.tau, seed=args.seed),
+        stage2=Stage2Config(tau=args.tau, seed=args.seed, guard_folds=0),
         context_stage1=not args.no_ctx,
         stage1_ctx=Stage1Config(alpha=args.ctx_alpha, epochs=args.epochs, seed=args.seed),
+        recipe=RecipeConfig(
+            heads=args.heads,
+            stage1=Stage1Config(epochs=args.epochs),
+            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+            budget=args.budget,
+            stage2=Stage2Config(tau=args.tau),
+            seed=args.seed,
+        ),
     )
-    result = run_preference_benchmark(
-        train, test, PreferenceFeaturizer.from_backbone(args.backbone), config
-    )
+    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
+    result = run_preference_benchmark(train, test, featurizer, config)
     result["setup"]["files"] = {
         "train": args.train,
         "test": args.test or [],
@@ -153,56 +163,55 @@ def _add_retrieval(bench: argparse._SubParsersAction) -> None:
     retrieval.set_defaults(func=_retrieval)
 
 
+def _add_pair_sides(parser: argparse.ArgumentParser) -> None:
+    """``--train``, ``--test`` | ``--split-by-prompt`` and ``--max-pairs`` (see
+    :func:`_train_test`)."""
+    parser.add_argument("--train", nargs="+", required=True, help="training preference files")
+    side = parser.add_mutually_exclusive_group(required=True)
+    side.add_argument("--test", nargs="+", help="test preference files")
+    side.add_argument(
+        "--split-by-prompt",
+        type=fraction,
+        metavar="FRACTION",
+        help="hold out this fraction of the prompts of --train as the test side",
+    )
+    parser.add_argument(
+        "--max-pairs",
+        type=count(1),
+        default=None,
+        help="random subsample of the --train pairs before splitting",
+    )
+
+
 def _add_preference(bench: argparse._SubParsersAction) -> None:
     pref = bench.add_parser(
         "preference",
         help="single BT vs static mixture vs MiCRo stage 1/2 on preference pairs",
         description="Per-context and average pairwise accuracy of single_bt, static_mixture, "
         "micro_stage1, micro_stage2, micro_stage1_ctx, micro_stage2_ctx (stage-1 router also "
-        "reads the context labels; not the paper's) (+ oracle_per_context), the stage-2 "
-        "curves over B, training time and scoring throughput. Writes --out JSON, .md and "
-        ".png beside it.",
+        "reads the context labels; not the paper's) (+ oracle_per_context), shipped (what "
+        "`reward train` produces with the same flags), the stage-2 curves over B, training "
+        "time and scoring throughput. Writes --out JSON, .md and .png beside it.",
     )
-    pref.add_argument("--train", nargs="+", required=True, help="training preference files")
-    side = pref.add_mutually_exclusive_group(required=True)
-    side.add_argument("--test", nargs="+", help="test preference files")
-    side.add_argument(
-        "--split-by-prompt",
-        type=float,
-        metavar="FRACTION",
-        help="hold out this fraction of the prompts of --train as the test side",
-    )
+    _add_pair_sides(pref)
     pref.add_argument(
         "--budget",
-        type=int,
+        type=count(0),
         default=50,
-        help="stage-2 labels per context for micro_stage2 (default 50)",
+        help="stage-2 labels per context for micro_stage2 and shipped (default 50)",
     )
     pref.add_argument(
         "--curve",
-        type=int,
+        type=count(0),
         nargs="+",
         default=[0, 10, 25, 50, 100],
         help="budgets of the stage-2 curve (default 0 10 25 50 100)",
     )
     pref.add_argument(
         "--repeats",
-        type=int,
+        type=count(1),
         default=3,
         help="random draws of the stage-2 labels per budget (default 3)",
-    )
-    pref.add_argument(
-        "--max-pairs",
-        type=int,
-        default=None,
-        help="random subsample of the --train pairs before splitting",
-    )
-    pref.add_argument(
-        "--ctx-alpha",
-        type=float,
-        default=0.1,
-        help="entropy weight of the micro_*_ctx rows, whose stage-1 router "
-        "also reads the training pairs' context labels (default 0.1)",
     )
     pref.add_argument(
         "--no-ctx",

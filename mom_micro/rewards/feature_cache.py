@@ -110,9 +110,13 @@ class FeatureCache:
 class CachedEncoder:
     """A :class:`TextEncoder` whose vectors are read from / written to a :class:`FeatureCache`.
 
-    Duplicate texts are encoded once; new texts are encoded in chunks of ``chunk_size``
-    (each chunk becomes a shard, so an interrupted run keeps its work) under a progress
-    bar when there are more than ``chunk_size`` of them (a ranking call stays quiet). Non-finite vectors raise :class:`FeatureError`. ``misses`` counts encoded texts.
+    Duplicate texts are encoded once. New texts are sorted by length (longest first) and
+    encoded in chunks of ``chunk_size``, so that every batch the backbone sees holds
+    texts of about the same length and little compute goes to padding (the backbone
+    sorts within a call too, but a call sees one chunk only); each chunk becomes a
+    shard, so an interrupted run keeps its work. A progress bar shows when there are
+    more than ``chunk_size`` new texts (a ranking call stays quiet). Non-finite vectors
+    raise :class:`FeatureError`. ``misses`` counts encoded texts.
     """
 
     def __init__(
@@ -155,7 +159,7 @@ class CachedEncoder:
             if key not in found and key not in missing:
                 missing[key] = text
         if missing:
-            todo = list(missing.items())
+            todo = sorted(missing.items(), key=lambda item: -len(item[1]))
             bar = tqdm(
                 total=len(todo),
                 desc=f"encoding ({self.name})",

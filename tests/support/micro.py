@@ -18,7 +18,6 @@ from mom_micro.rewards import (
     PreferenceFeaturizer,
     PreferencePair,
     Stage1Config,
-    UserProfileStore,
     train_stage1,
 )
 
@@ -75,7 +74,7 @@ def train_style_model(featurizer: PreferenceFeaturizer) -> MixtureRewardModel:
 def with_fresh_profiles(model: MixtureRewardModel) -> MixtureRewardModel:
     """``model`` (shared weights) with an empty in-memory profile store."""
     copied = copy.copy(model)
-    copied.profiles = UserProfileStore(n_heads=model.config.n_heads)
+    copied.profiles = model.profile_store()
     return copied
 
 

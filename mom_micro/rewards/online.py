@@ -1,0 +1,94 @@
+"""Online adaptation to one user: signed weights over a basis, shrunk toward the population.
+
+A user's reward adds a correction to the population model's routed reward:
+
+.. math::
+
+    r_u(x, y) = \\sum_k w_k(x, c)\\, r_k(x, y) \\;+\\; \\beta_u^\\top z(x, y)
+
+where ``w`` is the router (the population's routing: stage 1, or stage 2 for a known
+context), ``z(x, y)`` is the model's **user basis** (the K head rewards ``r_k``, and with
+a style featurizer the standardised style block as well:
+:meth:`~mom_micro.rewards.MixtureRewardModel.user_basis`), and ``beta_u`` is fitted to
+the user's recorded choices by L2-penalised logistic regression with the population's
+margin as a fixed offset:
+
+.. math::
+
+    \\beta_u = \\arg\\min_\\beta \\sum_i \\log\\big(1 + e^{-(m_i + \\beta^\\top g_i)}\\big)
+              + \\frac{\\lambda}{2} \\lVert S \\beta \\rVert^2
+
+with ``m_i = r(x_i, y_w) - r(x_i, y_l)`` under the population routing and
+``g_i = z(x_i, y_w) - z(x_i, y_l)``; ``S`` scales each basis entry by the root mean
+square of its gaps over the user's choices, so that the penalty does not depend on the
+units of a head. This is a MAP estimate with a Gaussian prior centred on the population
+model (``beta = 0``), which is why it **cannot stray far from the population on a few
+choices and follows the user as choices accumulate**: with no choice ``beta = 0`` and
+the user gets the population model. Unlike Hedge, whose weights are a distribution over
+the heads, ``beta`` is signed: a user can want the *opposite* of what a head rewards
+("not the long, thorough answer"), which a convex mixture of heads cannot say.
+
+The fit is a few Newton steps on ``D`` unknowns (``D`` = K + style entries, about 30),
+refitted from all of the user's stored choices on every new one (milliseconds).
+``l2`` (``lambda``) was chosen on held-out contexts of the training side
+(docs/benchmarks.md); the paper leaves online adaptation open.
+
+Example:
+    >>> import torch
+    >>> choices = torch.tensor([[-1.0, 2.0, 1.0], [-1.0, 1.5, -1.0],   # [m, g_1, g_2]:
+    ...                         [-0.5, 1.0, 0.5], [-1.0, 2.0, -0.5]])  # the population is wrong
+    >>> [round(b, 2) for b in fit_user_weights(choices, l2=1.0)]  # head 1 explains the user
+    [0.85, -0.05]
+"""
+
+from __future__ import annotations
+
+import torch
+
+__all__ = ["DEFAULT_L2", "fit_user_weights"]
+
+#: ``lambda`` of the online fit (module docstring).
+DEFAULT_L2 = 1.0
+
+
+def fit_user_weights(
+    choices: torch.Tensor, l2: float = DEFAULT_L2, steps: int = 25, tol: float = 1e-8
+) -> list[float]:
+    """``beta_u`` for the choices ``[m_i, g_i1, ..., g_iD]`` (rows), see the module docstring.
+
+    Newton's method with step halving on the penalised log-loss (convex, so it converges
+    from ``beta = 0``); float64 throughout.
+    """
+    if l2 <= 0:
+        raise ValueError(f"l2 must be > 0, got {l2}")
+    data = choices.to(torch.float64)
+    margins, gaps = data[:, 0], data[:, 1:]
+    scale = gaps.pow(2).mean(dim=0).sqrt().clamp_min(1e-6)
+    design = gaps / scale
+    beta = torch.zeros(design.shape[1], dtype=torch.float64)
+
+    def loss(b: torch.Tensor) -> torch.Tensor:
+        z = margins + design @ b
+        return torch.nn.functional.softplus(-z).sum() + 0.5 * l2 * b.dot(b)
+
+    current = loss(beta)
+    eye = torch.eye(len(beta), dtype=torch.float64)
+    for _ in range(steps):
+        p = torch.sigmoid(margins + design @ beta)
+        grad = -design.T @ (1 - p) + l2 * beta
+        hess = design.T @ (design * (p * (1 - p))[:, None]) + l2 * eye
+        step = torch.linalg.solve(hess, grad)
+        t = 1.0
+        while t > 1e-4:
+            candidate = beta - t * step
+            value = loss(candidate)
+            if value <= current:
+                break
+            t /= 2
+        else:
+            break
+        done = current - value < tol
+        beta, current = candidate, value
+        if done:
+            break
+    return (beta / scale).tolist()
