@@ -1,4 +1,5 @@
-"""``mom-micro bench retrieval | preference | memory``: the benchmarks on your own data.
+"""``mom-micro bench retrieval | preference | personalize | featurize | memory``: the
+benchmarks on your own data.
 
 The logic is in :mod:`mom_micro.bench`; this module parses the flags and prints.
 """
@@ -9,7 +10,7 @@ import argparse
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
 
-from .reward import add_input_options, count, fraction, read_pair_files
+from .reward import add_input_options, count, fraction, positive_float, read_pair_files
 
 __all__ = ["register"]
 
@@ -94,6 +95,64 @@ def _preference(args: argparse.Namespace) -> int:
     paths = write_preference_outputs(result, args.out)
     print(render_markdown(result))
     print("written: " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _personalize(args: argparse.Namespace) -> int:
+    from mom_micro.bench.personalize import (
+        PersonalizeBenchConfig,
+        render_personalize_markdown,
+        run_personalize_benchmark,
+        write_personalize_outputs,
+    )
+    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config, Stage2Config
+
+    train, test = _train_test(args)
+    config = PersonalizeBenchConfig(
+        heads=args.heads,
+        choices=tuple(args.choices),
+        draws=args.draws,
+        seed=args.seed,
+        stage1=Stage1Config(epochs=args.epochs, seed=args.seed),
+        scratch=Stage1Config(epochs=args.epochs, seed=args.seed, val_fraction=0.0),
+        stage2=Stage2Config(tau=args.tau, seed=args.seed, guard_folds=0),
+        recipe=RecipeConfig(
+            heads=args.heads,
+            stage1=Stage1Config(epochs=args.epochs),
+            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+            budget=0,
+            seed=args.seed,
+        ),
+        l2=args.l2,
+    )
+    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
+    result = run_personalize_benchmark(train, test, featurizer, config)
+    paths = write_personalize_outputs(result, args.out)
+    print(render_personalize_markdown(result))
+    print("written: " + ", ".join(map(str, paths)))
+    return 0
+
+
+def _featurize(args: argparse.Namespace) -> int:
+    import random
+
+    from mom_micro.bench.featurize import (
+        render_featurize_markdown,
+        run_featurize_bench,
+        write_featurize_outputs,
+    )
+    from mom_micro.rewards.encoders import SentenceTransformerEncoder
+
+    pairs = read_pair_files(args.train, args.format, args.context)
+    texts = sorted({t for p in pairs for t in (p.prompt, p.chosen, p.rejected)})
+    random.Random(args.seed).shuffle(texts)
+    encoder = SentenceTransformerEncoder(args.backbone)
+    result = run_featurize_bench(
+        texts[: args.max_texts], encoder, batch_size=args.batch_size, repeats=args.repeats
+    )
+    print(render_featurize_markdown(result))
+    if args.out:
+        print("written: " + ", ".join(map(str, write_featurize_outputs(result, args.out))))
     return 0
 
 
@@ -223,6 +282,66 @@ def _add_preference(bench: argparse._SubParsersAction) -> None:
     pref.set_defaults(func=_preference)
 
 
+def _add_personalize(bench: argparse._SubParsersAction) -> None:
+    from mom_micro.rewards.config import DEFAULT_L2
+
+    pers = bench.add_parser(
+        "personalize",
+        help="a new user of a context left out of training: accuracy after n choices",
+        description="Leave one context out: every model is trained without it; a new user "
+        "of that context makes n choices (drawn from its training side, --draws times); "
+        "accuracy on its test pairs of population (single BT), scratch_bt (BT on the n "
+        "choices), hedge (the paper's stage 2 on them) and online (the shipped model with "
+        "the user's online weights). Writes --out JSON, .md and .png beside it.",
+    )
+    _add_pair_sides(pers)
+    pers.add_argument(
+        "--choices",
+        type=count(0),
+        nargs="+",
+        default=[0, 5, 10, 25, 50, 100],
+        help="numbers of choices n (default 0 5 10 25 50 100)",
+    )
+    pers.add_argument(
+        "--draws", type=count(1), default=5, help="random draws of the choices per n (default 5)"
+    )
+    pers.add_argument(
+        "--l2",
+        type=positive_float,
+        default=DEFAULT_L2,
+        help=f"penalty of the online fit (default {DEFAULT_L2})",
+    )
+    pers.add_argument("--out", required=True, help="result JSON (.md and .png beside it)")
+    add_input_options(pers)
+    pers.set_defaults(func=_personalize)
+
+
+def _add_featurize(bench: argparse._SubParsersAction) -> None:
+    feat = bench.add_parser(
+        "featurize",
+        help="featurizer throughput against plain SentenceTransformer.encode",
+        description="Embed the distinct texts of preference files by plain "
+        "SentenceTransformer.encode and by the featurizer's cache path (empty cache), same "
+        "model and threads, in one process; report texts/s of both and their ratio.",
+    )
+    feat.add_argument("--train", nargs="+", required=True, help="preference files")
+    feat.add_argument(
+        "--max-texts", type=count(1), default=2000, help="random sample of texts (default 2000)"
+    )
+    feat.add_argument("--batch-size", type=count(1), default=32, help="batch size (default 32)")
+    feat.add_argument(
+        "--repeats", type=count(1), default=2, help="alternating rounds, best kept (default 2)"
+    )
+    feat.add_argument(
+        "--backbone", default="minilm", help="minilm (default) or a sentence-transformers folder"
+    )
+    feat.add_argument("--format", default="auto", help="preference file format (default auto)")
+    feat.add_argument("--context", action="append", default=[], help=argparse.SUPPRESS)
+    feat.add_argument("--seed", type=count(0), default=0, help="seed of the sample (0)")
+    feat.add_argument("--out", default=None, help="JSON file (a .md goes beside it)")
+    feat.set_defaults(func=_featurize)
+
+
 def _add_memory(bench: argparse._SubParsersAction) -> None:
     memory = bench.add_parser(
         "memory",
@@ -252,4 +371,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench = group.add_subparsers(dest="bench_command", required=True, metavar="COMMAND")
     _add_retrieval(bench)
     _add_preference(bench)
+    _add_personalize(bench)
+    _add_featurize(bench)
     _add_memory(bench)

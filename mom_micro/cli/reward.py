@@ -132,7 +132,7 @@ def _train(args: argparse.Namespace) -> int:
 def _load(model_dir: str, profiles: str | None) -> Any:
     from mom_micro.rewards import MixtureRewardModel
 
-    model = MixtureRewardModel.load(model_dir)
+    model = MixtureRewardModel.load(model_dir, disk_cache=False)  # a few texts: embed them
     if profiles:
         model.profiles = model.profile_store(profiles)
     return model

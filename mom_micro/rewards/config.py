@@ -20,9 +20,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["MixtureConfig", "RecipeConfig", "Stage1Config", "Stage2Config"]
+__all__ = ["DEFAULT_L2", "MixtureConfig", "RecipeConfig", "Stage1Config", "Stage2Config"]
 
 RouterKind = Literal["mlp", "linear", "static"]
+
+#: ``lambda``, the penalty of a user's online weights (:mod:`mom_micro.rewards.online`).
+DEFAULT_L2 = 1.0
 
 
 @dataclass
@@ -150,11 +153,15 @@ class Stage2Config:
 
     ``guard_folds`` (not the paper's; ``0`` turns it off): before the final fit, stage 2
     is cross-validated on the labelled pairs themselves, in that many folds split by
-    prompt; a context keeps its stage-2 routing only if, on its held-out pairs, the
-    stage-2 router orders more pairs right than the routing before stage 2 (or as many,
-    with a lower log-loss). Other contexts fall back to that earlier routing, so stage 2
-    never makes a context worse *on its own labels*; the paper's unguarded stage 2 can
-    (docs/benchmarks.md).
+    prompt. On a context's held-out pairs, let ``W`` be the pairs the stage-2 router
+    orders right and the routing before stage 2 wrong, ``L`` the reverse; the context
+    keeps its stage-2 routing only if ``W - L > guard_z * sqrt(W + L)`` (a sign test on
+    the pairs where they disagree, ``guard_z`` standard deviations). Other contexts fall
+    back to the earlier routing, so stage 2 does not make a context worse unless its own
+    labels mislead. ``guard_z = 1`` was chosen on a validation split carved from the
+    training side of the HH + DSP mixture: there the unguarded stage 2 after the
+    context-aware stage 1 lost 3.4 points and ``guard_z = 0`` (any majority) still lost
+    0.3 (docs/benchmarks.md).
     """
 
     tau: float = 1e-3
@@ -166,6 +173,7 @@ class Stage2Config:
     progress: bool = True
     num_threads: int | None = 1
     guard_folds: int = 5
+    guard_z: float = 1.0
 
     def __post_init__(self) -> None:
         if self.tau <= 0:
@@ -174,6 +182,8 @@ class Stage2Config:
             raise ValueError("lr must be > 0; batch_size and epochs must be >= 1")
         if self.guard_folds < 0 or self.guard_folds == 1:
             raise ValueError(f"guard_folds must be 0 (off) or >= 2, got {self.guard_folds}")
+        if self.guard_z < 0:
+            raise ValueError(f"guard_z must be >= 0, got {self.guard_z}")
 
 
 @dataclass

@@ -91,6 +91,11 @@ class SentenceTransformerEncoder:
             f":{self._model.max_seq_length}"
         )
 
+    @property
+    def model(self) -> Any:
+        """The wrapped ``SentenceTransformer``."""
+        return self._model
+
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` (no progress bar here; :class:`CachedEncoder` shows one)."""
         vectors = self._model.encode(

@@ -37,7 +37,7 @@ import torch
 from .data import PreferencePair
 from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder, encoder_from_spec
 from .errors import FeatureError
-from .feature_cache import CachedEncoder
+from .feature_cache import CachedEncoder, FeatureCache
 from .style import STYLE_DIM, STYLE_VERSION, style_matrix
 
 __all__ = ["PairFeatures", "PreferenceFeaturizer"]
@@ -177,11 +177,14 @@ class PreferenceFeaturizer:
             ) from exc
 
     @classmethod
-    def from_spec(cls, spec: dict[str, Any]) -> PreferenceFeaturizer:
+    def from_spec(cls, spec: dict[str, Any], disk_cache: bool = True) -> PreferenceFeaturizer:
         """Rebuild from :meth:`spec` (as stored in a checkpoint; a spec without
-        ``style``, from before the style block, has none)."""
+        ``style``, from before the style block, has none); ``disk_cache=False`` keeps the
+        feature cache in memory (a one-off ranking need not read the whole cache)."""
+        encoder = encoder_from_spec(spec["encoder"])
+        cache = None if disk_cache else FeatureCache(None, encoder.name)
         return cls(
-            encoder_from_spec(spec["encoder"]), spec["pair_mode"], bool(spec.get("style", False))
+            CachedEncoder(encoder, cache), spec["pair_mode"], bool(spec.get("style", False))
         )
 
     def spec(self) -> dict[str, Any]:

@@ -450,10 +450,12 @@ class MixtureRewardModel(nn.Module):
         featurizer: PreferenceFeaturizer | None = None,
         n_heads: int | None = None,
         profiles: UserProfileStore | None = None,
+        disk_cache: bool = True,
     ) -> MixtureRewardModel:
         """Load a checkpoint written by :meth:`save`.
 
-        Without ``featurizer`` the backbone named in the checkpoint is rebuilt. Refused
+        Without ``featurizer`` the backbone named in the checkpoint is rebuilt, with the
+        on-disk feature cache unless ``disk_cache=False`` (one-off scoring). Refused
         with :class:`CheckpointMismatchError`, in one message that names the file: a
         missing, truncated or malformed ``config.json`` or ``model.safetensors``, another
         ``n_heads`` than asked for, a featurizer of another backbone or size, or weights
@@ -477,7 +479,7 @@ class MixtureRewardModel(nn.Module):
             ) from exc
         if featurizer is None and spec is not None:
             try:
-                featurizer = PreferenceFeaturizer.from_spec(spec)
+                featurizer = PreferenceFeaturizer.from_spec(spec, disk_cache)
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 raise CheckpointMismatchError(
                     f"{directory / CONFIG_FILE}: its backbone {spec.get('name', spec)!r} does "

@@ -45,10 +45,9 @@ from __future__ import annotations
 
 import torch
 
-__all__ = ["DEFAULT_L2", "fit_user_weights"]
+from .config import DEFAULT_L2
 
-#: ``lambda`` of the online fit (module docstring).
-DEFAULT_L2 = 1.0
+__all__ = ["DEFAULT_L2", "fit_user_weights"]
 
 
 def fit_user_weights(

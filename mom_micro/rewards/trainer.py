@@ -224,7 +224,8 @@ class Stage2Trainer:
 
     def _validated_contexts(self, features: PairFeatures) -> list[str]:
         """The contexts whose stage-2 routing beats the routing before stage 2 on their
-        held-out labels, in ``guard_folds`` folds split by prompt."""
+        held-out labels, in ``guard_folds`` folds split by prompt, by the sign test of
+        :class:`~mom_micro.rewards.config.Stage2Config`."""
         model, folds = self.model, self.config.guard_folds
         prior = model.pair_margins(features)  # no stage-2 router yet: the stage-1 routing
         stage2 = torch.zeros_like(prior)
@@ -244,9 +245,10 @@ class Stage2Trainer:
         keep = []
         for label in features.context_labels():
             rows = [i for i, c in enumerate(features.contexts) if c == label]
-            right = (int((stage2[rows] > 0).sum()), int((prior[rows] > 0).sum()))
-            loss = (float(head_losses(stage2[rows]).mean()), float(head_losses(prior[rows]).mean()))
-            if right[0] > right[1] or (right[0] == right[1] and loss[0] < loss[1]):
+            new_right, old_right = stage2[rows] > 0, prior[rows] > 0
+            wins = int((new_right & ~old_right).sum())
+            losses = int((old_right & ~new_right).sum())
+            if wins - losses > self.config.guard_z * math.sqrt(wins + losses):
                 keep.append(label)
         return keep
 
