@@ -140,7 +140,9 @@ def _one_context(
             train_stage2(hedge, picked, stage2)
             runs["hedge"].append(_accuracy(hedge.pair_margins(target)))
             start = time.perf_counter()
-            weights = fit_user_weights(shipped.user_choices(picked, use_context=False), config.l2)
+            weights = fit_user_weights(
+                shipped.user_choices(picked, use_context=False), config.l2, config.heads
+            )
             timing["online_fit_ms"].append(1000 * (time.perf_counter() - start))
             margins = test_choices[:, 0] + test_choices[:, 1:] @ torch.tensor(weights)
             runs["online"].append(_accuracy(margins))

@@ -1,5 +1,5 @@
-"""``mom-micro bench retrieval | preference | personalize | featurize | memory``: the
-benchmarks on your own data.
+"""``mom-micro bench retrieval | preference | personalize | featurize | style | memory``:
+the benchmarks on your own data.
 
 The logic is in :mod:`mom_micro.bench`; this module parses the flags and prints.
 """
@@ -153,6 +153,35 @@ def _featurize(args: argparse.Namespace) -> int:
     print(render_featurize_markdown(result))
     if args.out:
         print("written: " + ", ".join(map(str, write_featurize_outputs(result, args.out))))
+    return 0
+
+
+def _style(args: argparse.Namespace) -> int:
+    from mom_micro.bench.style import (
+        StyleBenchConfig,
+        render_style_markdown,
+        run_style_benchmark,
+        write_style_outputs,
+    )
+    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config
+
+    pairs = read_pair_files(args.train, args.format, args.context)
+    config = StyleBenchConfig(
+        train_pairs=args.pairs,
+        test_prompts=args.test_prompts,
+        seed=args.seed,
+        recipe=RecipeConfig(
+            heads=args.heads,
+            stage1=Stage1Config(epochs=args.epochs),
+            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+            seed=args.seed,
+        ),
+    )
+    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
+    result = run_style_benchmark(pairs, featurizer, config)
+    print(render_style_markdown(result))
+    if args.out:
+        print("written: " + ", ".join(map(str, write_style_outputs(result, args.out))))
     return 0
 
 
@@ -342,6 +371,27 @@ def _add_featurize(bench: argparse._SubParsersAction) -> None:
     feat.set_defaults(func=_featurize)
 
 
+def _add_style(bench: argparse._SubParsersAction) -> None:
+    style = bench.add_parser(
+        "style",
+        help="learn a plain style preference (short vs long, list vs prose) from few pairs",
+        description="From the preferred answers of --train (three or more sentences), build "
+        "pairs that differ only in style: first sentence vs whole answer, bulleted list vs "
+        "paragraph, each preferred one way by one context and the other way by another. "
+        "Train the shipped model on --pairs of each and report accuracy on held-out prompts.",
+    )
+    style.add_argument("--train", nargs="+", required=True, help="preference files (answers)")
+    style.add_argument(
+        "--pairs", type=count(2), default=100, help="training pairs per contrast (default 100)"
+    )
+    style.add_argument(
+        "--test-prompts", type=count(1), default=100, help="held-out prompts (default 100)"
+    )
+    style.add_argument("--out", default=None, help="JSON file (a .md goes beside it)")
+    add_input_options(style)
+    style.set_defaults(func=_style)
+
+
 def _add_memory(bench: argparse._SubParsersAction) -> None:
     memory = bench.add_parser(
         "memory",
@@ -373,4 +423,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_preference(bench)
     _add_personalize(bench)
     _add_featurize(bench)
+    _add_style(bench)
     _add_memory(bench)

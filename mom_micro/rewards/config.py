@@ -25,7 +25,7 @@ __all__ = ["DEFAULT_L2", "MixtureConfig", "RecipeConfig", "Stage1Config", "Stage
 RouterKind = Literal["mlp", "linear", "static"]
 
 #: ``lambda``, the penalty of a user's online weights (:mod:`mom_micro.rewards.online`).
-DEFAULT_L2 = 1.0
+DEFAULT_L2 = 3.0
 
 
 @dataclass

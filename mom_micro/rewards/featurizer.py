@@ -183,9 +183,7 @@ class PreferenceFeaturizer:
         feature cache in memory (a one-off ranking need not read the whole cache)."""
         encoder = encoder_from_spec(spec["encoder"])
         cache = None if disk_cache else FeatureCache(None, encoder.name)
-        return cls(
-            CachedEncoder(encoder, cache), spec["pair_mode"], bool(spec.get("style", False))
-        )
+        return cls(CachedEncoder(encoder, cache), spec["pair_mode"], bool(spec.get("style", False)))
 
     def spec(self) -> dict[str, Any]:
         """JSON describing the backbone, pair mode and style block (stored in checkpoints)."""

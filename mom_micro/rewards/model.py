@@ -424,7 +424,8 @@ class MixtureRewardModel(nn.Module):
             [PreferencePair(prompt, chosen, rejected, context)]
         )
         choice = self.user_choices(features)[0].tolist()
-        return self.profiles.update(user, choice, lambda rows: fit_user_weights(rows, l2))
+        heads = self.config.n_heads
+        return self.profiles.update(user, choice, lambda rows: fit_user_weights(rows, l2, heads))
 
     # persistence ------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:

@@ -19,12 +19,16 @@ margin as a fixed offset:
               + \\frac{\\lambda}{2} \\lVert S \\beta \\rVert^2
 
 with ``m_i = r(x_i, y_w) - r(x_i, y_l)`` under the population routing and
-``g_i = z(x_i, y_w) - z(x_i, y_l)``; ``S`` scales each basis entry by the root mean
-square of its gaps over the user's choices, so that the penalty does not depend on the
-units of a head. This is a MAP estimate with a Gaussian prior centred on the population
-model (``beta = 0``), which is why it **cannot stray far from the population on a few
-choices and follows the user as choices accumulate**: with no choice ``beta = 0`` and
-the user gets the population model. Unlike Hedge, whose weights are a distribution over
+``g_i = z(x_i, y_w) - z(x_i, y_l)``. ``S = diag(s_j / sigma)`` measures each weight in
+units of the population's own margins: ``s_j`` is the root mean square of basis entry
+``j``'s gaps over the user's choices and ``sigma`` that of the head rewards' gaps (the
+size of a typical margin, since ``m`` is a weighted mean of head gaps). So a unit of
+``S beta`` moves a margin by about one typical margin, whatever scale the heads were
+trained to, and on the heads ``beta`` is in the units of the router's weights. This is
+a MAP estimate with a Gaussian prior centred on the population model (``beta = 0``),
+which is why it **cannot stray far from the population on a few choices and follows
+the user as choices accumulate**: with no choice ``beta = 0`` and the user gets the
+population model. Unlike Hedge, whose weights are a distribution over
 the heads, ``beta`` is signed: a user can want the *opposite* of what a head rewards
 ("not the long, thorough answer"), which a convex mixture of heads cannot say.
 
@@ -37,8 +41,8 @@ Example:
     >>> import torch
     >>> choices = torch.tensor([[-1.0, 2.0, 1.0], [-1.0, 1.5, -1.0],   # [m, g_1, g_2]:
     ...                         [-0.5, 1.0, 0.5], [-1.0, 2.0, -0.5]])  # the population is wrong
-    >>> [round(b, 2) for b in fit_user_weights(choices, l2=1.0)]  # head 1 explains the user
-    [0.85, -0.05]
+    >>> [round(b, 2) for b in fit_user_weights(choices)]  # head 1 explains the user
+    [0.62, -0.04]
 """
 
 from __future__ import annotations
@@ -51,18 +55,24 @@ __all__ = ["DEFAULT_L2", "fit_user_weights"]
 
 
 def fit_user_weights(
-    choices: torch.Tensor, l2: float = DEFAULT_L2, steps: int = 25, tol: float = 1e-8
+    choices: torch.Tensor,
+    l2: float = DEFAULT_L2,
+    heads: int | None = None,
+    steps: int = 25,
+    tol: float = 1e-8,
 ) -> list[float]:
     """``beta_u`` for the choices ``[m_i, g_i1, ..., g_iD]`` (rows), see the module docstring.
 
-    Newton's method with step halving on the penalised log-loss (convex, so it converges
-    from ``beta = 0``); float64 throughout.
+    ``heads``: how many of the ``D`` basis entries are head rewards (all when ``None``);
+    their gaps set the margin scale ``sigma``. Newton's method with step halving on the
+    penalised log-loss (convex, so it converges from ``beta = 0``); float64 throughout.
     """
     if l2 <= 0:
         raise ValueError(f"l2 must be > 0, got {l2}")
     data = choices.to(torch.float64)
     margins, gaps = data[:, 0], data[:, 1:]
-    scale = gaps.pow(2).mean(dim=0).sqrt().clamp_min(1e-6)
+    sigma = gaps[:, :heads].pow(2).mean().sqrt().clamp_min(1e-6)
+    scale = gaps.pow(2).mean(dim=0).sqrt().clamp_min(1e-6) / sigma
     design = gaps / scale
     beta = torch.zeros(design.shape[1], dtype=torch.float64)
 

@@ -79,7 +79,9 @@ def with_fresh_profiles(model: MixtureRewardModel) -> MixtureRewardModel:
 
 
 def add_two_users(model: MixtureRewardModel) -> MixtureRewardModel:
-    """``model`` where "ana" once chose the concise answer and "bo" the detailed one."""
-    model.record_feedback("ana", question("cats"), concise("cats"), detailed("cats"))
-    model.record_feedback("bo", question("cats"), detailed("cats"), concise("cats"))
+    """``model`` where "ana" chose the concise answer on three topics and "bo" the
+    detailed one (a few choices move a user; one alone is held back by the prior)."""
+    for topic in ("cats", "tea", "maps"):
+        model.record_feedback("ana", question(topic), concise(topic), detailed(topic))
+        model.record_feedback("bo", question(topic), detailed(topic), concise(topic))
     return model

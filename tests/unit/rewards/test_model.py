@@ -123,10 +123,13 @@ def test_online_feedback_moves_a_user_towards_their_preference(hash_featurizer, 
     new_user = model.score(prompt, responses, user="zoe")
     assert new_user == pytest.approx(model.score(prompt, responses))  # a new user gets the prior
     assert new_user[1] > new_user[0]  # without a context the population wants it short
-    for i in range(5):
-        model.record_feedback("zoe", f"question {i} about cats", responses[0], f"rude reply {i}")
-    after = model.score(prompt, responses, user="zoe")
-    assert after[0] > after[1]  # the top answer changed, for zoe only
+    margins = []
+    for _ in range(5):  # zoe keeps choosing the friendly answer
+        model.record_feedback("zoe", prompt, responses[0], responses[1])
+        after = model.score(prompt, responses, user="zoe")
+        margins.append(after[0] - after[1])
+    assert margins == sorted(margins)  # each choice moves her further her way
+    assert after[0] > after[1]  # and the top answer changed, for zoe only
     assert model.score(prompt, responses, user="yan") == pytest.approx(new_user)
     assert store.get("zoe").updates == 5 and len(store.get("zoe").choices) == 5
     weights = model.weights(prompt, user="zoe")
