@@ -49,6 +49,7 @@ from mom_micro.rewards.recipe import train_reward_model
 from mom_micro.rewards.trainer import train_stage2
 
 from .outputs import write_outputs
+from .preference import featurize_sides
 
 __all__ = [
     "METHODS",
@@ -159,30 +160,14 @@ def run_personalize_benchmark(
 ) -> dict[str, Any]:
     """Featurize, run the leave-one-context-out protocol, return the result dict."""
     config = config or PersonalizeBenchConfig()
-    start = time.perf_counter()
-    train = featurizer.featurize(list(train_pairs))
-    test = featurizer.featurize(list(test_pairs))
-    featurize_seconds = time.perf_counter() - start
-    if any(c is None for c in train.contexts + test.contexts):
-        raise RewardsError("the personalization benchmark needs a context on every pair")
+    train, test, featurize_seconds = featurize_sides(train_pairs, test_pairs, featurizer)
     contexts = test.context_labels()
     if len(train.context_labels()) < 3:
         raise RewardsError(
             "leaving one context out needs at least three contexts in the training pairs, "
             f"got {train.context_labels()}"
         )
-    missing = sorted(set(contexts) - set(train.context_labels()))
-    if missing:
-        raise RewardsError(f"test contexts {missing} have no training pairs to draw choices from")
-    template = MixtureConfig(
-        n_heads=config.heads,
-        prompt_dim=featurizer.prompt_dim,
-        pair_dim=featurizer.pair_dim,
-        context_dim=featurizer.context_dim,
-        backbone=featurizer.name,
-        style_dim=featurizer.style_dim,
-        seed=config.seed,
-    )
+    template = MixtureConfig.for_featurizer(featurizer, n_heads=config.heads, seed=config.seed)
     timing: dict[str, list[float]] = {"population_models_seconds": [], "online_fit_ms": []}
     runs = {
         label: _one_context(label, train, test, featurizer, template, config, timing)

@@ -66,6 +66,7 @@ from .outputs import write_outputs
 
 __all__ = [
     "PreferenceBenchConfig",
+    "featurize_sides",
     "render_markdown",
     "run_preference_benchmark",
     "scoring_throughput",
@@ -174,6 +175,25 @@ def _curve(
     return {b: curve[b] for b in map(str, sorted(config.curve))}
 
 
+def featurize_sides(
+    train_pairs: Sequence[PreferencePair],
+    test_pairs: Sequence[PreferencePair],
+    featurizer: PreferenceFeaturizer,
+) -> tuple[PairFeatures, PairFeatures, float]:
+    """``(train, test, seconds)``: both sides featurized; every pair must have a context
+    and every test context training pairs (:class:`RewardsError` otherwise)."""
+    start = time.perf_counter()
+    train = featurizer.featurize(list(train_pairs))
+    test = featurizer.featurize(list(test_pairs))
+    seconds = time.perf_counter() - start
+    if any(c is None for c in train.contexts + test.contexts):
+        raise RewardsError("the preference benchmarks need a context on every pair")
+    unseen = sorted(set(test.context_labels()) - set(train.context_labels()))
+    if unseen:
+        raise RewardsError(f"test contexts {unseen} have no training pairs")
+    return train, test, seconds
+
+
 def run_preference_benchmark(
     train_pairs: Sequence[PreferencePair],
     test_pairs: Sequence[PreferencePair],
@@ -182,24 +202,8 @@ def run_preference_benchmark(
 ) -> dict[str, Any]:
     """Featurize, train every method, and return the result dict (module docstring)."""
     config = config or PreferenceBenchConfig()
-    start = time.perf_counter()
-    train = featurizer.featurize(list(train_pairs))
-    test = featurizer.featurize(list(test_pairs))
-    featurize_seconds = time.perf_counter() - start
-    if any(c is None for c in train.contexts + test.contexts):
-        raise RewardsError("the preference benchmark needs a context on every pair")
-    unseen = sorted(set(test.context_labels()) - set(train.context_labels()))
-    if unseen:
-        raise RewardsError(f"test contexts {unseen} have no training pairs")
-    template = MixtureConfig(
-        n_heads=config.heads,
-        prompt_dim=featurizer.prompt_dim,
-        pair_dim=featurizer.pair_dim,
-        context_dim=featurizer.context_dim,
-        backbone=featurizer.name,
-        style_dim=featurizer.style_dim,
-        seed=config.seed,
-    )
+    train, test, featurize_seconds = featurize_sides(train_pairs, test_pairs, featurizer)
+    template = MixtureConfig.for_featurizer(featurizer, n_heads=config.heads, seed=config.seed)
     methods: dict[str, Any] = {}
     seconds: dict[str, float] = {}
 

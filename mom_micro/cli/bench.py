@@ -7,10 +7,21 @@ The logic is in :mod:`mom_micro.bench`; this module parses the flags and prints.
 from __future__ import annotations
 
 import argparse
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
 
-from .reward import add_input_options, count, fraction, positive_float, read_pair_files
+from .reward import (
+    add_input_options,
+    count,
+    featurizer_from_args,
+    fraction,
+    positive_float,
+    read_pair_files,
+    recipe_from_args,
+)
 
 __all__ = ["register"]
 
@@ -55,6 +66,25 @@ def _train_test(args: argparse.Namespace) -> tuple[list, list]:
     return train, test
 
 
+def _paper_stages(args: argparse.Namespace) -> dict[str, Any]:
+    """The paper's stage-1 and (unguarded) stage-2 settings of the flags, for the rows a
+    benchmark reports as the paper's method."""
+    from mom_micro.rewards import Stage1Config, Stage2Config
+
+    return {
+        "stage1": Stage1Config(epochs=args.epochs, seed=args.seed),
+        "stage2": Stage2Config(tau=args.tau, seed=args.seed, guard_folds=0),
+    }
+
+
+def _show(markdown: str, paths: Sequence[Path]) -> int:
+    """Print a benchmark's table and where its files went."""
+    print(markdown)
+    if paths:
+        print("written: " + ", ".join(map(str, paths)))
+    return 0
+
+
 def _preference(args: argparse.Namespace) -> int:
     from mom_micro.bench.preference import (
         PreferenceBenchConfig,
@@ -62,7 +92,7 @@ def _preference(args: argparse.Namespace) -> int:
         run_preference_benchmark,
         write_preference_outputs,
     )
-    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config, Stage2Config
+    from mom_micro.rewards import Stage1Config
 
     train, test = _train_test(args)
     config = PreferenceBenchConfig(
@@ -71,31 +101,19 @@ def _preference(args: argparse.Namespace) -> int:
         curve=tuple(args.curve),
         repeats=args.repeats,
         seed=args.seed,
-        stage1=Stage1Config(epochs=args.epochs, seed=args.seed),
-        stage2=Stage2Config(tau=args.tau, seed=args.seed, guard_folds=0),
+        **_paper_stages(args),
         context_stage1=not args.no_ctx,
         stage1_ctx=Stage1Config(alpha=args.ctx_alpha, epochs=args.epochs, seed=args.seed),
-        recipe=RecipeConfig(
-            heads=args.heads,
-            stage1=Stage1Config(epochs=args.epochs),
-            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
-            budget=args.budget,
-            stage2=Stage2Config(tau=args.tau),
-            seed=args.seed,
-        ),
+        recipe=recipe_from_args(args),
     )
-    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
-    result = run_preference_benchmark(train, test, featurizer, config)
+    result = run_preference_benchmark(train, test, featurizer_from_args(args), config)
     result["setup"]["files"] = {
         "train": args.train,
         "test": args.test or [],
         "split_by_prompt": None if args.test else args.split_by_prompt,
         "max_pairs": args.max_pairs,
     }
-    paths = write_preference_outputs(result, args.out)
-    print(render_markdown(result))
-    print("written: " + ", ".join(map(str, paths)))
-    return 0
+    return _show(render_markdown(result), write_preference_outputs(result, args.out))
 
 
 def _personalize(args: argparse.Namespace) -> int:
@@ -105,7 +123,7 @@ def _personalize(args: argparse.Namespace) -> int:
         run_personalize_benchmark,
         write_personalize_outputs,
     )
-    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config, Stage2Config
+    from mom_micro.rewards import Stage1Config
 
     train, test = _train_test(args)
     config = PersonalizeBenchConfig(
@@ -113,24 +131,13 @@ def _personalize(args: argparse.Namespace) -> int:
         choices=tuple(args.choices),
         draws=args.draws,
         seed=args.seed,
-        stage1=Stage1Config(epochs=args.epochs, seed=args.seed),
+        **_paper_stages(args),
         scratch=Stage1Config(epochs=args.epochs, seed=args.seed, val_fraction=0.0),
-        stage2=Stage2Config(tau=args.tau, seed=args.seed, guard_folds=0),
-        recipe=RecipeConfig(
-            heads=args.heads,
-            stage1=Stage1Config(epochs=args.epochs),
-            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
-            budget=0,
-            seed=args.seed,
-        ),
+        recipe=recipe_from_args(args, budget=0),
         l2=args.l2,
     )
-    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
-    result = run_personalize_benchmark(train, test, featurizer, config)
-    paths = write_personalize_outputs(result, args.out)
-    print(render_personalize_markdown(result))
-    print("written: " + ", ".join(map(str, paths)))
-    return 0
+    result = run_personalize_benchmark(train, test, featurizer_from_args(args), config)
+    return _show(render_personalize_markdown(result), write_personalize_outputs(result, args.out))
 
 
 def _featurize(args: argparse.Namespace) -> int:
@@ -150,10 +157,8 @@ def _featurize(args: argparse.Namespace) -> int:
     result = run_featurize_bench(
         texts[: args.max_texts], encoder, batch_size=args.batch_size, repeats=args.repeats
     )
-    print(render_featurize_markdown(result))
-    if args.out:
-        print("written: " + ", ".join(map(str, write_featurize_outputs(result, args.out))))
-    return 0
+    paths = write_featurize_outputs(result, args.out) if args.out else []
+    return _show(render_featurize_markdown(result), paths)
 
 
 def _style(args: argparse.Namespace) -> int:
@@ -163,26 +168,17 @@ def _style(args: argparse.Namespace) -> int:
         run_style_benchmark,
         write_style_outputs,
     )
-    from mom_micro.rewards import PreferenceFeaturizer, RecipeConfig, Stage1Config
 
     pairs = read_pair_files(args.train, args.format, args.context)
     config = StyleBenchConfig(
         train_pairs=args.pairs,
         test_prompts=args.test_prompts,
         seed=args.seed,
-        recipe=RecipeConfig(
-            heads=args.heads,
-            stage1=Stage1Config(epochs=args.epochs),
-            stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
-            seed=args.seed,
-        ),
+        recipe=recipe_from_args(args),
     )
-    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
-    result = run_style_benchmark(pairs, featurizer, config)
-    print(render_style_markdown(result))
-    if args.out:
-        print("written: " + ", ".join(map(str, write_style_outputs(result, args.out))))
-    return 0
+    result = run_style_benchmark(pairs, featurizer_from_args(args), config)
+    paths = write_style_outputs(result, args.out) if args.out else []
+    return _show(render_style_markdown(result), paths)
 
 
 def _memory(args: argparse.Namespace) -> int:

@@ -59,51 +59,62 @@ def count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
-def positive_float(text: str) -> float:
-    """An argparse ``type``: a finite number > 0."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not math.isfinite(value) or value <= 0:
-        raise argparse.ArgumentTypeError(f"must be a number > 0, got {text}")
-    return value
+def number(low: float, high: float = math.inf, closed: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``(low, high)`` (``[low, high]`` with
+    ``closed``); the message names the value."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = low <= value <= high if closed else low < value < high
+        if not (math.isfinite(value) and inside):
+            bounds = f"[{low}, {high}]" if closed else f"({low}, {high})"
+            raise argparse.ArgumentTypeError(f"must be a number in {bounds}, got {text}")
+        return value
+
+    return parse
 
 
-def fraction(text: str) -> float:
-    """An argparse ``type``: a number strictly between 0 and 1."""
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
-    if not 0 < value < 1:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
+#: argparse ``type`` of a rate or temperature, and of a share of the data.
+positive_float = number(0.0)
+fraction = number(0.0, 1.0)
+
+
+def featurizer_from_args(args: argparse.Namespace) -> Any:
+    """The featurizer ``--backbone`` and ``--no-style`` ask for."""
+    from mom_micro.rewards import PreferenceFeaturizer
+
+    return PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
+
+
+def recipe_from_args(args: argparse.Namespace, budget: int | None = None) -> Any:
+    """The :class:`~mom_micro.rewards.RecipeConfig` of the training flags (what ``reward
+    train`` trains with them; ``budget`` overrides ``--budget``; a flag a command lacks
+    keeps the recipe's default)."""
+    from mom_micro.rewards import RecipeConfig, Stage1Config, Stage2Config
+
+    if budget is None:
+        budget = getattr(args, "budget", RecipeConfig.budget)
+    return RecipeConfig(
+        heads=args.heads,
+        context_stage1=getattr(args, "context_stage1", "auto"),
+        stage1=Stage1Config(epochs=args.epochs),
+        stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+        budget=budget,
+        stage2=Stage2Config(tau=args.tau),
+        seed=args.seed,
+    )
 
 
 # The command bodies import torch-backed modules when they run, so that building the
 # parser (``mom-micro --help``) stays fast.
 def _train(args: argparse.Namespace) -> int:
-    from mom_micro.rewards import (
-        PreferenceFeaturizer,
-        RecipeConfig,
-        Stage1Config,
-        Stage2Config,
-        train_reward_model,
-    )
+    from mom_micro.rewards import train_reward_model
 
     pairs = read_pair_files(args.files, args.format, args.context)
-    featurizer = PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
-    config = RecipeConfig(
-        heads=args.heads,
-        context_stage1=args.context_stage1,
-        stage1=Stage1Config(epochs=args.epochs),
-        stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
-        budget=args.budget,
-        stage2=Stage2Config(tau=args.tau),
-        seed=args.seed,
-    )
-    model, report = train_reward_model(pairs, featurizer, config)
+    model, report = train_reward_model(pairs, featurizer_from_args(args), recipe_from_args(args))
     router = (
         "context-aware router (reads the context labels)"
         if report.context_stage1

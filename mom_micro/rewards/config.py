@@ -83,6 +83,19 @@ class MixtureConfig:
         if not isinstance(self.stage1_context, bool):
             raise ValueError(f"stage1_context must be true or false, got {self.stage1_context!r}")
 
+    @classmethod
+    def for_featurizer(cls, featurizer: Any, **settings: Any) -> MixtureConfig:
+        """The shape of a model on ``featurizer``'s features (its dimensions, backbone
+        name and style block), with ``settings`` (``n_heads``, ``seed``, ...)."""
+        return cls(
+            prompt_dim=featurizer.prompt_dim,
+            pair_dim=featurizer.pair_dim,
+            context_dim=featurizer.context_dim,
+            backbone=featurizer.name,
+            style_dim=featurizer.style_dim,
+            **settings,
+        )
+
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
         return asdict(self)

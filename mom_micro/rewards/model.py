@@ -125,17 +125,13 @@ class MixtureRewardModel(nn.Module):
         Example:
             >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=5)  # doctest: +SKIP
         """
-        config = MixtureConfig(
+        config = MixtureConfig.for_featurizer(
+            featurizer,
             n_heads=n_heads,
             router=router,
             router_hidden=router_hidden,
-            prompt_dim=featurizer.prompt_dim,
-            pair_dim=featurizer.pair_dim,
-            context_dim=featurizer.context_dim,
-            backbone=featurizer.name,
             seed=seed,
             stage1_context=stage1_context,
-            style_dim=featurizer.style_dim,
         )
         return cls(config, featurizer, profiles)
 
