@@ -48,7 +48,8 @@ def _retrieval(args: argparse.Namespace) -> int:
 
 def _train_test(args: argparse.Namespace) -> tuple[list, list]:
     """The training and test pairs of a preference benchmark: ``--test`` files, or
-    ``--split-by-prompt`` of the ``--train`` pairs (after ``--max-pairs``)."""
+    ``--split-by-prompt`` of the ``--train`` pairs (after ``--max-pairs``); with
+    ``--validation``, the training side split again in its place."""
     from mom_micro.rewards import split_by_prompt, subsample
 
     pairs = read_pair_files(args.train, args.format, args.context)
@@ -59,6 +60,8 @@ def _train_test(args: argparse.Namespace) -> tuple[list, list]:
         if args.max_pairs is not None:
             pairs = subsample(pairs, args.max_pairs, args.seed)
         train, test = split_by_prompt(pairs, args.split_by_prompt, args.seed)
+    if args.validation:  # choose settings without looking at the test side
+        train, test = split_by_prompt(train, args.split_by_prompt or 0.2, args.seed + 1)
     overlap = {p.prompt for p in train} & {p.prompt for p in test}
     if overlap:
         raise ValueError(f"{len(overlap)} prompts are on both the training and the test side")
@@ -264,6 +267,12 @@ def _add_pair_sides(parser: argparse.ArgumentParser) -> None:
         type=count(1),
         default=None,
         help="random subsample of the --train pairs before splitting",
+    )
+    parser.add_argument(
+        "--validation",
+        action="store_true",
+        help="set the test side aside and split the training side again (the same "
+        "fraction, seed + 1): a validation run for choosing settings",
     )
 
 

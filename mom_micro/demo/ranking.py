@@ -29,6 +29,7 @@ __all__ = [
     "plot_head_weights",
     "train_style_model",
     "users_choose",
+    "with_short_versions",
 ]
 
 STYLE_DATA = Path(__file__).with_name("answer_styles.jsonl")
@@ -146,6 +147,27 @@ def plot_head_weights(weights: dict[str, list[float]], path: Path) -> Path:
     return atomic_write_figure(path, fig)
 
 
+def with_short_versions(answers: list[str]) -> list[str]:
+    """``answers``, then the first sentence of each answer that has more than one (a
+    135M model asked for one short sentence seldom writes one; the short versions give
+    the users' rankings that choice).
+
+    Example:
+        >>> with_short_versions(["Use a server. Start it with chroma run.", "Yes."])
+        ['Use a server. Start it with chroma run.', 'Yes.', 'Use a server.']
+    """
+    from mom_micro.text import split_sentences
+
+    shorts = []
+    for answer in answers:
+        sentences = split_sentences(answer)
+        if len(sentences) > 1:
+            first = answer[sentences[0].start : sentences[0].end]
+            if first not in answers and first not in shorts:
+                shorts.append(first)
+    return answers + shorts
+
+
 def answer_for_users(
     index: Any,
     model: Any,
@@ -154,8 +176,9 @@ def answer_for_users(
     max_new_tokens: int,
     out: Callable[[str], None],
 ) -> tuple[list[str], dict[str, str]]:
-    """SmolLM2 writes ``n_answers`` answers from the retrieved memory; each demo user's
-    ranking of them is printed. Return the answers and each user's best."""
+    """SmolLM2 writes ``n_answers`` answers from the retrieved memory (through the
+    memory-RAG chain); they and their one-sentence versions are ranked for each demo
+    user. Return the candidates and each user's best."""
     from mom_micro.chains import memory_rag_chain
     from mom_micro.plugins.langchain import LocalChatModel, MoMRetriever, PersonalizedRanker
 
@@ -166,21 +189,17 @@ def answer_for_users(
     )
     out(
         f"Q: {question}\nSmolLM2-135M writes {n_answers} answers from the retrieved memory "
-        f"(styles cycled: {' / '.join(STYLES)}) ..."
+        f"(styles cycled: {' / '.join(STYLES)}); each is also offered cut to its first "
+        "sentence ..."
     )
-    first_user = next(iter(USERS))
-    result = chain.invoke({"question": question, "user": first_user})
-    candidates = sorted(result["ranking"].candidates, key=lambda c: c.index)
-    texts = [c.text for c in candidates]
-    for c in candidates:
-        out(f"  [{c.index + 1}] {snippet(c.text, 220)}")
+    result = chain.invoke({"question": question, "user": next(iter(USERS))})
+    answers = [c.text for c in sorted(result["ranking"].candidates, key=lambda c: c.index)]
+    texts = with_short_versions(answers)
+    for i, text in enumerate(texts):
+        out(f"  [{i + 1}] {snippet(text, 220)}")
     best = {}
     for user in USERS:
-        ranking = (
-            result["ranking"]
-            if user == first_user
-            else ranker.invoke({"prompt": question, "candidates": texts, "user": user})
-        )
+        ranking = ranker.invoke({"prompt": question, "candidates": texts, "user": user})
         order = " > ".join(f"[{c.index + 1}]" for c in ranking.candidates)
         out(f"  {user}: {order}   best: [{ranking.best.index + 1}]")
         best[user] = ranking.best.text
