@@ -60,13 +60,16 @@ WEIGHTS_FILE = "model.safetensors"
 
 
 class MixtureRewardModel(nn.Module):
-    """K reward heads on frozen features, routed per example by prompt, context and user.
+    """K reward heads on frozen features, routed per example by prompt and context, and
+    corrected per user by their online weights.
 
     Build one with :meth:`create` (from a featurizer) or :meth:`load`; train with
     :func:`~mom_micro.rewards.trainer.train_stage1` and
-    :func:`~mom_micro.rewards.trainer.train_stage2`; use :meth:`score`,
-    :meth:`head_scores` and :meth:`router_weights`. The tensor-level methods
-    (:meth:`log_route`, :meth:`head_rewards`, :meth:`pair_margins`) work on
+    :func:`~mom_micro.rewards.trainer.train_stage2` (or the shipped recipe,
+    :func:`~mom_micro.rewards.recipe.train_reward_model`); use :meth:`score`,
+    :meth:`router_weights`, :meth:`weights` and :meth:`basis`; record a user's choice
+    with :meth:`record_feedback`. The tensor-level methods (:meth:`log_route`,
+    :meth:`head_rewards`, :meth:`pair_margins`, :meth:`user_choices`) work on
     :class:`PairFeatures` and need no featurizer.
 
     Args:
