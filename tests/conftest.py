@@ -90,5 +90,5 @@ def micro_model(trained_micro) -> MixtureRewardModel:
 
 @pytest.fixture
 def two_users(micro_model) -> MixtureRewardModel:
-    """``micro_model`` where "ana" once chose the concise answer and "bo" the detailed one."""
+    """``micro_model`` where "ana" chose concise answers and "bo" detailed ones (3 each)."""
     return add_two_users(micro_model)

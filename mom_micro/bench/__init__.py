@@ -1,4 +1,5 @@
-"""The benchmarks behind ``mom-micro bench ...``: retrieval, preference and memory.
+"""The benchmarks behind ``mom-micro bench ...``: retrieval, preference, personalize,
+featurize, style and memory.
 
 Each reads plain formats (:mod:`.data` for question answering, the rewards readers for
 preference pairs), measures every method in one process, and writes the figures as JSON,
@@ -17,13 +18,20 @@ _MODULES = {
     ".data": ["BenchDataset", "Question", "load_dataset"],
     ".memory": ["run_memory_bench", "write_memory_outputs"],
     ".metrics": ["answer_hit", "answer_recall", "cut_to_budget", "normalize_answer"],
+    ".featurize": ["run_featurize_bench", "write_featurize_outputs"],
     ".outputs": ["write_outputs"],
+    ".personalize": [
+        "PersonalizeBenchConfig",
+        "run_personalize_benchmark",
+        "write_personalize_outputs",
+    ],
     ".preference": [
         "PreferenceBenchConfig",
         "run_preference_benchmark",
         "write_preference_outputs",
     ],
     ".server": ["run_server_bench"],
+    ".style": ["StyleBenchConfig", "run_style_benchmark", "write_style_outputs"],
     ".retrieval": [
         "SYSTEMS",
         "evaluate_systems",
@@ -38,9 +46,15 @@ __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .data import BenchDataset, Question, load_dataset
+    from .featurize import run_featurize_bench, write_featurize_outputs
     from .memory import run_memory_bench, write_memory_outputs
     from .metrics import answer_hit, answer_recall, cut_to_budget, normalize_answer
     from .outputs import write_outputs
+    from .personalize import (
+        PersonalizeBenchConfig,
+        run_personalize_benchmark,
+        write_personalize_outputs,
+    )
     from .preference import (
         PreferenceBenchConfig,
         run_preference_benchmark,
@@ -55,3 +69,4 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         write_retrieval_outputs,
     )
     from .server import run_server_bench
+    from .style import StyleBenchConfig, run_style_benchmark, write_style_outputs

@@ -15,7 +15,14 @@ Methods, all on the same frozen features and training loop:
   docs/benchmarks.md). Like the oracle it uses every training pair's context label;
   stage 2 then adapts its routing from B labels per context (``stage2_ctx_curve``).
   Off with ``context_stage1=False``.
-- ``oracle_per_context`` — one BT per context on all its training pairs (reference).
+- ``oracle_per_context`` — one BT per context on all its training pairs (reference);
+- ``shipped`` — exactly what ``mom-micro reward train`` produces with the same flags
+  (:func:`~mom_micro.rewards.recipe.train_reward_model`: the context-aware stage-1 router
+  when the pairs carry contexts, then stage 2 on ``budget`` pairs per context, kept per
+  context only where it validates on those labels). Not the paper's method.
+
+The ``micro_stage2*`` rows are the paper's stage 2 as published (``guard_folds = 0``:
+no validation of the stage-2 routing), so that they show what stage 2 does unguarded.
 
 Output: ``{"contexts": [...], "methods": {name: {"per_context": {ctx: acc}, "average":
 acc}}, "stage2_curve": {...}, "stage2_ctx_curve": {...}, "timing": {...}, "setup":
@@ -45,12 +52,13 @@ from mom_micro.rewards.baselines import (
     train_single_bt,
     train_static_mixture,
 )
-from mom_micro.rewards.config import MixtureConfig, Stage1Config, Stage2Config
+from mom_micro.rewards.config import MixtureConfig, RecipeConfig, Stage1Config, Stage2Config
 from mom_micro.rewards.data import PreferencePair
 from mom_micro.rewards.errors import RewardsError
 from mom_micro.rewards.evaluation import AccuracyReport, evaluate
 from mom_micro.rewards.featurizer import PairFeatures, PreferenceFeaturizer
 from mom_micro.rewards.model import MixtureRewardModel
+from mom_micro.rewards.recipe import train_reward_model
 from mom_micro.rewards.splits import budget_rows
 from mom_micro.rewards.trainer import train_stage2
 
@@ -58,6 +66,7 @@ from .outputs import write_outputs
 
 __all__ = [
     "PreferenceBenchConfig",
+    "featurize_sides",
     "render_markdown",
     "run_preference_benchmark",
     "scoring_throughput",
@@ -72,6 +81,7 @@ METHOD_ORDER = (
     "micro_stage1_ctx",
     "micro_stage2_ctx",
     "oracle_per_context",
+    "shipped",
 )
 CURVES = (("stage2_curve", "micro_stage2"), ("stage2_ctx_curve", "micro_stage2_ctx"))
 
@@ -79,7 +89,9 @@ CURVES = (("stage2_curve", "micro_stage2"), ("stage2_ctx_curve", "micro_stage2_c
 @dataclass
 class PreferenceBenchConfig:
     """Settings of one benchmark run (the CLI's flags). ``stage1_ctx`` trains the
-    ``*_ctx`` rows (included when ``context_stage1``); see the module docstring."""
+    ``*_ctx`` rows (included when ``context_stage1``); ``stage2`` is the paper's
+    (unguarded) stage 2; ``recipe`` is what the ``shipped`` row trains (None: no such
+    row); see the module docstring."""
 
     heads: int = 10
     budget: int = 50
@@ -87,9 +99,10 @@ class PreferenceBenchConfig:
     repeats: int = 3
     seed: int = 0
     stage1: Stage1Config = field(default_factory=Stage1Config)
-    stage2: Stage2Config = field(default_factory=Stage2Config)
+    stage2: Stage2Config = field(default_factory=lambda: Stage2Config(guard_folds=0))
     context_stage1: bool = True
     stage1_ctx: Stage1Config = field(default_factory=lambda: Stage1Config(alpha=0.1))
+    recipe: RecipeConfig | None = field(default_factory=RecipeConfig)
 
     def __post_init__(self) -> None:
         if self.heads < 1 or self.budget < 0 or self.repeats < 1 or any(b < 0 for b in self.curve):
@@ -162,6 +175,25 @@ def _curve(
     return {b: curve[b] for b in map(str, sorted(config.curve))}
 
 
+def featurize_sides(
+    train_pairs: Sequence[PreferencePair],
+    test_pairs: Sequence[PreferencePair],
+    featurizer: PreferenceFeaturizer,
+) -> tuple[PairFeatures, PairFeatures, float]:
+    """``(train, test, seconds)``: both sides featurized; every pair must have a context
+    and every test context training pairs (:class:`RewardsError` otherwise)."""
+    start = time.perf_counter()
+    train = featurizer.featurize(list(train_pairs))
+    test = featurizer.featurize(list(test_pairs))
+    seconds = time.perf_counter() - start
+    if any(c is None for c in train.contexts + test.contexts):
+        raise RewardsError("the preference benchmarks need a context on every pair")
+    unseen = sorted(set(test.context_labels()) - set(train.context_labels()))
+    if unseen:
+        raise RewardsError(f"test contexts {unseen} have no training pairs")
+    return train, test, seconds
+
+
 def run_preference_benchmark(
     train_pairs: Sequence[PreferencePair],
     test_pairs: Sequence[PreferencePair],
@@ -170,23 +202,8 @@ def run_preference_benchmark(
 ) -> dict[str, Any]:
     """Featurize, train every method, and return the result dict (module docstring)."""
     config = config or PreferenceBenchConfig()
-    start = time.perf_counter()
-    train = featurizer.featurize(list(train_pairs))
-    test = featurizer.featurize(list(test_pairs))
-    featurize_seconds = time.perf_counter() - start
-    if any(c is None for c in train.contexts + test.contexts):
-        raise RewardsError("the preference benchmark needs a context on every pair")
-    unseen = sorted(set(test.context_labels()) - set(train.context_labels()))
-    if unseen:
-        raise RewardsError(f"test contexts {unseen} have no training pairs")
-    template = MixtureConfig(
-        n_heads=config.heads,
-        prompt_dim=featurizer.prompt_dim,
-        pair_dim=featurizer.pair_dim,
-        context_dim=featurizer.context_dim,
-        backbone=featurizer.name,
-        seed=config.seed,
-    )
+    train, test, featurize_seconds = featurize_sides(train_pairs, test_pairs, featurizer)
+    template = MixtureConfig.for_featurizer(featurizer, n_heads=config.heads, seed=config.seed)
     methods: dict[str, Any] = {}
     seconds: dict[str, float] = {}
 
@@ -216,6 +233,10 @@ def run_preference_benchmark(
         "oracle_per_context", lambda: OraclePerContext.train(template, train, config.stage1)
     )
     methods["oracle_per_context"] = oracle.evaluate(test).to_dict()
+    if config.recipe is not None:
+        recipe = config.recipe
+        shipped, _ = timed("shipped", lambda: train_reward_model(train, featurizer, recipe))
+        methods["shipped"] = evaluate(shipped, test).to_dict()
     return {
         "contexts": test.context_labels(),
         "methods": methods,
@@ -239,6 +260,7 @@ def run_preference_benchmark(
             "stage1": asdict(config.stage1),
             "stage2": asdict(config.stage2),
             "stage1_ctx": asdict(config.stage1_ctx) if config.context_stage1 else None,
+            "recipe": asdict(config.recipe) if config.recipe is not None else None,
         },
     }
 

@@ -210,11 +210,11 @@ class MemoryRAGChain(RunnableSerializable[MemoryRAGInput | str, MemoryRAGOutput]
         chosen: ScoredCandidate | str,
         rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
         prompt: str | None = None,
-        tau: float = 1.0,
+        context: str | None = None,
     ) -> UserProfile:
         """Feed "``user`` chose ``chosen`` over ``rejected``" (candidates of an output's
         ``ranking``; plain strings need ``prompt=``, the question) into their routing."""
-        return self.ranker.record_choice(user, chosen, rejected, prompt=prompt, tau=tau)
+        return self.ranker.record_choice(user, chosen, rejected, prompt=prompt, context=context)
 
 
 def memory_rag_chain(

@@ -1,24 +1,35 @@
-"""``mom-micro reward train`` and ``mom-micro reward rank``: a MiCRo model on the command line.
+"""``mom-micro reward train | rank | choose``: a MiCRo model on the command line.
 
 Example:
-    $ mom-micro reward train prefs.jsonl --out my-reward --heads 10 --budget 50
-    $ mom-micro reward rank --model my-reward --prompt "Hi" --context kind "Hello!" "Go away."
+    $ mom-micro reward train prefs.jsonl --out my-reward
+    $ mom-micro reward rank --model my-reward --prompt "Hi" --user ana --profiles p.json \\
+        "Hello!" "Hello! I'm glad you asked; let me tell you everything..."
+    $ mom-micro reward choose --model my-reward --profiles p.json --user ana --prompt "Hi" \\
+        --chosen "Hello!" --rejected "Hello! I'm glad you asked; ..."
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mom_micro.rewards.readers import FORMATS
 
 if TYPE_CHECKING:
     from mom_micro.rewards import PreferencePair
 
-__all__ = ["add_input_options", "read_pair_files", "register"]
+__all__ = [
+    "add_input_options",
+    "count",
+    "fraction",
+    "positive_float",
+    "read_pair_files",
+    "register",
+]
 
 
 def read_pair_files(
@@ -33,39 +44,116 @@ def read_pair_files(
     return pairs
 
 
+def count(minimum: int) -> Callable[[str], int]:
+    """An argparse ``type``: a whole number ``>= minimum`` (the message names the value)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+def number(low: float, high: float = math.inf, closed: bool = False) -> Callable[[str], float]:
+    """An argparse ``type``: a finite number in ``(low, high)`` (``[low, high]`` with
+    ``closed``); the message names the value."""
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a number") from None
+        inside = low <= value <= high if closed else low < value < high
+        if not (math.isfinite(value) and inside):
+            bounds = f"[{low}, {high}]" if closed else f"({low}, {high})"
+            raise argparse.ArgumentTypeError(f"must be a number in {bounds}, got {text}")
+        return value
+
+    return parse
+
+
+#: argparse ``type`` of a rate or temperature, and of a share of the data.
+positive_float = number(0.0)
+fraction = number(0.0, 1.0)
+
+
+def featurizer_from_args(args: argparse.Namespace) -> Any:
+    """The featurizer ``--backbone`` and ``--no-style`` ask for."""
+    from mom_micro.rewards import PreferenceFeaturizer
+
+    return PreferenceFeaturizer.from_backbone(args.backbone, style=not args.no_style)
+
+
+def recipe_from_args(args: argparse.Namespace, budget: int | None = None) -> Any:
+    """The :class:`~mom_micro.rewards.RecipeConfig` of the training flags (what ``reward
+    train`` trains with them; ``budget`` overrides ``--budget``; a flag a command lacks
+    keeps the recipe's default)."""
+    from mom_micro.rewards import RecipeConfig, Stage1Config, Stage2Config
+
+    if budget is None:
+        budget = getattr(args, "budget", RecipeConfig.budget)
+    return RecipeConfig(
+        heads=args.heads,
+        context_stage1=getattr(args, "context_stage1", "auto"),
+        stage1=Stage1Config(epochs=args.epochs),
+        stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+        budget=budget,
+        stage2=Stage2Config(tau=args.tau),
+        seed=args.seed,
+    )
+
+
 # The command bodies import torch-backed modules when they run, so that building the
 # parser (``mom-micro --help``) stays fast.
 def _train(args: argparse.Namespace) -> int:
-    from mom_micro.rewards import (
-        MixtureRewardModel,
-        PreferenceFeaturizer,
-        Stage1Config,
-        Stage2Config,
-        budget_rows,
-        train_stage1,
-        train_stage2,
-    )
+    from mom_micro.rewards import train_reward_model
 
     pairs = read_pair_files(args.files, args.format, args.context)
-    featurizer = PreferenceFeaturizer.from_backbone(args.backbone)
-    model = MixtureRewardModel.create(featurizer, n_heads=args.heads, seed=args.seed)
-    features = featurizer.featurize(pairs)
-    result = train_stage1(model, features, Stage1Config(epochs=args.epochs, seed=args.seed))
-    print(
-        f"stage 1: {result.pairs} pairs, best epoch {result.best_epoch + 1}, {result.seconds:.1f} s"
+    model, report = train_reward_model(pairs, featurizer_from_args(args), recipe_from_args(args))
+    router = (
+        "context-aware router (reads the context labels)"
+        if report.context_stage1
+        else ("prompt router (the paper's)")
     )
-    with_context = [i for i, c in enumerate(features.contexts) if c is not None]
-    if args.budget > 0 and with_context:
-        rows = budget_rows(features.contexts, args.budget, args.seed)
-        stage2 = train_stage2(
-            model, features.subset(rows), Stage2Config(tau=args.tau, seed=args.seed)
-        )
+    print(
+        f"stage 1, {router}: {report.stage1.pairs} pairs, best epoch "
+        f"{report.stage1.best_epoch + 1}, {report.stage1.seconds:.1f} s"
+    )
+    if report.stage2 is not None:
+        dropped = report.stage2.dropped_contexts
         print(
-            f"stage 2: {stage2.pairs} labelled pairs over contexts {model.stage2_contexts}, "
-            f"{stage2.seconds:.1f} s"
+            f"stage 2: {report.stage2.pairs} labelled pairs; routing learnt for contexts "
+            f"{model.stage2_contexts}"
+            + (
+                f"; kept the stage-1 routing for {dropped} (stage 2 did not validate)"
+                if dropped
+                else ""
+            )
+            + f", {report.stage2.seconds:.1f} s"
         )
     print(f"model written to {model.save(args.out)}")
     return 0
+
+
+def _load(model_dir: str, profiles: str | None) -> Any:
+    from mom_micro.rewards import MixtureRewardModel
+
+    model = MixtureRewardModel.load(model_dir, disk_cache=False)  # a few texts: embed them
+    if profiles:
+        model.profiles = model.profile_store(profiles)
+    return model
+
+
+def _check_user(args: argparse.Namespace) -> None:
+    if args.user is not None and not args.user.strip():
+        raise ValueError("--user must be a non-empty name")
+    if args.user is not None and not args.profiles:
+        raise ValueError("--user needs --profiles FILE.json (the users' recorded choices)")
 
 
 def _rank(args: argparse.Namespace) -> int:
@@ -78,20 +166,58 @@ def _rank(args: argparse.Namespace) -> int:
         ]
     if not responses:
         raise ValueError("give at least one response (arguments or --responses-file)")
-    from mom_micro.rewards import MixtureRewardModel, UserProfileStore
-
-    model = MixtureRewardModel.load(args.model)
+    _check_user(args)
+    model = _load(args.model, args.profiles if args.user else None)
+    weights = model.weights(args.prompt, context=args.context, user=args.user)
+    scores = (model.basis(args.prompt, responses) @ weights).tolist()
     if args.user:
-        if not args.profiles:
-            raise ValueError("--user needs --profiles FILE.json")
-        model.profiles = UserProfileStore(args.profiles, n_heads=model.config.n_heads)
-    scores = model.score(args.prompt, responses, context=args.context, user=args.user)
+        model.profiles.note_ranking(args.user, args.prompt, responses)
     ranked = sorted(zip(scores, responses, strict=True), key=lambda item: -item[0])
+    heads = model.config.n_heads
     if args.json:
-        print(json.dumps([{"score": s, "response": r} for s, r in ranked], ensure_ascii=False))
+        print(
+            json.dumps(
+                {
+                    "prompt": args.prompt,
+                    "context": args.context,
+                    "user": args.user,
+                    "head_weights": weights[:heads].tolist(),
+                    "style_weights": weights[heads:].tolist(),
+                    "ranking": [{"score": s, "response": r} for s, r in ranked],
+                },
+                ensure_ascii=False,
+            )
+        )
     else:
         for rank, (score, response) in enumerate(ranked, 1):
             print(f"{rank}. {score:+.4f}  {response}")
+    return 0
+
+
+def _choose(args: argparse.Namespace) -> int:
+    _check_user(args)
+    if args.chosen == args.rejected:
+        raise ValueError("--chosen and --rejected are the same response")
+    model = _load(args.model, args.profiles)
+    for flag, response in (("--chosen", args.chosen), ("--rejected", args.rejected)):
+        if not model.profiles.was_ranked(args.user, args.prompt, response):
+            raise ValueError(
+                f"{flag} {response[:60]!r} was not ranked for user {args.user!r} and this "
+                f"prompt; rank it first (mom-micro reward rank --user {args.user} --profiles "
+                f"{args.profiles} ...)"
+            )
+    profile = model.record_feedback(
+        args.user, args.prompt, args.chosen, args.rejected, context=args.context
+    )
+    print(
+        f"{args.user}: {profile.updates} choices recorded in {args.profiles}; head weights "
+        + " ".join(
+            f"{w:+.3f}"
+            for w in model.weights(args.prompt, args.context, args.user)[
+                : model.config.n_heads
+            ].tolist()
+        )
+    )
     return 0
 
 
@@ -115,38 +241,63 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
         "--backbone",
         default="minilm",
         help="minilm (default), smollm2, a sentence-transformers folder, or a "
-        "Hugging Face causal LM / reward model path",
+        "Hugging Face causal LM / reward model folder",
     )
     parser.add_argument(
-        "--heads", type=int, default=10, help="number of reward heads K (default 10)"
+        "--no-style",
+        action="store_true",
+        help="leave the style block (length, lists, steps, hedges, ...) out of the features",
     )
-    parser.add_argument("--epochs", type=int, default=10, help="stage-1 epochs, early-stopped (10)")
-    parser.add_argument("--tau", type=float, default=1e-3, help="stage-2 Hedge temperature (1e-3)")
-    parser.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    parser.add_argument(
+        "--heads", type=count(1), default=10, help="number of reward heads K (default 10)"
+    )
+    parser.add_argument(
+        "--epochs", type=count(1), default=10, help="stage-1 epochs, early-stopped (10)"
+    )
+    parser.add_argument(
+        "--ctx-alpha",
+        type=float,
+        default=0.1,
+        help="entropy weight of the context-aware stage-1 router (default 0.1)",
+    )
+    parser.add_argument(
+        "--tau", type=positive_float, default=1e-3, help="stage-2 Hedge temperature (1e-3)"
+    )
+    parser.add_argument("--seed", type=count(0), default=0, help="random seed (0)")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    """Add ``reward train`` and ``reward rank`` to the ``mom-micro`` sub-commands ``sub``."""
+    """Add ``reward train``, ``reward rank`` and ``reward choose`` to the ``mom-micro``
+    sub-commands ``sub``."""
     reward = sub.add_parser(
         "reward",
         help="train and use a personalized (MiCRo) reward model",
-        description="Train a MiCRo mixture reward model and rank responses.",
+        description="Train a MiCRo mixture reward model, rank responses, record choices.",
     )
     reward_sub = reward.add_subparsers(dest="reward_command", required=True, metavar="COMMAND")
 
     train = reward_sub.add_parser(
         "train",
         help="train stage 1 on preference files, then stage 2 on B pairs per context",
-        description="Stage 1 (mixture of K heads, prompt router) on every pair; stage 2 "
-        "(context router, Hedge) on --budget labelled pairs per context, if pairs have contexts.",
+        description="Stage 1 (K heads and a router) on every pair: the context-aware router "
+        "when the pairs carry two or more contexts (--context-stage1 auto), else the paper's "
+        "prompt router; then stage 2 (Hedge) on --budget labelled pairs per context, kept for "
+        "a context only where it validates on those labels.",
     )
     train.add_argument("files", nargs="+", help="preference files (JSONL, CSV, HH, DSP, LLMBar)")
     train.add_argument("--out", required=True, help="folder to write the model into")
     train.add_argument(
         "--budget",
-        type=int,
+        type=count(0),
         default=50,
         help="stage-2 labelled pairs per context (0 skips stage 2; default 50)",
+    )
+    train.add_argument(
+        "--context-stage1",
+        choices=("auto", "on", "off"),
+        default="auto",
+        help="the context-aware stage-1 router: auto (default: when the pairs carry two or "
+        "more contexts), on, or off (the paper's prompt router)",
     )
     add_input_options(train)
     train.set_defaults(func=_train)
@@ -154,14 +305,35 @@ def register(sub: argparse._SubParsersAction) -> None:
     rank = reward_sub.add_parser(
         "rank",
         help="rank responses to a prompt for a context / user",
-        description="Score responses with a trained model, best first.",
+        description="Score responses with a trained model, best first. With --user and "
+        "--profiles the user's recorded choices personalise the ranking, and the ranking is "
+        "noted so that `reward choose` can record the user's pick among these responses.",
     )
     rank.add_argument("--model", required=True, help="folder written by `reward train`")
     rank.add_argument("--prompt", required=True, help="the prompt")
     rank.add_argument("responses", nargs="*", help="candidate responses")
     rank.add_argument("--responses-file", help="more responses, one per line")
     rank.add_argument("--context", help="the user's context / criteria (unseen: router prior)")
-    rank.add_argument("--user", help="user id whose profile personalises the routing")
+    rank.add_argument("--user", help="user id whose profile personalises the ranking")
     rank.add_argument("--profiles", help="JSON profile store (with --user)")
-    rank.add_argument("--json", action="store_true", help="print JSON instead of a list")
+    rank.add_argument(
+        "--json", action="store_true", help="print JSON (ranking and the weights used)"
+    )
     rank.set_defaults(func=_rank)
+
+    choose = reward_sub.add_parser(
+        "choose",
+        help="record that a user preferred one ranked response over another",
+        description="Add 'USER preferred --chosen over --rejected for --prompt' to the "
+        "user's profile and refit their online weights. Both responses must have been "
+        "ranked for this user and prompt by `reward rank --user ... --profiles ...`. Safe "
+        "when several processes record at once: no choice is lost.",
+    )
+    choose.add_argument("--model", required=True, help="folder written by `reward train`")
+    choose.add_argument("--profiles", required=True, help="JSON profile store")
+    choose.add_argument("--user", required=True, help="whose choice it is")
+    choose.add_argument("--prompt", required=True, help="the prompt the responses answer")
+    choose.add_argument("--chosen", required=True, help="the response the user preferred")
+    choose.add_argument("--rejected", required=True, help="the response they passed over")
+    choose.add_argument("--context", help="the user's stated context, if any (as for rank)")
+    choose.set_defaults(func=_choose)

@@ -3,8 +3,8 @@
 
 Example:
     >>> from mom_micro.plugins import Ranking
-    >>> Ranking.model_fields["head_weights"].description
-    'Router weights over the K heads (sum to 1).'
+    >>> Ranking.model_fields["candidates"].description
+    'The candidates, best first.'
 """
 
 from typing import TYPE_CHECKING

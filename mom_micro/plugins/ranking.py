@@ -2,14 +2,18 @@
 
 The LangChain reranker, cross-encoder and Runnable and the LlamaIndex postprocessor are
 thin shells around :class:`MiCRoSettings` (the model, the default user/context, a copy
-for another user) and :func:`rank_texts`, which scores every candidate with the routed
-mixture ``r(x, y | c, u) = sum_k w_k(x, c, u) r_k(x, y)`` and keeps the head scores and
-the weights ``w`` that produced it. :func:`record_choice` feeds a user's choice back into
-their online routing (one Hedge step per rejected candidate).
+for another user) and :func:`rank_texts`, which scores every candidate with the
+personalised reward ``r(x, y | c, u) = sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)``
+(the routed heads plus the user's online correction) and keeps the head scores and the
+weights that produced it. Over *retrieved documents* the reward alone would forget the
+question (an off-topic chunk with a higher reward would push out the relevant one), so
+there the reward is combined with the retrieval relevance (:func:`combine_relevance`).
+:func:`record_choice` feeds a user's choice back into their online weights.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,18 +27,23 @@ from mom_micro.rewards import (
     PreferenceFeaturizer,
     RewardsError,
     UserProfile,
-    UserProfileStore,
 )
 
 __all__ = [
+    "DEFAULT_REWARD_WEIGHT",
     "MiCRoRankingError",
     "MiCRoSettings",
     "Ranking",
     "ScoredCandidate",
+    "combine_relevance",
     "load_micro_model",
     "rank_texts",
     "record_choice",
 ]
+
+#: ``lambda`` of :func:`combine_relevance`: how much the reward may reorder retrieved
+#: documents against their relevance.
+DEFAULT_REWARD_WEIGHT = 0.3
 
 
 class MiCRoRankingError(MomMicroError, ValueError):
@@ -46,19 +55,33 @@ class ScoredCandidate(BaseModel):
     """One candidate with its personalised reward, as ranked for ``prompt``."""
 
     text: str = Field(description="The candidate text.")
-    score: float = Field(description="Routed reward sum_k w_k r_k (higher is better).")
+    score: float = Field(
+        description="What the ranking sorts by: the reward, or over retrieved documents "
+        "the reward combined with the relevance (higher is better)."
+    )
+    reward: float = Field(description="The personalised reward r(x, y | c, u).")
+    relevance: float | None = Field(
+        default=None, description="The retrieval relevance combined with the reward, if any."
+    )
     index: int = Field(description="Position of the candidate in the input.")
     head_scores: list[float] = Field(description="Each head's reward r_k for this candidate.")
     prompt: str = Field(description="The prompt the candidate was scored for.")
 
 
 class Ranking(BaseModel):
-    """Candidates ranked best first, with the head weights that scored them."""
+    """Candidates ranked best first, with the weights that scored them."""
 
     prompt: str = Field(description="The prompt (query) the candidates answer.")
-    user: str | None = Field(default=None, description="The user whose routing was used.")
+    user: str | None = Field(default=None, description="The user whose profile was used.")
     context: str | None = Field(default=None, description="The stated context, if any.")
-    head_weights: list[float] = Field(description="Router weights over the K heads (sum to 1).")
+    head_weights: list[float] = Field(
+        description="The weight of each head in the reward: the router's w_k (sum to 1) "
+        "plus the user's signed online weight beta_k."
+    )
+    style_weights: list[float] = Field(
+        default_factory=list,
+        description="The user's online weights on the style entries (empty without them).",
+    )
     candidates: list[ScoredCandidate] = Field(description="The candidates, best first.")
 
     @property
@@ -67,16 +90,64 @@ class Ranking(BaseModel):
         return self.candidates[0]
 
 
+def _unit_range(values: Sequence[float]) -> list[float]:
+    low, high = min(values), max(values)
+    if high - low <= 1e-12 * max(1.0, abs(high)):
+        return [1.0] * len(values)
+    return [(v - low) / (high - low) for v in values]
+
+
+def combine_relevance(
+    rewards: Sequence[float],
+    relevance: Sequence[float],
+    reward_weight: float = DEFAULT_REWARD_WEIGHT,
+) -> list[float]:
+    r"""The ranking score of retrieved documents: relevance first, the reward reorders.
+
+    .. math::
+
+        s_i = (1 - \lambda)\,\hat\rho_i + \lambda\,\hat r_i, \qquad
+        \hat v_i = \frac{v_i - \min_j v_j}{\max_j v_j - \min_j v_j}
+
+    ``rho`` is the retrieval relevance (the retriever's score, or the backbone's cosine
+    between query and document), ``r`` the personalised reward, both put on ``[0, 1]``
+    over the candidates of one query (all 1 when they are equal), and ``lambda`` is
+    ``reward_weight`` (default 0.3). Min-max scaling makes the rule independent of each
+    score's units (cosines, BM25, fused scores; rewards). What it guarantees: a
+    document can pass one that is more relevant only if its relevance gap, as a share
+    of the range, is below ``lambda / (1 - lambda)`` (0.43 at the default): documents near
+    the top of the relevance range are reordered by the user's reward, documents far
+    below it (off-topic ones) are not lifted over the relevant ones whatever their
+    reward. ``lambda = 0`` is the retriever's order, ``lambda = 1`` the reward's.
+
+    Example:
+        >>> [round(s, 3) for s in combine_relevance(
+        ...     rewards=[0.0, 1.0, 5.0], relevance=[0.9, 0.88, 0.1])]  # relevant, relevant, off-topic
+        [0.7, 0.742, 0.3]
+    """
+    if not 0 <= reward_weight <= 1:
+        raise MiCRoRankingError(f"reward_weight must be in [0, 1], got {reward_weight}")
+    if len(rewards) != len(relevance):
+        raise MiCRoRankingError(f"{len(rewards)} rewards for {len(relevance)} relevance scores")
+    if not rewards:
+        return []
+    rho, r = _unit_range(relevance), _unit_range(rewards)
+    return [(1 - reward_weight) * a + reward_weight * b for a, b in zip(rho, r, strict=True)]
+
+
 def rank_texts(
     model: MixtureRewardModel,
     prompt: str,
     texts: Sequence[str],
     user: str | None = None,
     context: str | None = None,
+    relevance: Sequence[float] | None = None,
+    reward_weight: float = DEFAULT_REWARD_WEIGHT,
 ) -> Ranking:
     """Score ``texts`` as responses to ``prompt`` for ``user`` / ``context``, best first
-    (ties keep the input order). Raises :class:`MiCRoRankingError` on no candidates or
-    a non-string one."""
+    (ties keep the input order). With ``relevance`` (one per text: retrieved documents)
+    the ranking sorts by :func:`combine_relevance`, else by the reward. Raises
+    :class:`MiCRoRankingError` on no candidates or a non-string one."""
     if isinstance(texts, str):
         raise MiCRoRankingError("candidates must be a list of strings, not one string")
     if not texts:
@@ -86,21 +157,29 @@ def rank_texts(
         raise MiCRoRankingError(
             f"candidates must be strings; candidate {bad[0]} is a {type(texts[bad[0]]).__name__}"
         )
-    weights = model.router_weights(prompt, context=context, user=user)
-    heads = model.head_scores(prompt, list(texts))
-    scores = (heads @ weights).tolist()
+    try:
+        weights = model.weights(prompt, context=context, user=user)
+        basis = model.basis(prompt, list(texts))
+    except RewardsError as exc:
+        raise MiCRoRankingError(str(exc)) from exc
+    rewards = (basis @ weights).tolist()
+    scores = rewards if relevance is None else combine_relevance(rewards, relevance, reward_weight)
     order = sorted(range(len(texts)), key=lambda i: -scores[i])
+    heads = model.config.n_heads
     return Ranking(
         prompt=prompt,
         user=user,
         context=context,
-        head_weights=weights.tolist(),
+        head_weights=weights[:heads].tolist(),
+        style_weights=weights[heads:].tolist(),
         candidates=[
             ScoredCandidate(
                 text=texts[i],
                 score=scores[i],
+                reward=rewards[i],
+                relevance=None if relevance is None else float(relevance[i]),
                 index=i,
-                head_scores=heads[i].tolist(),
+                head_scores=basis[i, :heads].tolist(),
                 prompt=prompt,
             )
             for i in order
@@ -118,9 +197,9 @@ def load_micro_model(
     ``featurizer`` the backbone named in the checkpoint is loaded."""
     try:
         model = MixtureRewardModel.load(directory, featurizer=featurizer)
+        model.profiles = model.profile_store(profiles)
     except (OSError, RewardsError, ValueError, KeyError) as exc:
         raise MiCRoRankingError(f"could not load a MiCRo model from {directory}: {exc}") from exc
-    model.profiles = UserProfileStore(profiles, n_heads=model.config.n_heads)
     return model
 
 
@@ -130,12 +209,13 @@ def record_choice(
     chosen: ScoredCandidate | str,
     rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
     prompt: str | None = None,
-    tau: float = 1.0,
+    context: str | None = None,
 ) -> UserProfile:
-    """Feed "``user`` chose ``chosen`` over ``rejected``" into the user's routing.
+    """Feed "``user`` chose ``chosen`` over ``rejected``" into the user's online weights.
 
-    One Hedge step (:meth:`MixtureRewardModel.record_feedback`) per rejected candidate.
-    Candidates from a :class:`Ranking` carry their prompt; plain strings need ``prompt``.
+    One recorded choice (:meth:`MixtureRewardModel.record_feedback`) per rejected
+    candidate. Candidates from a :class:`Ranking` carry their prompt; plain strings need
+    ``prompt``.
     """
     losers = [rejected] if isinstance(rejected, (str, ScoredCandidate)) else list(rejected)
     if not losers:
@@ -152,9 +232,13 @@ def record_choice(
     def text(candidate: ScoredCandidate | str) -> str:
         return candidate.text if isinstance(candidate, ScoredCandidate) else candidate
 
-    profiles = [
-        model.record_feedback(user, prompt, text(chosen), text(loser), tau=tau) for loser in losers
-    ]
+    try:
+        profiles = [
+            model.record_feedback(user, prompt, text(chosen), text(loser), context=context)
+            for loser in losers
+        ]
+    except RewardsError as exc:
+        raise MiCRoRankingError(str(exc)) from exc
     return profiles[-1]
 
 
@@ -176,6 +260,14 @@ class MiCRoSettings(BaseModel):
         default=False,
         description="Refuse to rank without a user or a context instead of using the prior.",
     )
+    reward_weight: float = Field(
+        default=DEFAULT_REWARD_WEIGHT,
+        ge=0.0,
+        le=1.0,
+        description="Over retrieved documents: lambda of combine_relevance, how far the "
+        "reward may reorder documents against their retrieval relevance (0: retriever's "
+        "order, 1: reward only).",
+    )
 
     @classmethod
     def from_model_dir(
@@ -195,9 +287,15 @@ class MiCRoSettings(BaseModel):
         return self.model_copy(update={"user": user, "context": context})
 
     def rank(
-        self, prompt: str, texts: Sequence[str], user: str | None = None, context: str | None = None
+        self,
+        prompt: str,
+        texts: Sequence[str],
+        user: str | None = None,
+        context: str | None = None,
+        relevance: Sequence[float] | None = None,
     ) -> Ranking:
-        """:func:`rank_texts` with this adapter's defaults for ``user`` and ``context``."""
+        """:func:`rank_texts` with this adapter's defaults for ``user`` and ``context``
+        (and its ``reward_weight`` where ``relevance`` is given)."""
         user = user if user is not None else self.user
         context = context if context is not None else self.context
         if self.require_user_or_context and user is None and context is None:
@@ -205,4 +303,32 @@ class MiCRoSettings(BaseModel):
                 f"{type(self).__name__} requires a user or a context "
                 "(require_user_or_context=True); pass user=... or context=..."
             )
-        return rank_texts(self.model, prompt, texts, user=user, context=context)
+        return rank_texts(
+            self.model,
+            prompt,
+            texts,
+            user=user,
+            context=context,
+            relevance=relevance,
+            reward_weight=self.reward_weight,
+        )
+
+    def rank_documents(
+        self, query: str, texts: Sequence[str], scores: Sequence[float | None] | None = None
+    ) -> Ranking:
+        """Rank retrieved documents: relevance combined with the reward
+        (:func:`combine_relevance`). The relevance is the retriever's ``scores`` when
+        every document has one, else the backbone's cosine between the query and each
+        text (:meth:`~mom_micro.rewards.MixtureRewardModel.relevance`)."""
+        if (
+            scores is not None
+            and len(scores) == len(texts)
+            and all(
+                isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
+                for v in scores
+            )
+        ):
+            relevance = [float(v) for v in scores]  # type: ignore[arg-type]
+        else:
+            relevance = self.model.relevance(query, list(texts)) if texts else []
+        return self.rank(query, texts, relevance=relevance)

@@ -8,6 +8,9 @@ Example:
     >>> train_stage1(model, pairs)                         # stage 1       # doctest: +SKIP
     >>> train_stage2(model, pairs_with_contexts)           # stage 2       # doctest: +SKIP
     >>> model.score("prompt", ["answer A", "answer B"], context="concise")  # doctest: +SKIP
+    >>> model, report = train_reward_model(pairs, PreferenceFeaturizer.minilm())  # doctest: +SKIP
+    >>> model.profiles = model.profile_store("profiles.json")               # doctest: +SKIP
+    >>> model.record_feedback("ana", "prompt", "answer A", "answer B")      # doctest: +SKIP
 """
 
 from typing import TYPE_CHECKING
@@ -16,7 +19,7 @@ from mom_micro._lazy import lazy_exports
 
 _MODULES = {
     ".baselines": ["OraclePerContext", "train_mixture", "train_single_bt", "train_static_mixture"],
-    ".config": ["MixtureConfig", "Stage1Config", "Stage2Config"],
+    ".config": ["MixtureConfig", "RecipeConfig", "Stage1Config", "Stage2Config"],
     ".data": ["PreferencePair", "ReadReport"],
     ".encoders": ["LastTokenEncoder", "SentenceTransformerEncoder", "TextEncoder"],
     ".errors": [
@@ -33,6 +36,7 @@ _MODULES = {
     ".hedge": ["head_losses", "hedge_targets"],
     ".mixture_loss": ["MixtureBradleyTerryLoss"],
     ".model": ["MixtureRewardModel"],
+    ".online": ["fit_user_weights"],
     ".profiles": ["UserProfile", "UserProfileStore"],
     ".readers": [
         "pairs_from_records",
@@ -44,7 +48,9 @@ _MODULES = {
         "read_preference_files",
         "read_preferences",
     ],
+    ".recipe": ["RecipeReport", "train_reward_model"],
     ".splits": ["budget_rows", "split_by_prompt", "subsample"],
+    ".style": ["STYLE_FEATURES", "style_features"],
     ".trainer": ["Stage1Trainer", "Stage2Trainer", "TrainResult", "train_stage1", "train_stage2"],
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
@@ -52,7 +58,7 @@ __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
-    from .config import MixtureConfig, Stage1Config, Stage2Config
+    from .config import MixtureConfig, RecipeConfig, Stage1Config, Stage2Config
     from .data import PreferencePair, ReadReport
     from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder
     from .errors import (
@@ -69,6 +75,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .hedge import head_losses, hedge_targets
     from .mixture_loss import MixtureBradleyTerryLoss
     from .model import MixtureRewardModel
+    from .online import fit_user_weights
     from .profiles import UserProfile, UserProfileStore
     from .readers import (
         pairs_from_records,
@@ -80,5 +87,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         read_preference_files,
         read_preferences,
     )
+    from .recipe import RecipeReport, train_reward_model
     from .splits import budget_rows, split_by_prompt, subsample
+    from .style import STYLE_FEATURES, style_features
     from .trainer import Stage1Trainer, Stage2Trainer, TrainResult, train_stage1, train_stage2

@@ -3,6 +3,8 @@
 - :class:`MixtureConfig` — the model's shape (heads, router, feature sizes, backbone).
 - :class:`Stage1Config` — stage-1 mixture training (paper defaults).
 - :class:`Stage2Config` — stage-2 Hedge routing.
+- :class:`RecipeConfig` — what ``mom-micro reward train`` ships: both stages, chosen
+  for the data (:func:`~mom_micro.rewards.recipe.train_reward_model`).
 
 Example:
     >>> Stage1Config(alpha=0.5).lr
@@ -10,17 +12,20 @@ Example:
     >>> MixtureConfig(n_heads=0)
     Traceback (most recent call last):
     ...
-    ValueError: n_heads must be >= 1, got 0
+    ValueError: n_heads must be a whole number >= 1, got 0
 """
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, Literal
 
-__all__ = ["MixtureConfig", "Stage1Config", "Stage2Config"]
+__all__ = ["DEFAULT_L2", "MixtureConfig", "RecipeConfig", "Stage1Config", "Stage2Config"]
 
 RouterKind = Literal["mlp", "linear", "static"]
+
+#: ``lambda``, the penalty of a user's online weights (:mod:`mom_micro.rewards.online`).
+DEFAULT_L2 = 3.0
 
 
 @dataclass
@@ -43,6 +48,9 @@ class MixtureConfig:
             stage-1 routing on known contexts open). Pairs without a context are routed
             on a zero context vector. Not the paper's method: report it apart. It helps
             on contexts seen in stage 1, not on new ones (docs/benchmarks.md).
+        style_dim: how many of the last ``pair_dim`` entries are the featurizer's style
+            block (:mod:`.style`; 0 without one). With the heads they make the basis a
+            user's online weights act on (:mod:`.online`).
         seed: seeds the initial weights.
     """
 
@@ -54,16 +62,39 @@ class MixtureConfig:
     context_dim: int = 384
     backbone: str = ""
     stage1_context: bool = False
+    style_dim: int = 0
     seed: int = 0
 
     def __post_init__(self) -> None:
-        if self.n_heads < 1:
-            raise ValueError(f"n_heads must be >= 1, got {self.n_heads}")
+        for name in ("n_heads", "router_hidden", "prompt_dim", "pair_dim", "context_dim"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+                raise ValueError(f"{name} must be a whole number >= 1, got {value!r}")
+        for name in ("style_dim", "seed"):
+            value = getattr(self, name)
+            if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+                raise ValueError(f"{name} must be a whole number >= 0, got {value!r}")
+        if self.style_dim >= self.pair_dim:
+            raise ValueError(f"style_dim {self.style_dim} must be below pair_dim {self.pair_dim}")
         if self.router not in ("mlp", "linear", "static"):
             raise ValueError(f"router must be 'mlp', 'linear' or 'static', got {self.router!r}")
-        for name in ("router_hidden", "prompt_dim", "pair_dim", "context_dim"):
-            if getattr(self, name) < 1:
-                raise ValueError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not isinstance(self.backbone, str):
+            raise ValueError(f"backbone must be a string, got {self.backbone!r}")
+        if not isinstance(self.stage1_context, bool):
+            raise ValueError(f"stage1_context must be true or false, got {self.stage1_context!r}")
+
+    @classmethod
+    def for_featurizer(cls, featurizer: Any, **settings: Any) -> MixtureConfig:
+        """The shape of a model on ``featurizer``'s features (its dimensions, backbone
+        name and style block), with ``settings`` (``n_heads``, ``seed``, ...)."""
+        return cls(
+            prompt_dim=featurizer.prompt_dim,
+            pair_dim=featurizer.pair_dim,
+            context_dim=featurizer.context_dim,
+            backbone=featurizer.name,
+            style_dim=featurizer.style_dim,
+            **settings,
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict."""
@@ -71,7 +102,17 @@ class MixtureConfig:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> MixtureConfig:
-        """Inverse of :meth:`to_dict`; unknown keys are an error."""
+        """Inverse of :meth:`to_dict`; unknown keys and values of the wrong type are an
+        error (``ValueError``).
+
+        Example:
+            >>> MixtureConfig.from_dict({"n_heads": "ten"})
+            Traceback (most recent call last):
+            ...
+            ValueError: n_heads must be a whole number >= 1, got 'ten'
+        """
+        if not isinstance(data, dict):
+            raise ValueError(f"a MixtureConfig is a JSON object, got {type(data).__name__}")
         known = {f.name for f in fields(cls)}
         unknown = set(data) - known
         if unknown:
@@ -122,6 +163,18 @@ class Stage2Config:
     training side of the HH + DSP mixture (docs/benchmarks.md); 5e-2 overshoots, as the
     context term reads unit-size 384-d inputs. ``num_threads`` as in
     :class:`Stage1Config`.
+
+    ``guard_folds`` (not the paper's; ``0`` turns it off): before the final fit, stage 2
+    is cross-validated on the labelled pairs themselves, in that many folds split by
+    prompt. On a context's held-out pairs, let ``W`` be the pairs the stage-2 router
+    orders right and the routing before stage 2 wrong, ``L`` the reverse; the context
+    keeps its stage-2 routing only if ``W - L > guard_z * sqrt(W + L)`` (a sign test on
+    the pairs where they disagree, ``guard_z`` standard deviations). Other contexts fall
+    back to the earlier routing, so stage 2 does not make a context worse unless its own
+    labels mislead. ``guard_z = 1`` was chosen on a validation split carved from the
+    training side of the HH + DSP mixture: there the unguarded stage 2 after the
+    context-aware stage 1 lost 3.4 points and ``guard_z = 0`` (any majority) still lost
+    0.3 (docs/benchmarks.md).
     """
 
     tau: float = 1e-3
@@ -132,9 +185,50 @@ class Stage2Config:
     seed: int = 0
     progress: bool = True
     num_threads: int | None = 1
+    guard_folds: int = 5
+    guard_z: float = 1.0
 
     def __post_init__(self) -> None:
         if self.tau <= 0:
             raise ValueError(f"tau must be > 0, got {self.tau}")
         if self.lr <= 0 or self.batch_size < 1 or self.epochs < 1:
             raise ValueError("lr must be > 0; batch_size and epochs must be >= 1")
+        if self.guard_folds < 0 or self.guard_folds == 1:
+            raise ValueError(f"guard_folds must be 0 (off) or >= 2, got {self.guard_folds}")
+        if self.guard_z < 0:
+            raise ValueError(f"guard_z must be >= 0, got {self.guard_z}")
+
+
+@dataclass
+class RecipeConfig:
+    """What ``mom-micro reward train`` does with its defaults (one place, so that the
+    command and the ``shipped`` row of ``bench preference`` are the same model).
+
+    - ``heads``: K.
+    - ``context_stage1``: ``"auto"`` (default) trains the context-aware stage-1 router
+      (``MixtureConfig.stage1_context``, not the paper's) when the pairs carry at least
+      two context labels, and the paper's prompt-only router otherwise; ``"on"`` /
+      ``"off"`` force it. With contexts that flip the preference on the same prompt a
+      prompt-only router cannot tell the subgroups apart (docs/benchmarks.md).
+    - ``stage1`` / ``stage1_ctx``: the stage-1 settings of the two routers (``stage1_ctx``
+      with the entropy weight ``alpha = 0.1`` chosen for the context-aware router).
+    - ``budget``: stage-2 labelled pairs per context (0: no stage 2), trained with
+      ``stage2`` (guarded by default: a context keeps stage 2 only where it validates).
+    - ``seed``: the model's initial weights and the draw of the stage-2 pairs.
+    """
+
+    heads: int = 10
+    context_stage1: Literal["auto", "on", "off"] = "auto"
+    stage1: Stage1Config = field(default_factory=Stage1Config)
+    stage1_ctx: Stage1Config = field(default_factory=lambda: Stage1Config(alpha=0.1))
+    budget: int = 50
+    stage2: Stage2Config = field(default_factory=Stage2Config)
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.heads, int) or self.heads < 1:
+            raise ValueError(f"heads must be >= 1, got {self.heads!r}")
+        if self.context_stage1 not in ("auto", "on", "off"):
+            raise ValueError(f"context_stage1 must be auto, on or off, got {self.context_stage1!r}")
+        if not isinstance(self.budget, int) or self.budget < 0:
+            raise ValueError(f"budget must be >= 0, got {self.budget!r}")

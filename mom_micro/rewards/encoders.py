@@ -91,6 +91,11 @@ class SentenceTransformerEncoder:
             f":{self._model.max_seq_length}"
         )
 
+    @property
+    def model(self) -> Any:
+        """The wrapped ``SentenceTransformer``."""
+        return self._model
+
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` (no progress bar here; :class:`CachedEncoder` shows one)."""
         vectors = self._model.encode(
@@ -148,11 +153,12 @@ class LastTokenEncoder:
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, max_length: int = 512) -> LastTokenEncoder:
-        """Load any causal LM / reward model backbone with ``AutoModel`` (offline if cached)."""
+        """Load any causal LM / reward model backbone with ``AutoModel`` from a folder or
+        the local Hugging Face cache (``local_files_only``: nothing is downloaded)."""
         from transformers import AutoModel, AutoTokenizer
 
-        tokenizer = AutoTokenizer.from_pretrained(name_or_path)
-        model = AutoModel.from_pretrained(name_or_path)
+        tokenizer = AutoTokenizer.from_pretrained(name_or_path, local_files_only=True)
+        model = AutoModel.from_pretrained(name_or_path, local_files_only=True)
         return cls(model, tokenizer, ref=name_or_path, max_length=max_length)
 
     @torch.no_grad()

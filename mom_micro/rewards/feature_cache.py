@@ -57,13 +57,15 @@ class FeatureCache:
     """Vectors of one backbone on disk (see the module docstring).
 
     Args:
-        root: the folder holding one sub-folder per backbone.
+        root: the folder holding one sub-folder per backbone, or ``None`` for a cache in
+            memory only (what a one-off ranking wants: reading every shard of a large
+            cache would cost more than embedding a few texts).
         model_name: the backbone's ``name``; vectors of different backbones never mix.
     """
 
-    def __init__(self, root: str | Path, model_name: str) -> None:
-        self.folder = Path(root) / _slug(model_name)
-        self._vectors: dict[bytes, np.ndarray] | None = None
+    def __init__(self, root: str | Path | None, model_name: str) -> None:
+        self.folder = Path(root) / _slug(model_name) if root is not None else None
+        self._vectors: dict[bytes, np.ndarray] | None = None if root is not None else {}
         self._lock = threading.Lock()
 
     @classmethod
@@ -75,6 +77,7 @@ class FeatureCache:
 
     def _load(self) -> dict[bytes, np.ndarray]:
         if self._vectors is None:
+            assert self.folder is not None
             vectors: dict[bytes, np.ndarray] = {}
             for shard in sorted(self.folder.glob("*.safetensors")):
                 arrays = load_arrays(shard.read_bytes())
@@ -97,7 +100,8 @@ class FeatureCache:
         data = save_arrays({"keys": key_array, "values": np.ascontiguousarray(values, np.float32)})
         name = hashlib.blake2b(b"".join(keys), digest_size=12).hexdigest()
         with self._lock:
-            atomic_write_bytes(self.folder / f"{name}.safetensors", data)
+            if self.folder is not None:
+                atomic_write_bytes(self.folder / f"{name}.safetensors", data)
             vectors = self._load()
             for key, value in zip(keys, values, strict=True):
                 vectors[key] = value
@@ -110,9 +114,13 @@ class FeatureCache:
 class CachedEncoder:
     """A :class:`TextEncoder` whose vectors are read from / written to a :class:`FeatureCache`.
 
-    Duplicate texts are encoded once; new texts are encoded in chunks of ``chunk_size``
-    (each chunk becomes a shard, so an interrupted run keeps its work) under a progress
-    bar when there are more than ``chunk_size`` of them (a ranking call stays quiet). Non-finite vectors raise :class:`FeatureError`. ``misses`` counts encoded texts.
+    Duplicate texts are encoded once. New texts are sorted by length (longest first) and
+    encoded in chunks of ``chunk_size``, so that every batch the backbone sees holds
+    texts of about the same length and little compute goes to padding (the backbone
+    sorts within a call too, but a call sees one chunk only); each chunk becomes a
+    shard, so an interrupted run keeps its work. A progress bar shows when there are
+    more than ``chunk_size`` new texts (a ranking call stays quiet). Non-finite vectors
+    raise :class:`FeatureError`. ``misses`` counts encoded texts.
     """
 
     def __init__(
@@ -155,7 +163,7 @@ class CachedEncoder:
             if key not in found and key not in missing:
                 missing[key] = text
         if missing:
-            todo = list(missing.items())
+            todo = sorted(missing.items(), key=lambda item: -len(item[1]))
             bar = tqdm(
                 total=len(todo),
                 desc=f"encoding ({self.name})",

@@ -4,11 +4,14 @@
 
     r(x, y \\mid c, u) = \\sum_k w_k(x, c, u)\\, r_k(x, y), \\qquad r_k(x, y) = v_k^\\top \\phi(x, y)
 
-``phi`` is a frozen backbone's (prompt, response) embedding, the heads ``v_k`` are
-bias-free linear maps (the public code's ``Linear(hidden, K, bias=False)``), and the
-weights ``w`` come from the stage-1 router ``f(x)``, the stage-2 router ``f(x, c)`` for
-a context seen in stage 2, and a user's Hedge profile (:mod:`.profiles`). Training is
-the trainers' (:mod:`.trainer`); the model offers the public methods they call.
+``phi`` is a frozen backbone's (prompt, response) embedding (with the style block,
+:mod:`.style`), the heads ``v_k`` are bias-free linear maps (the public code's
+``Linear(hidden, K, bias=False)``), and the weights ``w`` come from the stage-1 router
+``f(x)``, or the stage-2 router ``f(x, c)`` for a context seen in stage 2. A user with
+recorded choices adds their online correction ``beta_u^T z(x, y)`` over the user basis
+``z`` (the head rewards and the style block; :mod:`.online`, :mod:`.profiles`).
+Training is the trainers' (:mod:`.trainer`); the model offers the public methods they
+call.
 
 Example:
     >>> from mom_micro.rewards import MixtureRewardModel, train_stage1, train_stage2
@@ -24,6 +27,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import warnings
 from collections.abc import Sequence
@@ -31,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from safetensors import SafetensorError
 from safetensors.torch import load as load_tensors
 from safetensors.torch import save as save_tensors
 from torch import nn
@@ -42,7 +47,7 @@ from .config import MixtureConfig, RouterKind
 from .data import PreferencePair
 from .errors import CheckpointMismatchError, FeatureError, RewardsError
 from .featurizer import PairFeatures, PreferenceFeaturizer
-from .hedge import head_losses
+from .online import DEFAULT_L2, fit_user_weights
 from .profiles import UserProfile, UserProfileStore
 from .router import ContextRouter, PromptRouter, unit_context
 from .scaling import FeatureScaler
@@ -55,19 +60,23 @@ WEIGHTS_FILE = "model.safetensors"
 
 
 class MixtureRewardModel(nn.Module):
-    """K reward heads on frozen features, routed per example by prompt, context and user.
+    """K reward heads on frozen features, routed per example by prompt and context, and
+    corrected per user by their online weights.
 
     Build one with :meth:`create` (from a featurizer) or :meth:`load`; train with
     :func:`~mom_micro.rewards.trainer.train_stage1` and
-    :func:`~mom_micro.rewards.trainer.train_stage2`; use :meth:`score`,
-    :meth:`head_scores` and :meth:`router_weights`. The tensor-level methods
-    (:meth:`log_route`, :meth:`head_rewards`, :meth:`pair_margins`) work on
+    :func:`~mom_micro.rewards.trainer.train_stage2` (or the shipped recipe,
+    :func:`~mom_micro.rewards.recipe.train_reward_model`); use :meth:`score`,
+    :meth:`router_weights`, :meth:`weights` and :meth:`basis`; record a user's choice
+    with :meth:`record_feedback`. The tensor-level methods (:meth:`log_route`,
+    :meth:`head_rewards`, :meth:`pair_margins`, :meth:`user_choices`) work on
     :class:`PairFeatures` and need no featurizer.
 
     Args:
         config: the model's shape (:class:`MixtureConfig`).
         featurizer: turns texts into features; needed by the text-level methods.
-        profiles: per-user profiles for ``user=`` and :meth:`record_feedback`.
+        profiles: per-user profiles (of dim :attr:`user_dim`) for ``user=`` and
+            :meth:`record_feedback`.
         stage2_contexts: the context labels a stage-2 router was trained on (learned
             state, restored by :meth:`load`); none: no stage-2 router.
     """
@@ -96,6 +105,9 @@ class MixtureRewardModel(nn.Module):
             )
         self.context_router: ContextRouter | None = None
         self.stage2_contexts: list[str] = []
+        #: BLAKE2b of the saved weights (set by :meth:`save` and :meth:`load`; ``None``
+        #: for a model never saved): what a profile store checks its choices against.
+        self.fingerprint: str | None = None
         if stage2_contexts:
             self.add_context_router(stage2_contexts)
 
@@ -116,18 +128,25 @@ class MixtureRewardModel(nn.Module):
         Example:
             >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=5)  # doctest: +SKIP
         """
-        config = MixtureConfig(
+        config = MixtureConfig.for_featurizer(
+            featurizer,
             n_heads=n_heads,
             router=router,
             router_hidden=router_hidden,
-            prompt_dim=featurizer.prompt_dim,
-            pair_dim=featurizer.pair_dim,
-            context_dim=featurizer.context_dim,
-            backbone=featurizer.name,
             seed=seed,
             stage1_context=stage1_context,
         )
         return cls(config, featurizer, profiles)
+
+    @property
+    def user_dim(self) -> int:
+        """``D``, the size of the user basis ``z``: K head rewards + the style entries."""
+        return self.config.n_heads + self.config.style_dim
+
+    def profile_store(self, path: str | Path | None = None) -> UserProfileStore:
+        """A :class:`UserProfileStore` for this model's users (``path``: its JSON file;
+        ``None``: in memory), refusing a file recorded with another model."""
+        return UserProfileStore(path, dim=self.user_dim, model=self.fingerprint)
 
     def _check_featurizer(self, featurizer: PreferenceFeaturizer) -> None:
         cfg = self.config
@@ -239,6 +258,28 @@ class MixtureRewardModel(nn.Module):
             gaps = self.head_rewards(features.chosen) - self.head_rewards(features.rejected)
             return (weights * gaps).sum(dim=1)
 
+    def user_basis(self, pair_features: torch.Tensor) -> torch.Tensor:
+        """The user basis ``z(x, y)`` per row, shape ``(n, user_dim)``: the K head rewards,
+        then the standardised style entries of the head input."""
+        style = self.pair_scaler(pair_features)[:, pair_features.shape[1] - self.config.style_dim :]
+        return torch.cat([self.head_rewards(pair_features), style], dim=1)
+
+    def user_choices(self, features: PairFeatures, use_context: bool = True) -> torch.Tensor:
+        """Each pair as a user's choice for the online fit, ``[m, g_1, ..., g_D]`` per
+        row (shape ``(n, 1 + user_dim)``): ``m`` the population's routed margin, ``g``
+        the gaps of the user basis (:mod:`.online`)."""
+        with torch.no_grad():
+            margins = self.pair_margins(features, use_context)
+            gaps = self.user_basis(features.chosen) - self.user_basis(features.rejected)
+            return torch.cat([margins[:, None], gaps], dim=1)
+
+    def user_margins(
+        self, features: PairFeatures, weights: torch.Tensor, use_context: bool = True
+    ) -> torch.Tensor:
+        """Margins ``m + beta^T g`` of a user with online weights ``weights`` (``(D,)``)."""
+        choices = self.user_choices(features, use_context)
+        return choices[:, 0] + choices[:, 1:] @ weights.to(choices.dtype)
+
     # features -------------------------------------------------------------------------
     def featurize(self, data: Sequence[PreferencePair] | PairFeatures) -> PairFeatures:
         """Features of ``data`` through the model's featurizer, or ``data`` itself when it
@@ -261,12 +302,14 @@ class MixtureRewardModel(nn.Module):
             raise RewardsError("this model has no featurizer; pass one to create/load")
         return self.featurizer
 
-    def _user_log_weights(self, user: str | None) -> torch.Tensor | None:
+    def _user_offsets(self, user: str | None) -> torch.Tensor | None:
         if user is None:
             return None
+        if not isinstance(user, str) or not user.strip():
+            raise RewardsError(f"a user is a non-empty name, got {user!r}")
         if self.profiles is None:
-            raise RewardsError("user= needs a profile store: set model.profiles")
-        return self.profiles.log_weights(user)
+            raise RewardsError(f"no profile store to look user {user!r} up in")
+        return self.profiles.weights(user)
 
     def _warn_unseen(self, context: str | None) -> None:
         if (
@@ -280,13 +323,9 @@ class MixtureRewardModel(nn.Module):
                 stacklevel=3,
             )
 
-    def router_weights(
-        self, prompt: str, context: str | None = None, user: str | None = None
-    ) -> torch.Tensor:
-        """Weights over the K heads for this prompt, context and user (sum to 1).
-
-        An unseen context falls back to the stage-1 prior (with a warning); a user with
-        a profile multiplies in their Hedge multipliers; a new user gets the prior.
+    def router_weights(self, prompt: str, context: str | None = None) -> torch.Tensor:
+        """The population's weights over the K heads for this prompt and context (sum
+        to 1). An unseen context falls back to the stage-1 prior (with a warning).
 
         Example:
             >>> model.router_weights("Tell me a joke", context="entertainment")  # doctest: +SKIP
@@ -298,19 +337,45 @@ class MixtureRewardModel(nn.Module):
             log_w = self.log_route(
                 featurizer.prompts([prompt]), featurizer.contexts([context]), [context]
             )[0]
-            user_log = self._user_log_weights(user)
-            if user_log is not None:
-                log_w = log_w + user_log
             return torch.softmax(log_w, dim=-1)
 
-    def head_scores(self, prompt: str, responses: Sequence[str]) -> torch.Tensor:
-        """Every head's reward for each response: shape ``(len(responses), K)``."""
+    def weights(
+        self, prompt: str, context: str | None = None, user: str | None = None
+    ) -> torch.Tensor:
+        """The weights the score applies to the user basis, shape ``(user_dim,)``: the
+        router's ``w_k(x, c)`` on the heads (zeros on the style entries), plus the
+        user's online weights ``beta_u`` (none for a new user or ``user=None``)."""
+        weights = torch.zeros(self.user_dim)
+        weights[: self.config.n_heads] = self.router_weights(prompt, context)
+        offsets = self._user_offsets(user)
+        return weights if offsets is None else weights + offsets
+
+    def basis(self, prompt: str, responses: Sequence[str]) -> torch.Tensor:
+        """The user basis ``z(x, y)`` of each response, shape ``(len(responses), user_dim)``:
+        every head's reward ``r_k``, then the standardised style entries."""
         featurizer = self._require_featurizer()
         if isinstance(responses, str) or not responses:
             raise RewardsError("responses must be a non-empty list of strings")
         with torch.no_grad():
-            features = featurizer.pairs([prompt] * len(responses), list(responses))
-            return self.head_rewards(features)
+            return self.user_basis(featurizer.pairs([prompt] * len(responses), list(responses)))
+
+    def relevance(self, prompt: str, texts: Sequence[str]) -> list[float]:
+        """The backbone's cosine similarity between ``prompt`` and each text: a
+        relevance model for rerankers that get no retrieval score (the embeddings are
+        the ones the featurizer caches, so this costs no extra encoding).
+
+        Example:
+            >>> model.relevance("How do owls hunt?", ["Owls hunt at night.", "Tea."])  # doctest: +SKIP
+            [0.71, 0.05]
+        """
+        featurizer = self._require_featurizer()
+        with torch.no_grad():
+            query = featurizer.prompts([prompt])
+            return F.cosine_similarity(featurizer.prompts(list(texts)), query).tolist()
+
+    def head_scores(self, prompt: str, responses: Sequence[str]) -> torch.Tensor:
+        """Every head's reward for each response: shape ``(len(responses), K)``."""
+        return self.basis(prompt, responses)[:, : self.config.n_heads]
 
     def score(
         self,
@@ -319,30 +384,47 @@ class MixtureRewardModel(nn.Module):
         context: str | None = None,
         user: str | None = None,
     ) -> list[float]:
-        """The personalised reward of each response (higher is better).
+        """The personalised reward of each response (higher is better):
+        ``sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)``.
 
         Example:
             >>> model.score("Plan a trip", ["Sure: day 1 ...", "No."], context="business")  # doctest: +SKIP
             [1.37, -0.88]
         """
-        weights = self.router_weights(prompt, context, user)
-        return (self.head_scores(prompt, responses) @ weights).tolist()
+        weights = self.weights(prompt, context, user)
+        return (self.basis(prompt, responses) @ weights).tolist()
 
     def record_feedback(
-        self, user: str, prompt: str, chosen: str, rejected: str, tau: float = 1.0
+        self,
+        user: str,
+        prompt: str,
+        chosen: str,
+        rejected: str,
+        context: str | None = None,
+        l2: float = DEFAULT_L2,
     ) -> UserProfile:
-        """One online Hedge step for ``user`` from "``chosen`` beat ``rejected``".
+        """Record "``user`` preferred ``chosen`` over ``rejected``" and refit the user's
+        online weights from all their choices (:mod:`.online`; penalty ``l2``). The
+        choice stores the population's margin under ``context`` (the stage-1 router
+        when ``None``) and the gaps of the user basis. Needs ``model.profiles``.
 
-        ``tau`` is the online temperature (``1.0`` moves the profile gently; the paper's
-        stage-2 values, 1e-3, would make one feedback decide). The profile holds no
-        context: the router prior supplies it when the user's responses are scored.
-        Needs ``model.profiles``.
+        Example:
+            >>> model.record_feedback("ana", "Hi?", "Hello.", "Hello! How can I help?")  # doctest: +SKIP
+            UserProfile(user='ana', weights=[...], updates=1, choices=[[...]])
         """
         if self.profiles is None:
-            raise RewardsError("record_feedback needs a profile store: set model.profiles")
-        rewards = self.head_scores(prompt, [chosen, rejected])
-        losses = head_losses(rewards[0] - rewards[1])
-        return self.profiles.update(user, losses.tolist(), tau)
+            raise RewardsError("recording a choice needs a profile store: set model.profiles")
+        if self.profiles.dim != self.user_dim:
+            raise CheckpointMismatchError(
+                f"the profile store holds profiles of dim {self.profiles.dim}, the model's "
+                f"are of dim {self.user_dim}"
+            )
+        features = self._require_featurizer().featurize(
+            [PreferencePair(prompt, chosen, rejected, context)]
+        )
+        choice = self.user_choices(features)[0].tolist()
+        heads = self.config.n_heads
+        return self.profiles.update(user, choice, lambda rows: fit_user_weights(rows, l2, heads))
 
     # persistence ------------------------------------------------------------------------
     def save(self, directory: str | Path) -> Path:
@@ -355,7 +437,9 @@ class MixtureRewardModel(nn.Module):
             "featurizer": self.featurizer.spec() if self.featurizer else None,
         }
         state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
-        atomic_write_bytes(directory / WEIGHTS_FILE, save_tensors(state))
+        weights = save_tensors(state)
+        atomic_write_bytes(directory / WEIGHTS_FILE, weights)
+        self.fingerprint = _fingerprint(weights)
         atomic_write_text(directory / CONFIG_FILE, json.dumps(meta, indent=1))
         return directory
 
@@ -366,35 +450,45 @@ class MixtureRewardModel(nn.Module):
         featurizer: PreferenceFeaturizer | None = None,
         n_heads: int | None = None,
         profiles: UserProfileStore | None = None,
+        disk_cache: bool = True,
     ) -> MixtureRewardModel:
         """Load a checkpoint written by :meth:`save`.
 
-        Without ``featurizer`` the backbone named in the checkpoint is rebuilt. Refused
-        with :class:`CheckpointMismatchError`: another ``n_heads`` than asked for, a
-        featurizer of another backbone or size, or weights that do not fit the config.
+        Without ``featurizer`` the backbone named in the checkpoint is rebuilt, with the
+        on-disk feature cache unless ``disk_cache=False`` (one-off scoring). Refused
+        with :class:`CheckpointMismatchError`, in one message that names the file: a
+        missing, truncated or malformed ``config.json`` or ``model.safetensors``, another
+        ``n_heads`` than asked for, a featurizer of another backbone or size, or weights
+        that do not fit the config.
         """
         directory = Path(directory)
-        try:
-            meta = json.loads((directory / CONFIG_FILE).read_text(encoding="utf-8"))
-        except FileNotFoundError as exc:
-            raise CheckpointMismatchError(f"no {CONFIG_FILE} in {directory}") from exc
-        if meta.get("format") != CHECKPOINT_FORMAT:
-            raise CheckpointMismatchError(f"{directory} is not a {CHECKPOINT_FORMAT} checkpoint")
-        config_data = dict(meta["config"])
-        # checkpoints written before the stage-2 contexts became model state kept them
-        # in the config
-        stage2_contexts = config_data.pop("contexts", None) or meta.get("state", {}).get(
-            "stage2_contexts", []
-        )
-        config = MixtureConfig.from_dict(config_data)
+        config, stage2_contexts, spec = _read_config(directory / CONFIG_FILE)
         if n_heads is not None and n_heads != config.n_heads:
             raise CheckpointMismatchError(
                 f"checkpoint {directory} has K={config.n_heads} heads, expected K={n_heads}"
             )
-        if featurizer is None and meta.get("featurizer"):
-            featurizer = PreferenceFeaturizer.from_spec(meta["featurizer"])
-        model = cls(config, featurizer, profiles, stage2_contexts)
-        state = load_tensors((directory / WEIGHTS_FILE).read_bytes())
+        weights_path = directory / WEIGHTS_FILE
+        try:  # read before the backbone loads: a damaged file fails fast
+            weights = weights_path.read_bytes()
+            state = load_tensors(weights)
+        except FileNotFoundError as exc:
+            raise CheckpointMismatchError(f"no {WEIGHTS_FILE} in {directory}") from exc
+        except (SafetensorError, ValueError, OSError) as exc:
+            raise CheckpointMismatchError(
+                f"{weights_path} is not a readable safetensors file (truncated or damaged?): {exc}"
+            ) from exc
+        if featurizer is None and spec is not None:
+            try:
+                featurizer = PreferenceFeaturizer.from_spec(spec, disk_cache)
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CheckpointMismatchError(
+                    f"{directory / CONFIG_FILE}: its backbone {spec.get('name', spec)!r} does "
+                    f"not load: {exc}"
+                ) from exc
+        try:
+            model = cls(config, featurizer, profiles, stage2_contexts)
+        except CheckpointMismatchError as exc:
+            raise CheckpointMismatchError(f"checkpoint {directory}: {exc}") from exc
         expected = model.state_dict()
         problems = sorted(set(expected) ^ set(state)) + [
             f"{k}: {tuple(state[k].shape)} != {tuple(v.shape)}"
@@ -403,8 +497,52 @@ class MixtureRewardModel(nn.Module):
         ]
         if problems:
             raise CheckpointMismatchError(
-                f"weights in {directory} do not match its config: {', '.join(problems[:5])}"
+                f"weights in {weights_path} do not match its config: {', '.join(problems[:5])}"
             )
+        if not all(torch.isfinite(t).all() for t in state.values() if t.is_floating_point()):
+            raise CheckpointMismatchError(f"{weights_path} holds NaN or infinite weights")
         model.load_state_dict(state)
         model.eval()
+        model.fingerprint = _fingerprint(weights)
         return model
+
+
+def _fingerprint(weights: bytes) -> str:
+    return hashlib.blake2b(weights, digest_size=8).hexdigest()
+
+
+def _read_config(path: Path) -> tuple[MixtureConfig, list[str], dict[str, Any] | None]:
+    """``(config, stage-2 contexts, featurizer spec)`` of a checkpoint's ``config.json``;
+    anything malformed is a :class:`CheckpointMismatchError` naming ``path``."""
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise CheckpointMismatchError(f"no {CONFIG_FILE} in {path.parent}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointMismatchError(f"{path} is not valid JSON (truncated?): {exc}") from exc
+    if not isinstance(meta, dict) or meta.get("format") != CHECKPOINT_FORMAT:
+        raise CheckpointMismatchError(f"{path} is not a {CHECKPOINT_FORMAT} checkpoint")
+    config_data = meta.get("config")
+    if not isinstance(config_data, dict):
+        raise CheckpointMismatchError(f"{path} has no 'config' object")
+    config_data = dict(config_data)
+    state = meta.get("state", {})
+    # checkpoints written before the stage-2 contexts became model state kept them in
+    # the config
+    contexts = config_data.pop("contexts", None)
+    if contexts is None:
+        contexts = state.get("stage2_contexts", []) if isinstance(state, dict) else None
+    if not isinstance(contexts, list) or not all(isinstance(c, str) for c in contexts):
+        raise CheckpointMismatchError(f"{path}: the stage-2 contexts are not a list of strings")
+    try:
+        config = MixtureConfig.from_dict(config_data)
+    except (TypeError, ValueError) as exc:
+        raise CheckpointMismatchError(f"{path}: {exc}") from exc
+    spec = meta.get("featurizer")
+    if spec is not None and not (
+        isinstance(spec, dict) and isinstance(spec.get("encoder"), dict) and "pair_mode" in spec
+    ):
+        raise CheckpointMismatchError(
+            f"{path}: 'featurizer' must be an object with 'encoder' and 'pair_mode', got {spec!r}"
+        )
+    return config, contexts, spec

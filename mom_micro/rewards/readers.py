@@ -122,9 +122,17 @@ def pairs_from_records(
     return _finish(_collect_records(records, columns, context, report), report)
 
 
+def _not_utf8(path: Path, exc: UnicodeDecodeError) -> PreferenceDataError:
+    return PreferenceDataError(
+        f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+    )
+
+
 def _load_json(path: Path) -> Any:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
     except json.JSONDecodeError as exc:
         raise PreferenceDataError(f"{path} is not valid JSON: {exc}") from exc
 
@@ -146,15 +154,18 @@ def read_jsonl(
     path = Path(path)
     report = ReadReport(str(path))
     records: list[Any] = []
-    with path.open(encoding="utf-8") as handle:
-        for line in handle:
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                report.rows += 1
-                report.skip("bad_json")
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for line in handle:
+                if not line.strip():
+                    continue
+                try:
+                    records.append(json.loads(line))
+                except json.JSONDecodeError:
+                    report.rows += 1
+                    report.skip("bad_json")
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
     return _finish(_collect_records(records, columns, context, report), report)
 
 
@@ -163,8 +174,11 @@ def read_csv(
 ) -> tuple[list[PreferencePair], ReadReport]:
     """A CSV file with a header row; columns as in :func:`pairs_from_records`."""
     path = Path(path)
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.DictReader(handle))
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.DictReader(handle))
+    except UnicodeDecodeError as exc:
+        raise _not_utf8(path, exc) from exc
     return pairs_from_records(rows, columns, context, source=str(path))
 
 
@@ -303,7 +317,8 @@ def _detect(path: Path) -> str:
         if {"prompt", "chosen", "rejected"} <= keys:
             return "generic"
     raise PreferenceDataError(
-        f"cannot tell the format of {path}; pass format= one of {FORMATS[1:]}"
+        f"cannot tell the format of {path}; name it (format= in Python, --format on the "
+        f"command line): one of {', '.join(FORMATS[1:])}"
     )
 
 

@@ -62,6 +62,7 @@ class TrainResult:
     best_epoch: int = 0
     seconds: float = 0.0
     pairs: int = 0
+    dropped_contexts: list[str] = field(default_factory=list)
 
 
 @contextmanager
@@ -181,6 +182,10 @@ class Stage2Trainer:
 
     Every pair must have a context. The contexts seen here become the model's
     ``stage2_contexts``; any other context is routed by the stage-1 prior at scoring time.
+    With ``config.guard_folds`` (the default) a context whose cross-validated stage-2
+    routing is not better than the stage-1 routing on its own labels is left out of
+    ``stage2_contexts`` (listed in ``TrainResult.dropped_contexts``): stage 2 never
+    makes a context worse than the model before it, as far as its labels can tell.
 
     Example:
         >>> Stage2Trainer(model, Stage2Config(tau=1e-3)).train(labelled_pairs)   # doctest: +SKIP
@@ -202,8 +207,54 @@ class Stage2Trainer:
             return self._train(features)
 
     def _train(self, features: PairFeatures) -> TrainResult:
-        config, model = self.config, self.model
         start = time.perf_counter()
+        self.model.reset_routing()
+        keep = (
+            self._validated_contexts(features)
+            if self.config.guard_folds
+            else features.context_labels()
+        )
+        result = self._fit(features)
+        result.dropped_contexts = [c for c in self.model.stage2_contexts if c not in keep]
+        self.model.stage2_contexts = [c for c in self.model.stage2_contexts if c in keep]
+        if not self.model.stage2_contexts:
+            self.model.reset_routing()
+        result.seconds = time.perf_counter() - start
+        return result
+
+    def _validated_contexts(self, features: PairFeatures) -> list[str]:
+        """The contexts whose stage-2 routing beats the routing before stage 2 on their
+        held-out labels, in ``guard_folds`` folds split by prompt, by the sign test of
+        :class:`~mom_micro.rewards.config.Stage2Config`."""
+        model, folds = self.model, self.config.guard_folds
+        prior = model.pair_margins(features)  # no stage-2 router yet: the stage-1 routing
+        stage2 = torch.zeros_like(prior)
+        generator = torch.Generator().manual_seed(self.config.seed)
+        groups = torch.unique(features.groups)
+        fold_of_group = torch.randperm(len(groups), generator=generator) % folds
+        fold = fold_of_group[torch.searchsorted(groups, features.groups)]
+        for k in range(folds):
+            held = torch.nonzero(fold == k).flatten()
+            fit = torch.nonzero(fold != k).flatten()
+            if len(held) == 0 or len(fit) == 0:
+                stage2[held] = prior[held]
+                continue
+            self._fit(features.subset(fit), progress=False)
+            stage2[held] = model.pair_margins(features.subset(held))
+            model.reset_routing()
+        keep = []
+        for label in features.context_labels():
+            rows = [i for i, c in enumerate(features.contexts) if c == label]
+            new_right, old_right = stage2[rows] > 0, prior[rows] > 0
+            wins = int((new_right & ~old_right).sum())
+            losses = int((old_right & ~new_right).sum())
+            if wins - losses > self.config.guard_z * math.sqrt(wins + losses):
+                keep.append(label)
+        return keep
+
+    def _fit(self, features: PairFeatures, progress: bool | None = None) -> TrainResult:
+        """The paper's stage 2 (Hedge targets, cross-entropy) on ``features``."""
+        config, model = self.config, self.model
         generator = torch.Generator().manual_seed(config.seed)
         with torch.no_grad():
             losses = head_losses(
@@ -215,7 +266,10 @@ class Stage2Trainer:
         )
         result = TrainResult(pairs=len(features))
         bar = tqdm(
-            range(config.epochs), desc="stage 2 (Hedge)", unit="epoch", disable=not config.progress
+            range(config.epochs),
+            desc="stage 2 (Hedge)",
+            unit="epoch",
+            disable=not (config.progress if progress is None else progress),
         )
         for _ in bar:
             with torch.no_grad():
@@ -238,7 +292,6 @@ class Stage2Trainer:
             bar.set_postfix(loss=f"{result.train_loss[-1]:.4f}")
         result.best_epoch = config.epochs - 1
         model.eval()
-        result.seconds = time.perf_counter() - start
         return result
 
 

@@ -18,7 +18,6 @@ from mom_micro.rewards import (
     PreferenceFeaturizer,
     PreferencePair,
     Stage1Config,
-    UserProfileStore,
     train_stage1,
 )
 
@@ -75,12 +74,14 @@ def train_style_model(featurizer: PreferenceFeaturizer) -> MixtureRewardModel:
 def with_fresh_profiles(model: MixtureRewardModel) -> MixtureRewardModel:
     """``model`` (shared weights) with an empty in-memory profile store."""
     copied = copy.copy(model)
-    copied.profiles = UserProfileStore(n_heads=model.config.n_heads)
+    copied.profiles = model.profile_store()
     return copied
 
 
 def add_two_users(model: MixtureRewardModel) -> MixtureRewardModel:
-    """``model`` where "ana" once chose the concise answer and "bo" the detailed one."""
-    model.record_feedback("ana", question("cats"), concise("cats"), detailed("cats"))
-    model.record_feedback("bo", question("cats"), detailed("cats"), concise("cats"))
+    """``model`` where "ana" chose the concise answer on three topics and "bo" the
+    detailed one (a few choices move a user; one alone is held back by the prior)."""
+    for topic in ("cats", "tea", "maps"):
+        model.record_feedback("ana", question(topic), concise(topic), detailed(topic))
+        model.record_feedback("bo", question(topic), detailed(topic), concise(topic))
     return model

@@ -88,8 +88,8 @@ class PersonalizedRanker(MiCRoSettings, RunnableSerializable[RankerInput, Rankin
         chosen: ScoredCandidate | str,
         rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
         prompt: str | None = None,
-        tau: float = 1.0,
+        context: str | None = None,
     ) -> UserProfile:
-        """Feed "``user`` chose ``chosen`` over ``rejected``" into their online routing
+        """Feed "``user`` chose ``chosen`` over ``rejected``" into their online weights
         (see :func:`~mom_micro.plugins.ranking.record_choice`)."""
-        return record_choice(self.model, user, chosen, rejected, prompt=prompt, tau=tau)
+        return record_choice(self.model, user, chosen, rejected, prompt=prompt, context=context)

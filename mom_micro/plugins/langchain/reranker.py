@@ -16,12 +16,23 @@ __all__ = ["MiCRoCrossEncoder", "MiCRoReranker"]
 
 
 class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
-    """Rerank documents by a MiCRo mixture reward, personalised for a user or a context.
+    """Rerank retrieved documents for a user or a context, keeping them relevant.
 
-    Each document's text is scored as a response to the query with the routed mixture
-    ``r = sum_k w_k(query, context, user) r_k(query, doc)``; the ``top_n`` best are kept,
-    as copies whose metadata adds ``relevance_score`` (``r``), ``head_weights`` (the
-    ``w`` used) and ``head_scores`` (each ``r_k``). No documents in, none out.
+    Each document's text is scored as a response to the query with the personalised
+    reward ``r`` (the routed heads plus the user's online weights), and ranked by
+
+    ``s = (1 - lambda) * rho_hat + lambda * r_hat``
+
+    (:func:`~mom_micro.plugins.ranking.combine_relevance`): ``rho`` is the document's
+    retrieval relevance, ``metadata[relevance_key]`` (``"score"``, what
+    :class:`~mom_micro.plugins.langchain.MoMRetriever` writes) when every document has
+    one, else the backbone's cosine between query and text; ``hat`` scales each to
+    ``[0, 1]`` over the documents; ``lambda = reward_weight`` (0.3). So the reward
+    reorders the documents near the top of the relevance range and cannot lift an
+    off-topic document over the relevant ones. The ``top_n`` best are kept, as copies
+    whose metadata adds ``relevance_score`` (``s``), ``reward`` (``r``),
+    ``retrieval_relevance`` (``rho``), ``head_weights`` and ``head_scores``. No documents
+    in, none out.
 
     Setup:
         .. code-block:: python
@@ -45,10 +56,15 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
         model: the trained :class:`~mom_micro.rewards.MixtureRewardModel`.
         top_n: number of documents kept.
         user / context: whose preferences to rank by (``for_user`` makes a copy).
+        reward_weight: ``lambda`` above (0: the retriever's order; 1: the reward's).
+        relevance_key: the metadata key of the retriever's score.
         require_user_or_context: refuse to rank for nobody in particular.
     """
 
     top_n: int = Field(default=3, ge=1, description="Number of documents kept.")
+    relevance_key: str = Field(
+        default="score", description="Metadata key holding the retriever's relevance score."
+    )
 
     def compress_documents(
         self, documents: Sequence[Document], query: str, callbacks: Callbacks | None = None
@@ -56,13 +72,19 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
         """The ``top_n`` documents best for this user/context, best first."""
         if not documents:
             return []
-        ranking = self.rank(query, [doc.page_content for doc in documents])
+        ranking = self.rank_documents(
+            query,
+            [doc.page_content for doc in documents],
+            [doc.metadata.get(self.relevance_key) for doc in documents],
+        )
         kept = []
         for candidate in ranking.candidates[: self.top_n]:
             doc = documents[candidate.index]
             metadata = {
                 **doc.metadata,
                 "relevance_score": candidate.score,
+                "reward": candidate.reward,
+                "retrieval_relevance": candidate.relevance,
                 "head_weights": ranking.head_weights,
                 "head_scores": candidate.head_scores,
             }
@@ -72,7 +94,16 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
 
 class MiCRoCrossEncoder(MiCRoSettings, BaseCrossEncoder):
     """MiCRo as a LangChain ``BaseCrossEncoder``: LangChain's own ``CrossEncoderReranker``
-    (or anything else that takes a cross-encoder) scores with the personalised reward.
+    (or anything else that takes a cross-encoder) scores with the personalised reward,
+    combined with relevance.
+
+    ``CrossEncoderReranker`` hands a cross-encoder only ``(query, text)`` pairs, no
+    retrieval score; so relevance enters through the backbone as a relevance model:
+    ``rho`` is the cosine between the query's and the text's embeddings, and the score
+    of a pair is :func:`~mom_micro.plugins.ranking.combine_relevance` of ``rho`` and the
+    reward over the pairs of the same query (``lambda = reward_weight``, 0.3): the
+    reward reorders relevant texts and cannot lift an off-topic one over them. Set
+    ``reward_weight=1`` for the bare reward.
 
     Setup:
         .. code-block:: python
@@ -90,18 +121,20 @@ class MiCRoCrossEncoder(MiCRoSettings, BaseCrossEncoder):
             reranker = CrossEncoderReranker(model=encoder, top_n=2)
 
     Key params:
-        model, user, context, require_user_or_context: as for :class:`MiCRoReranker`.
+        model, user, context, reward_weight, require_user_or_context: as for
+        :class:`MiCRoReranker`.
     """
 
     def score(self, text_pairs: list[tuple[str, str]]) -> list[float]:
-        """The personalised reward of each ``(query, text)`` pair; pairs are scored per
-        query (one routing per distinct query), in input order. No pairs, no scores."""
+        """The score of each ``(query, text)`` pair (relevance and reward combined over
+        the pairs of the same query; see the class docstring), in input order. No
+        pairs, no scores."""
         by_query: dict[str, list[int]] = {}
         for i, (query, _) in enumerate(text_pairs):
             by_query.setdefault(query, []).append(i)
         scores = [0.0] * len(text_pairs)
         for query, rows in by_query.items():
-            ranking = self.rank(query, [text_pairs[i][1] for i in rows])
+            ranking = self.rank_documents(query, [text_pairs[i][1] for i in rows])
             for candidate in ranking.candidates:
                 scores[rows[candidate.index]] = candidate.score
         return scores

@@ -11,17 +11,32 @@ from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoSettings
 __all__ = ["SCORE_KEYS", "MiCRoNodePostprocessor"]
 
 #: Metadata keys the postprocessor writes (hidden from the LLM and the embedding).
-SCORE_KEYS = ("relevance_score", "head_weights", "head_scores")
+SCORE_KEYS = (
+    "relevance_score",
+    "reward",
+    "retrieval_relevance",
+    "head_weights",
+    "head_scores",
+)
 
 
 class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
-    """Rerank nodes by a MiCRo mixture reward, personalised for a user or a context.
+    """Rerank retrieved nodes for a user or a context, keeping them relevant.
 
-    Each node's text is scored as a response to the query with the routed mixture
-    ``r = sum_k w_k(query, context, user) r_k(query, node)``; the ``top_n`` best are kept
-    with ``score = r``, as copies whose metadata adds ``relevance_score``,
-    ``head_weights`` and ``head_scores`` (excluded from what the LLM and the embedding
-    see). The index's stored nodes are not modified. No nodes in, none out.
+    Each node's text is scored as a response to the query with the personalised reward
+    ``r`` (the routed heads plus the user's online weights), and the nodes are ranked by
+
+    ``s = (1 - lambda) * rho_hat + lambda * r_hat``
+
+    (:func:`~mom_micro.plugins.ranking.combine_relevance`): ``rho`` is the retriever's
+    ``node.score`` when every node has one, else the backbone's cosine between query and
+    text; ``hat`` scales each to ``[0, 1]`` over the nodes; ``lambda = reward_weight``
+    (0.3). The reward reorders the nodes near the top of the relevance range and cannot
+    lift an off-topic node over the relevant ones. The ``top_n`` best are kept with
+    ``score = s``, as copies whose metadata adds ``relevance_score`` (``s``), ``reward``,
+    ``retrieval_relevance``, ``head_weights`` and ``head_scores`` (excluded from what
+    the LLM and the embedding see). The index's stored nodes are not modified. No nodes
+    in, none out.
 
     Setup:
         .. code-block:: python
@@ -44,6 +59,7 @@ class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
         model: the trained :class:`~mom_micro.rewards.MixtureRewardModel`.
         top_n: number of nodes kept.
         user / context: whose preferences to rank by (``for_user`` makes a copy).
+        reward_weight: ``lambda`` above (0: the retriever's order; 1: the reward's).
         require_user_or_context: refuse to rank for nobody in particular.
     """
 
@@ -62,7 +78,7 @@ class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
         if not nodes:
             return []
         texts = [n.node.get_content(metadata_mode=MetadataMode.NONE) for n in nodes]
-        ranking = self.rank(query_bundle.query_str, texts)
+        ranking = self.rank_documents(query_bundle.query_str, texts, [n.score for n in nodes])
         kept = []
         for candidate in ranking.candidates[: self.top_n]:
             node = nodes[candidate.index].node
@@ -70,6 +86,8 @@ class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
                 "metadata": {
                     **node.metadata,
                     "relevance_score": candidate.score,
+                    "reward": candidate.reward,
+                    "retrieval_relevance": candidate.relevance,
                     "head_weights": ranking.head_weights,
                     "head_scores": candidate.head_scores,
                 }

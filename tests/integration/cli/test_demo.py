@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 from mom_micro.demo import project_documents
+from mom_micro.text import split_sentences
 
 
 def test_demo_command_runs_offline_end_to_end(tmp_path):
@@ -34,6 +36,11 @@ def test_demo_command_runs_offline_end_to_end(tmp_path):
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert {"config.json", "model.safetensors"} <= {p.name for p in (work / "micro").iterdir()}
     assert "  [4] " in out and "  ana: [" in out and "  ben: [" in out
+    # ana wants short, direct answers: her first answer is one sentence
+    best = re.search(r"\n  ana: .*best: \[(\d)\]", out).group(1)
+    answer = re.search(rf"\n  \[{best}\] (.*)", out).group(1)
+    assert len(split_sentences(answer)) == 1, answer
+    assert "style weights moved most: " in out
     assert "Done in " in out
     again = subprocess.run(
         [command, "demo", "--workdir", str(work), "--answers", "0"],

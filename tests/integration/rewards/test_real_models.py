@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from mom_micro.cli import main
 from mom_micro.rewards import (
+    STYLE_FEATURES,
     CachedEncoder,
     FeatureCache,
     LastTokenEncoder,
@@ -47,9 +50,7 @@ def test_reward_train_and_rank_with_minilm_through_the_cli(
     )
     out = capsys.readouterr().out
     assert "8 pairs from 8 rows" in out and "stage 2: 3 labelled pairs" in out
-    assert json.loads((model_dir / "config.json").read_text())["state"]["stage2_contexts"] == [
-        "follows_instructions"
-    ]
+    assert "prompt router (the paper's)" in out  # one context: nothing for a context router
     assert any((tmp_path / "cache" / "features").rglob("*.safetensors"))
     profiles = tmp_path / "profiles.json"
     assert (
@@ -75,8 +76,10 @@ def test_reward_train_and_rank_with_minilm_through_the_cli(
         == 0
     )
     ranked = json.loads(capsys.readouterr().out)
-    assert sorted(r["response"] for r in ranked) == ["Blue.", "I like turtles."]
-    assert ranked[0]["score"] >= ranked[1]["score"]
+    assert sorted(r["response"] for r in ranked["ranking"]) == ["Blue.", "I like turtles."]
+    assert ranked["ranking"][0]["score"] >= ranked["ranking"][1]["score"]
+    assert len(ranked["head_weights"]) == 2 and sum(ranked["head_weights"]) == pytest.approx(1)
+    assert len(ranked["style_weights"]) == len(STYLE_FEATURES)
 
 
 def test_smollm2_last_token_featurizer_scores_responses(tmp_path, monkeypatch):

@@ -10,7 +10,14 @@ from mom_micro.bench.preference import (
     run_preference_benchmark,
     write_preference_outputs,
 )
-from mom_micro.rewards import Stage1Config, Stage2Config, split_by_prompt
+from mom_micro.rewards import (
+    RecipeConfig,
+    Stage1Config,
+    Stage2Config,
+    evaluate,
+    split_by_prompt,
+    train_reward_model,
+)
 from tests.support.rewards import toy_pairs
 
 
@@ -23,6 +30,12 @@ def test_benchmark_runs_every_method_and_writes_json_markdown_and_png(hash_featu
         repeats=2,
         stage1=Stage1Config(epochs=2, progress=False),
         stage2=Stage2Config(epochs=2, progress=False),
+        recipe=RecipeConfig(
+            heads=3,
+            budget=5,
+            stage1_ctx=Stage1Config(epochs=2, alpha=0.1, progress=False),
+            stage2=Stage2Config(epochs=2, progress=False),
+        ),
     )
     result = run_preference_benchmark(train, test, hash_featurizer, config)
     assert result["contexts"] == ["concise", "friendly"]
@@ -34,7 +47,11 @@ def test_benchmark_runs_every_method_and_writes_json_markdown_and_png(hash_featu
         "micro_stage1_ctx",
         "micro_stage2_ctx",
         "oracle_per_context",
+        "shipped",
     }
+    shipped, _ = train_reward_model(train, hash_featurizer, config.recipe)  # = reward train
+    features = hash_featurizer.featurize(test)
+    assert result["methods"]["shipped"] == evaluate(shipped, features).to_dict()
     for row in result["methods"].values():
         assert set(row["per_context"]) == {"concise", "friendly"}
         assert 0.0 <= row["average"] <= 1.0
@@ -66,6 +83,8 @@ def test_benchmark_runs_every_method_and_writes_json_markdown_and_png(hash_featu
             stage1=config.stage1,
             stage2=config.stage2,
             context_stage1=False,
+            recipe=None,
         ),
     )
     assert "micro_stage1_ctx" not in no_ctx["methods"] and "stage2_ctx_curve" not in no_ctx
+    assert "shipped" not in no_ctx["methods"]

@@ -61,7 +61,7 @@ def test_from_model_dir_round_trip_with_a_profile_file(two_users, tmp_path):
     )
     docs = [Document(text) for text in OWL_ANSWERS[:2]]
     first = reranker.compress_documents(docs, OWLS)[0]
-    assert first.metadata["relevance_score"] == pytest.approx(
+    assert first.metadata["reward"] == pytest.approx(
         two_users.score(OWLS, [first.page_content])[0], abs=1e-4
     )
     PersonalizedRanker(model=reranker.model).record_choice(

@@ -57,7 +57,7 @@ def _trained_text_model(featurizer, profiles=None) -> MixtureRewardModel:
         )
     model = MixtureRewardModel.create(featurizer, n_heads=3, profiles=profiles)
     train_stage1(model, pairs, Stage1Config(epochs=3, progress=False))
-    train_stage2(model, pairs, Stage2Config(progress=False, epochs=20, lr=0.05))
+    train_stage2(model, pairs, Stage2Config(progress=False, epochs=20, lr=0.05, guard_folds=0))
     return model
 
 
@@ -117,18 +117,30 @@ def test_text_api_scores_by_context_and_falls_back_for_unseen_contexts(hash_feat
 
 
 def test_online_feedback_moves_a_user_towards_their_preference(hash_featurizer, tmp_path):
-    store = UserProfileStore(tmp_path / "profiles.json", n_heads=3)
-    model = _trained_text_model(hash_featurizer, profiles=store)
+    model = _trained_text_model(hash_featurizer)
+    model.profiles = store = model.profile_store(tmp_path / "profiles.json")
     prompt, responses = "question 7 about cats", ["friendly detailed answer", "rude reply 7"]
     new_user = model.score(prompt, responses, user="zoe")
     assert new_user == pytest.approx(model.score(prompt, responses))  # a new user gets the prior
-    for _ in range(5):
-        model.record_feedback("zoe", prompt, responses[1], responses[0])
-    after = model.score(prompt, responses, user="zoe")
-    assert after[1] - after[0] > new_user[1] - new_user[0]
-    assert store.get("zoe").updates == 5
+    assert new_user[1] > new_user[0]  # without a context the population wants it short
+    margins = []
+    for _ in range(5):  # zoe keeps choosing the friendly answer
+        model.record_feedback("zoe", prompt, responses[0], responses[1])
+        after = model.score(prompt, responses, user="zoe")
+        margins.append(after[0] - after[1])
+    assert margins == sorted(margins)  # each choice moves her further her way
+    assert after[0] > after[1]  # and the top answer changed, for zoe only
+    assert model.score(prompt, responses, user="yan") == pytest.approx(new_user)
+    assert store.get("zoe").updates == 5 and len(store.get("zoe").choices) == 5
+    weights = model.weights(prompt, user="zoe")
+    assert after == pytest.approx((model.basis(prompt, responses) @ weights).tolist(), abs=1e-5)
     with pytest.raises(RewardsError, match="profile store"):
         MixtureRewardModel.create(hash_featurizer, n_heads=3).score(prompt, responses, user="zoe")
+    with pytest.raises(RewardsError, match="non-empty name"):
+        model.score(prompt, responses, user="")
+    with pytest.raises(CheckpointMismatchError, match="dim 7"):
+        model.profiles = UserProfileStore(dim=7)
+        model.record_feedback("zoe", prompt, responses[1], responses[0])
 
 
 def test_save_load_round_trip_and_refusals(hash_featurizer, tmp_path):
@@ -153,3 +165,73 @@ def test_save_load_round_trip_and_refusals(hash_featurizer, tmp_path):
         MixtureRewardModel.load(path, featurizer=hash_featurizer)
     with pytest.raises(CheckpointMismatchError, match="no config.json"):
         MixtureRewardModel.load(tmp_path / "nowhere", featurizer=hash_featurizer)
+
+
+def _corrupt(path, name, change):
+    target = path / name
+    if name == "config.json":
+        meta = json.loads(target.read_text())
+        target.write_text(change(meta) if callable(change) else change)
+    else:
+        target.write_bytes(change(target.read_bytes()))
+
+
+def _set(section, key, value):
+    def change(meta):
+        if section:
+            meta[section][key] = value
+        else:
+            meta[key] = value
+        return json.dumps(meta)
+
+    return change
+
+
+def _drop(key):
+    def change(meta):
+        del meta[key]
+        return json.dumps(meta)
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("name", "change", "message"),
+    [
+        ("model.safetensors", lambda b: b[: len(b) // 2], "not a readable safetensors"),
+        ("model.safetensors", lambda b: bytes(range(256)) * 8, "not a readable safetensors"),
+        ("config.json", "[1, 2]", "not a mom-micro-mixture-reward/1 checkpoint"),
+        ("config.json", '{"format": "mom-micro-mix', "not valid JSON"),
+        ("config.json", _set(None, "format", "two"), "not a mom-micro-mixture-reward/1"),
+        ("config.json", _set("config", "n_heads", "ten"), "n_heads must be a whole number"),
+        ("config.json", _set("config", "prompt_dim", None), "prompt_dim must be a whole number"),
+        ("config.json", _set("config", "version", "two"), "unknown MixtureConfig keys"),
+        ("config.json", _drop("config"), "no 'config' object"),
+        ("config.json", _set(None, "featurizer", "x"), "'featurizer' must be an object"),
+        ("config.json", _set("config", "contexts", "abc"), "not a list of strings"),
+        ("config.json", _set("state", "stage2_contexts", 5), "not a list of strings"),
+    ],
+    ids=[
+        "truncated-weights",
+        "random-weights",
+        "config-a-list",
+        "config-truncated",
+        "format-two",
+        "n_heads-ten",
+        "prompt_dim-null",
+        "version-two",
+        "no-config",
+        "featurizer-x",
+        "contexts-a-string",
+        "stage2-contexts-a-number",
+    ],
+)
+def test_damaged_checkpoints_are_one_clear_error_naming_the_file(
+    hash_featurizer, tmp_path, name, change, message
+):
+    model = _trained_text_model(hash_featurizer)
+    path = model.save(tmp_path / "ckpt")
+    _corrupt(path, name, change)
+    with pytest.raises(CheckpointMismatchError, match=message) as error:
+        MixtureRewardModel.load(path, featurizer=hash_featurizer)
+    assert str(path) in str(error.value)

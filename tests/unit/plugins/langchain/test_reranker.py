@@ -10,6 +10,7 @@ from langchain_core.embeddings import DeterministicFakeEmbedding
 from langchain_core.vectorstores import InMemoryVectorStore
 
 from mom_micro.plugins.langchain import MiCRoCrossEncoder, MiCRoReranker
+from mom_micro.plugins.ranking import combine_relevance
 from tests.support.micro import concise, detailed, question
 
 OWLS = question("owls")
@@ -27,7 +28,7 @@ def base_retriever():
 
 
 def test_reranker_in_contextual_compression_retriever_personalises(two_users, base_retriever):
-    reranker = MiCRoReranker(model=two_users, top_n=2)
+    reranker = MiCRoReranker(model=two_users, top_n=2, reward_weight=1.0)  # the reward only
     tops = {}
     for user in ("ana", "bo"):
         retriever = ContextualCompressionRetriever(
@@ -38,12 +39,40 @@ def test_reranker_in_contextual_compression_retriever_personalises(two_users, ba
         scores = [d.metadata["relevance_score"] for d in docs]
         assert scores == sorted(scores, reverse=True)
         weights = docs[0].metadata["head_weights"]
-        assert len(weights) == 2 and sum(weights) == pytest.approx(1.0, abs=1e-5)
+        assert weights == pytest.approx(two_users.weights(OWLS, user=user)[:2].tolist())
         assert docs[0].metadata["source"].startswith("s")  # original metadata kept
         expected = two_users.score(OWLS, [d.page_content for d in docs], user=user)
-        assert scores == pytest.approx(expected, abs=1e-4)
+        assert [d.metadata["reward"] for d in docs] == pytest.approx(expected, abs=1e-4)
         tops[user] = docs[0].page_content
     assert tops == {"ana": concise("owls"), "bo": detailed("owls")}
+
+
+def test_relevant_documents_stay_ahead_and_the_user_reorders_them(two_users):
+    """Off-topic chunks with a high reward for the user do not push the relevant ones
+    out; among the relevant ones each user gets their style first."""
+    relevant = [
+        Document(detailed("owls"), metadata={"score": 0.81}),
+        Document("Owls hunt at night.", metadata={"score": 0.83}),
+        Document(concise("owls"), metadata={"score": 0.80}),
+    ]
+    off_topic = [
+        Document(concise("tea"), metadata={"score": 0.21}),
+        Document(detailed("bees"), metadata={"score": 0.18}),
+        Document(concise("comets"), metadata={"score": 0.15}),
+    ]
+    docs = off_topic[:2] + relevant + off_topic[2:]
+    reranker = MiCRoReranker(model=two_users, top_n=3)
+    tops = {}
+    for user in ("ana", "bo"):
+        kept = reranker.for_user(user).compress_documents(docs, OWLS)
+        assert {d.page_content for d in kept} == {d.page_content for d in relevant}
+        assert [d.metadata["retrieval_relevance"] for d in kept] != [0.83, 0.81, 0.80]
+        tops[user] = kept[0].page_content
+    assert tops == {"ana": concise("owls"), "bo": detailed("owls")}
+    # the bare reward (the old behaviour) lets an off-topic chunk in
+    bare = MiCRoReranker(model=two_users, top_n=3, reward_weight=1.0).for_user("ana")
+    kept = {d.page_content for d in bare.compress_documents(docs, OWLS)}
+    assert kept & {d.page_content for d in off_topic}
 
 
 def test_reranker_copies_documents_and_handles_no_documents(two_users):
@@ -55,7 +84,7 @@ def test_reranker_copies_documents_and_handles_no_documents(two_users):
 
 
 def test_stated_context_without_a_user(micro_model):
-    reranker = MiCRoReranker(model=micro_model, top_n=1)
+    reranker = MiCRoReranker(model=micro_model, top_n=1, reward_weight=1.0)
     docs = [Document(text) for text in OWL_ANSWERS[:2]]
     assert reranker.for_user(context="concise").compress_documents(docs, OWLS)[
         0
@@ -66,17 +95,19 @@ def test_stated_context_without_a_user(micro_model):
 
 
 def test_cross_encoder_in_langchain_cross_encoder_reranker(two_users, base_retriever):
-    encoder = MiCRoCrossEncoder(model=two_users, user="bo")
+    encoder = MiCRoCrossEncoder(model=two_users, user="bo", reward_weight=1.0)
     retriever = ContextualCompressionRetriever(
         base_compressor=CrossEncoderReranker(model=encoder, top_n=1), base_retriever=base_retriever
     )
     assert [d.page_content for d in retriever.invoke(OWLS)] == [detailed("owls")]
+    assert encoder.score([]) == []
+
+
+def test_cross_encoder_scores_combine_the_backbones_relevance_per_query(two_users):
+    encoder = MiCRoCrossEncoder(model=two_users, user="bo")
     pairs = [(OWLS, OWL_ANSWERS[0]), (question("tea"), concise("tea")), (OWLS, OWL_ANSWERS[1])]
     scores = encoder.score(pairs)
-    assert scores[0] == pytest.approx(
-        two_users.score(OWLS, OWL_ANSWERS[:2], user="bo")[0], abs=1e-4
-    )
-    assert scores[1] == pytest.approx(
-        two_users.score(question("tea"), [concise("tea")], user="bo")[0], abs=1e-4
-    )
-    assert encoder.score([]) == []
+    rewards = two_users.score(OWLS, OWL_ANSWERS[:2], user="bo")
+    relevance = two_users.relevance(OWLS, OWL_ANSWERS[:2])
+    assert [scores[0], scores[2]] == pytest.approx(combine_relevance(rewards, relevance))
+    assert scores[1] == 1.0  # alone for its query: the top of both ranges

@@ -28,7 +28,7 @@ def index() -> VectorStoreIndex:
 
 
 def test_postprocessor_in_retriever_query_engine_personalises(two_users, index):
-    postprocessor = MiCRoNodePostprocessor(model=two_users, top_n=2)
+    postprocessor = MiCRoNodePostprocessor(model=two_users, top_n=2, reward_weight=1.0)
     retriever = index.as_retriever(similarity_top_k=4)
     tops = {}
     for user in ("ana", "bo"):
@@ -40,7 +40,9 @@ def test_postprocessor_in_retriever_query_engine_personalises(two_users, index):
         assert len(sources) == 2
         assert [s.score for s in sources] == sorted((s.score for s in sources), reverse=True)
         assert sources[0].metadata["relevance_score"] == pytest.approx(sources[0].score)
-        assert sum(sources[0].metadata["head_weights"]) == pytest.approx(1.0, abs=1e-5)
+        assert sources[0].metadata["head_weights"] == pytest.approx(
+            two_users.weights(OWLS, user=user)[:2].tolist()
+        )
         assert sources[0].metadata["source"].startswith("s")
         assert "head_weights" not in str(response)  # MockLLM echoes its prompt
         assert sources[0].node.get_content() in str(response)
@@ -49,9 +51,27 @@ def test_postprocessor_in_retriever_query_engine_personalises(two_users, index):
     assert all("relevance_score" not in n.metadata for n in index.docstore.docs.values())
 
 
+def test_relevant_nodes_stay_ahead_and_the_user_reorders_them(two_users):
+    relevant = {detailed("owls"): 0.81, "Owls hunt at night.": 0.83, concise("owls"): 0.80}
+    off_topic = {concise("tea"): 0.21, detailed("bees"): 0.18, concise("comets"): 0.15}
+    nodes = [
+        NodeWithScore(node=TextNode(text=text), score=score)
+        for text, score in {**off_topic, **relevant}.items()
+    ]
+    postprocessor = MiCRoNodePostprocessor(model=two_users, top_n=3)
+    tops = {}
+    for user in ("ana", "bo"):
+        kept = postprocessor.for_user(user).postprocess_nodes(nodes, query_str=OWLS)
+        assert {n.node.get_content() for n in kept} == set(relevant)
+        assert [n.score for n in kept] == sorted((n.score for n in kept), reverse=True)
+        assert kept[0].metadata["retrieval_relevance"] == relevant[kept[0].node.get_content()]
+        tops[user] = kept[0].node.get_content()
+    assert tops == {"ana": concise("owls"), "bo": detailed("owls")}
+
+
 async def test_async_postprocess_and_stated_context(micro_model):
     nodes = [NodeWithScore(node=TextNode(text=text), score=0.5) for text in TEXTS[:2]]
-    postprocessor = MiCRoNodePostprocessor(model=micro_model, top_n=1)
+    postprocessor = MiCRoNodePostprocessor(model=micro_model, top_n=1, reward_weight=1.0)
     concise_first = await postprocessor.for_user(context="concise").apostprocess_nodes(
         nodes, query_str=OWLS
     )
