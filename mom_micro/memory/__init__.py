@@ -10,6 +10,7 @@ from .document import (
     MAX_DOCUMENT_CHARS,
     InvalidDocumentError,
     MemoryExtractor,
+    ReaderConfigError,
     read_document,
     validate_document,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "MemoryParseError",
     "MemoryScorer",
     "MemoryUnit",
+    "ReaderConfigError",
     "SFTBuildReport",
     "as_completion_fn",
     "escape_document",

@@ -6,7 +6,10 @@ from collections.abc import Callable, Sequence
 
 import numpy as np
 
-__all__ = ["Embedder", "minilm_embedder"]
+__all__ = ["MINILM_NAME", "Embedder", "minilm_embedder"]
+
+#: The bundled embedding model's name, as readers record it in their configuration.
+MINILM_NAME = "all-MiniLM-L6-v2"
 
 #: ``embed(texts) -> float32 array of shape (len(texts), dim)`` with unit-norm rows.
 Embedder = Callable[[Sequence[str]], np.ndarray]

@@ -30,6 +30,7 @@ PUBLIC = {
         "MemoryParseError",
         "MemoryScorer",
         "MemoryUnit",
+        "ReaderConfigError",
         "SFTBuildReport",
         "as_completion_fn",
         "escape_document",
