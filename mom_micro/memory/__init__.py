@@ -11,13 +11,20 @@ from .document import (
     InvalidDocumentError,
     MemoryExtractor,
     ReaderConfigError,
+    describe_reader,
     read_document,
     validate_document,
 )
 from .embedding import Embedder, minilm_embedder
 from .extractive import ExtractiveExtractor
-from .guide import GuideModel, as_completion_fn
-from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows
+from .guide import (
+    AsyncGuideModel,
+    GuideModel,
+    as_async_completion_fn,
+    as_completion_fn,
+    is_transient_error,
+)
+from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows, window_chars
 from .parsing import MemoryParseError, format_memory_output, parse_memory_output
 from .prompts import escape_document, extraction_prompt, reasoning_prompt
 from .reasoning import ChainOfMemoryBuilder, SFTBuildReport, sft_record
@@ -27,6 +34,7 @@ from .selection import reciprocal_rank_fusion, select_memory
 
 __all__ = [
     "MAX_DOCUMENT_CHARS",
+    "AsyncGuideModel",
     "CandidateScore",
     "ChainOfMemoryBuilder",
     "DocumentMemory",
@@ -43,10 +51,13 @@ __all__ = [
     "MemoryUnit",
     "ReaderConfigError",
     "SFTBuildReport",
+    "as_async_completion_fn",
     "as_completion_fn",
+    "describe_reader",
     "escape_document",
     "extraction_prompt",
     "format_memory_output",
+    "is_transient_error",
     "minilm_embedder",
     "parse_memory_output",
     "read_document",
@@ -56,4 +67,5 @@ __all__ = [
     "sft_record",
     "split_windows",
     "validate_document",
+    "window_chars",
 ]

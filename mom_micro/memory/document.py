@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import unicodedata
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mom_micro.errors import MomMicroError
 
@@ -15,6 +15,7 @@ __all__ = [
     "InvalidDocumentError",
     "MemoryExtractor",
     "ReaderConfigError",
+    "describe_reader",
     "read_document",
     "validate_document",
 ]
@@ -99,3 +100,20 @@ class MemoryExtractor(Protocol):
     def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
         """Read ``text`` and return its chosen memory."""
         ...
+
+
+def describe_reader(reader: MemoryExtractor) -> dict[str, Any]:
+    """A reader's JSON configuration: its own ``config()`` when it has one (the package's
+    readers do), else ``{"kind": "custom", "class": "module.Class"}``.
+
+    Example:
+        >>> class Mine:
+        ...     def extract(self, text, doc_id=None): ...
+        >>> describe_reader(Mine())["kind"]
+        'custom'
+    """
+    config = getattr(reader, "config", None)
+    if callable(config):
+        return dict(config())
+    cls = type(reader)
+    return {"kind": "custom", "class": f"{cls.__module__}.{cls.__qualname__}"}
