@@ -27,7 +27,14 @@ from .guide import (
 from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows, window_chars
 from .parsing import MemoryParseError, format_memory_output, parse_memory_output
 from .prompts import escape_document, extraction_prompt, reasoning_prompt
-from .reasoning import ChainOfMemoryBuilder, SFTBuildReport, sft_record
+from .reasoning import (
+    ChainOfMemoryBuilder,
+    SFTBuildReport,
+    SFTDataError,
+    reasoning_problem,
+    sft_record,
+    template_reasoning,
+)
 from .schema import CandidateScore, DocumentMemory, MemoryUnit
 from .scoring import EmbeddingMemoryScorer, MemoryScorer
 from .selection import reciprocal_rank_fusion, select_memory
@@ -51,6 +58,7 @@ __all__ = [
     "MemoryUnit",
     "ReaderConfigError",
     "SFTBuildReport",
+    "SFTDataError",
     "as_async_completion_fn",
     "as_completion_fn",
     "describe_reader",
@@ -61,11 +69,13 @@ __all__ = [
     "minilm_embedder",
     "parse_memory_output",
     "read_document",
+    "reasoning_problem",
     "reasoning_prompt",
     "reciprocal_rank_fusion",
     "select_memory",
     "sft_record",
     "split_windows",
+    "template_reasoning",
     "validate_document",
     "window_chars",
 ]

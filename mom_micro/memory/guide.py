@@ -22,8 +22,17 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import inspect
+import logging
 from collections.abc import Awaitable, Callable, Coroutine
 from typing import Any, TypeVar
+
+from tenacity import (
+    AsyncRetrying,
+    before_sleep_log,
+    retry_if_exception,
+    stop_after_attempt,
+    wait_exponential,
+)
 
 __all__ = [
     "AsyncGuideModel",
@@ -33,8 +42,11 @@ __all__ = [
     "context_window",
     "is_transient_error",
     "model_name",
+    "retrying",
     "run_sync",
 ]
+
+logger = logging.getLogger(__name__)
 
 #: ``(prompt, temperature) -> text``
 GuideModel = Callable[[str, float], str]
@@ -150,6 +162,34 @@ def is_transient_error(exc: BaseException) -> bool:
         if isinstance(status, int) and (status in _TRANSIENT_STATUS or 500 <= status < 600):
             return True
     return any(part in cls.__name__ for cls in type(exc).__mro__ for part in _TRANSIENT_NAMES)
+
+
+def retrying(
+    max_retries: int,
+    backoff: float = 1.0,
+    max_backoff: float = 60.0,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> AsyncRetrying:
+    """The retry policy of model calls (tenacity): up to ``max_retries`` retries, only of
+    :func:`is_transient_error` failures, waiting ``backoff * 2**i`` seconds (at most
+    ``max_backoff``) before retry ``i``; the last error is re-raised.
+
+    Example:
+        >>> async def call():
+        ...     async for attempt in retrying(2):
+        ...         with attempt:
+        ...             return "ok"
+        >>> asyncio.run(call())
+        'ok'
+    """
+    return AsyncRetrying(
+        retry=retry_if_exception(is_transient_error),
+        stop=stop_after_attempt(max_retries + 1),
+        wait=wait_exponential(multiplier=backoff, max=max_backoff),
+        sleep=sleep,
+        before_sleep=before_sleep_log(logger, logging.WARNING),
+        reraise=True,
+    )
 
 
 def run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:

@@ -10,25 +10,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from tenacity import (
-    AsyncRetrying,
-    before_sleep_log,
-    retry_if_exception,
-    stop_after_attempt,
-    wait_exponential,
-)
 from tqdm.auto import tqdm
 
 from mom_micro.errors import MomMicroError
 
 from .document import MemoryExtractor, describe_reader, validate_document
-from .guide import (
-    as_async_completion_fn,
-    context_window,
-    is_transient_error,
-    model_name,
-    run_sync,
-)
+from .guide import as_async_completion_fn, context_window, model_name, retrying, run_sync
 from .parsing import parse_memory_output
 from .prompts import extraction_prompt
 from .schema import DocumentMemory, MemoryUnit
@@ -344,16 +331,8 @@ class LLMExtractor:
 
     async def _complete(self, prompt: str, temperature: float) -> str:
         """One model call under the concurrency gate, retried on transient errors only."""
-        retrying = AsyncRetrying(
-            retry=retry_if_exception(is_transient_error),
-            stop=stop_after_attempt(self.max_retries + 1),
-            wait=wait_exponential(multiplier=self.backoff, max=self.max_backoff),
-            sleep=self._wait,
-            before_sleep=before_sleep_log(logger, logging.WARNING),
-            reraise=True,
-        )
         raw = ""
-        async for attempt in retrying:
+        async for attempt in retrying(self.max_retries, self.backoff, self.max_backoff, self._wait):
             with attempt:
                 async with self._semaphore():
                     raw = await self._acomplete(prompt, temperature)

@@ -161,7 +161,7 @@ def _locate(
 ) -> list[_Scenario]:
     """Resolve heads in output order (preferring text after the previous chunk), then tails
     between a chunk's head and the next chunk's head; count in ``anchors`` how each head
-    was found (``exact``, ``normalized``, ``fuzzy``) or that it was ``missing``."""
+    and tail was found (``exact``, ``normalized``, ``fuzzy``) or that it was ``missing``."""
     cursor = 0
     for scenario in scenarios:
         quote = scenario.whole or scenario.head or scenario.tail
@@ -194,6 +194,7 @@ def _locate(
             else len(index.source)
         )
         tail = index.find(scenario.tail, lo, hi, last=True) or index.find(scenario.tail, lo)
+        anchors["missing" if tail is None else tail.method] += 1
         if tail is not None and tail.end > lo:
             scenario.end = tail.end
     return unique
@@ -294,8 +295,8 @@ def parse_memory_output(
     entities and CDATA sections unwrapped).
 
     ``memory.metadata`` says how well the output fit the source: ``parse_warnings`` (what
-    was repaired), ``anchors`` (how many chunk heads were found ``exact``, ``normalized``,
-    ``fuzzy`` or were ``missing``) and ``coverage_as_written`` (the share of the source's
+    was repaired), ``anchors`` (how many anchors, heads and tails, were found ``exact``,
+    ``normalized``, ``fuzzy`` or were ``missing``) and ``coverage_as_written`` (the share of the source's
     non-space characters inside the chunks the model wrote, before the gaps were filled).
 
     It survives: a ``<think>`` block (closed or not), prose or markdown fences around the
@@ -358,7 +359,10 @@ def parse_memory_output(
 
 
 def format_memory_output(memory: DocumentMemory, anchor_words: int = 6) -> str:
-    """Write ``memory`` in MoM's tagged format, each chunk as ``head[MASK]tail``.
+    """Write ``memory`` in MoM's tagged format, each chunk as ``head[MASK]tail``: its first
+    and last ``anchor_words`` words, copied exactly (line breaks and all), so every anchor
+    is a substring of the source; a chunk of at most ``2 * anchor_words`` words is written
+    whole.
 
     ``parse_memory_output(format_memory_output(m), m.source)`` gives back the same spans
     (up to merging of very short chunks).
@@ -375,11 +379,12 @@ def format_memory_output(memory: DocumentMemory, anchor_words: int = 6) -> str:
     """
     lines = ["<outline>", *memory.outline, "</outline>"]
     for unit, chunk in zip(memory.units, memory.chunks()):
-        words = chunk.split()
+        words = list(re.finditer(r"\S+", chunk))
         if len(words) <= 2 * anchor_words:
-            body = " ".join(words)
-        else:
-            body = " ".join(words[:anchor_words]) + "[MASK]" + " ".join(words[-anchor_words:])
+            body = chunk
+        else:  # exact slices of the source, its line breaks included
+            head = chunk[: words[anchor_words - 1].end()]
+            body = head + "[MASK]" + chunk[words[-anchor_words].start() :]
         lines.append(f"<scenario><chunk>{html.escape(body, quote=False)}</chunk>")
         lines.append(f"{unit.core}</scenario>")
     return "\n".join(lines)

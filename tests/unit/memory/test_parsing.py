@@ -134,7 +134,7 @@ def test_anchors_with_other_spacing_case_and_punctuation():
     memory = parse_memory_output(raw, SOURCE)
     assert starts(memory)[1:] == [section_span(i)[0] for i in range(1, 5)]
     anchors = memory.metadata["anchors"]
-    assert anchors["normalized"] >= 2 and anchors["exact"] + anchors["normalized"] == 5
+    assert anchors["normalized"] >= 3 and anchors["exact"] + anchors["normalized"] == 10
 
 
 def test_lightly_paraphrased_anchor_is_matched_fuzzily():
@@ -327,6 +327,14 @@ def test_parse_error_is_a_value_error_and_non_text_is_refused():
     assert issubclass(MemoryParseError, ValueError)
     with pytest.raises(MemoryParseError, match="str"):
         parse_memory_output(b"<chunk>", SOURCE)  # type: ignore[arg-type]
+
+
+def test_formatted_anchors_are_exact_slices_of_the_source():
+    memory = DocumentMemory(
+        "water", [MemoryUnit(SECTIONS[i], f"core {i}", *section_span(i)) for i in range(5)], SOURCE
+    )
+    again = parse_memory_output(format_memory_output(memory), SOURCE)
+    assert again.metadata["anchors"] == {"exact": 10, "normalized": 0, "fuzzy": 0, "missing": 0}
 
 
 def test_format_then_parse_round_trips_spans():
