@@ -14,9 +14,16 @@ def _ingest(args: argparse.Namespace) -> int:
     from mom_micro.memory import read_document
     from mom_micro.retrievers import MemoryIndex
 
+    from .memory import index_reader
+
     docs = [Document(text=read_document(path), id_=Path(path).name) for path in args.files]
     index_dir = Path(args.index)
-    index = MemoryIndex.open(index_dir, chroma_host=args.chroma_host, chroma_port=args.chroma_port)
+    index = MemoryIndex.open(
+        index_dir,
+        chroma_host=args.chroma_host,
+        chroma_port=args.chroma_port,
+        reader=index_reader(args.reader),
+    )
     report = index.add_documents(docs, show_progress=args.progress)
     print(f"{index_dir}: {report}; {len(index)} documents in the index")
     return 1 if report.rejected and not (report.added or report.updated or report.unchanged) else 0
@@ -54,6 +61,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--index", required=True, help="index folder (new, or an index)")
     ingest.add_argument("--chroma-host", default=None, help="use a Chroma server at this host")
     ingest.add_argument("--chroma-port", type=int, default=None, help="... and this port")
+    ingest.add_argument(
+        "--reader",
+        default=None,
+        help="memory reader: extractive (default), a reader folder made by train-reader, "
+        "or a guide model (smollm2, a model folder, module:Class)",
+    )
     ingest.add_argument(
         "--no-progress",
         dest="progress",

@@ -88,14 +88,14 @@ def sft_record(
     return record
 
 
-def template_reasoning(memory: DocumentMemory, opening_words: int = 5) -> str:
+def template_reasoning(memory: DocumentMemory, opening_words: int = 4) -> str:
     """The chain of memory written from the memory itself, when no teacher can write one.
 
-    One line says how many parts the text has and what it opens with (the first outline
-    title); one line per later part names where it begins (its first ``opening_words``
-    words) and what it turns to (its title); a last line says what the cores keep. Every
-    line comes from the memory, so nothing is repeated filler, and the student learns to
-    look for the places where the subject changes before it writes the outline.
+    Three lines: how many parts the text has and what it opens with (the first outline
+    title); where each later part begins (its first ``opening_words`` words, in order); and
+    what the core contents keep. Everything comes from the memory, nothing is repeated
+    filler, and it stays short (a small reader generates every token of it): the student
+    learns to find where the subject changes before it writes the outline.
 
     Example:
         >>> from mom_micro.memory import DocumentMemory, MemoryUnit
@@ -103,18 +103,21 @@ def template_reasoning(memory: DocumentMemory, opening_words: int = 5) -> str:
         >>> m = DocumentMemory("d", [MemoryUnit("Cats", "Cats purr.", 0, 23),
         ...                          MemoryUnit("Dogs", "Dogs bark.", 25, 48)], text)
         >>> print(template_reasoning(m, opening_words=2))
-        The text has 2 parts. It opens with Cats.
-        At "Dogs bark" it turns to Dogs.
+        The text has 2 parts and opens with Cats.
+        New parts begin at "Dogs bark".
         Each core keeps the sentences that carry the main point of its part.
     """
     units = memory.units
-    parts = "1 part" if len(units) == 1 else f"{len(units)} parts"
-    lines = [f"The text has {parts}. It opens with {units[0].title}."]
     if len(units) == 1:
-        lines.append("It keeps to one subject, so it stays one chunk.")
-    for unit, chunk in zip(units[1:], memory.chunks()[1:]):
-        opening = " ".join(chunk.split()[:opening_words])
-        lines.append(f'At "{opening}" it turns to {unit.title}.')
+        lines = [f"The text has 1 part, about {units[0].title}: it keeps to one subject."]
+    else:
+        openings = ", ".join(
+            '"' + " ".join(chunk.split()[:opening_words]) + '"' for chunk in memory.chunks()[1:]
+        )
+        lines = [
+            f"The text has {len(units)} parts and opens with {units[0].title}.",
+            f"New parts begin at {openings}.",
+        ]
     lines.append("Each core keeps the sentences that carry the main point of its part.")
     return "\n".join(lines)
 
@@ -206,7 +209,10 @@ class ChainOfMemoryBuilder:
         reader: makes the memory of each section (the teacher's memory reader).
         guide: writes the reasoning (LangChain, LlamaIndex, or a callable
             ``(prompt, temperature) -> str``); ``None``: the template.
-        section_chars: longest section; ``window_chars(student_context_tokens)``.
+        student_context: the student's context in tokens; sections are at most
+            ``window_chars(student_context, chars_per_token)`` characters, the windows
+            the student will read at inference.
+        chars_per_token: rough size of a token.
         temperature: decoding temperature for the reasoning.
         min_reasoning_words: shorter reasoning is replaced by the template.
         max_concurrency: sections read at once.
@@ -221,7 +227,8 @@ class ChainOfMemoryBuilder:
 
     reader: MemoryExtractor
     guide: Any = None
-    section_chars: int = field(default_factory=lambda: window_chars(2048))
+    student_context: int = 2048
+    chars_per_token: float = 4.0
     temperature: float = 0.3
     min_reasoning_words: int = 20
     max_concurrency: int = 4
@@ -235,6 +242,11 @@ class ChainOfMemoryBuilder:
         if self.max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
         self._reason = None if self.guide is None else as_async_completion_fn(self.guide)
+
+    @property
+    def section_chars(self) -> int:
+        """The longest section, in characters."""
+        return window_chars(self.student_context, self.chars_per_token)
 
     def sections(self, doc_id: str, text: str) -> list[_Section]:
         """The sections a document is cut into (as the reader cuts it at inference)."""
@@ -269,6 +281,8 @@ class ChainOfMemoryBuilder:
             "reasoning": source,
             "teacher": memory.model or memory.extractor,
             "path": memory.path,
+            "student_context": self.student_context,
+            "chars_per_token": self.chars_per_token,
         }
         return sft_record(memory, reasoning, meta)
 

@@ -28,6 +28,7 @@ def no_real_models(monkeypatch):
     monkeypatch.setattr(defaults, "embedding_model_path", _refuse("the bundled MiniLM"))
     monkeypatch.setattr(defaults, "sentence_transformer", _refuse("the bundled MiniLM"))
     monkeypatch.setattr(defaults, "smollm2", _refuse("SmolLM2"))
+    monkeypatch.setattr(defaults, "smollm2_folder", _refuse("SmolLM2"))
     monkeypatch.setattr(defaults, "smollm2_gguf_path", _refuse("SmolLM2"))
     monkeypatch.setattr(
         "mom_micro.retrievers.index.default_embed_model",

@@ -70,9 +70,9 @@ def test_filler_from_the_teacher_is_replaced_by_the_template(tmp_path, water_tex
 def test_template_reasoning_is_built_from_the_memory(water_text):
     memory = extractive().extract(water_text)
     text = template_reasoning(memory)
-    assert text.startswith(f"The text has {len(memory.units)} parts. It opens with")
-    for unit in memory.units[1:]:
-        assert f"it turns to {unit.title}." in text
+    assert text.startswith(f"The text has {len(memory.units)} parts and opens with")
+    for chunk in memory.chunks()[1:]:
+        assert '"' + " ".join(chunk.split()[:4]) + '"' in text
     assert reasoning_problem(text, min_words=10) is None
 
 
@@ -90,7 +90,7 @@ def test_reasoning_problems_are_named(text, problem):
 
 
 def test_long_documents_are_cut_into_sections_that_fit_the_student(tmp_path, water_text):
-    builder = ChainOfMemoryBuilder(reader=extractive(), section_chars=700, show_progress=False)
+    builder = ChainOfMemoryBuilder(reader=extractive(), student_context=892, show_progress=False)
     report = builder.build({"water": water_text}, tmp_path / "com.jsonl")
     records = read_jsonl(tmp_path / "com.jsonl")
     assert report.written == report.sections == len(records) > 2
@@ -127,7 +127,7 @@ def test_a_teacher_without_tags_skips_the_section_and_counts_it(tmp_path, water_
 
     builder = ChainOfMemoryBuilder(
         reader=LLMExtractor(teacher, n_paths=1, max_retries=0),
-        section_chars=700,
+        student_context=892,
         show_progress=False,
     )
     report = builder.build(
@@ -178,7 +178,7 @@ def test_an_interrupted_run_resumes_without_asking_the_teacher_again(tmp_path, w
     def builder():
         return ChainOfMemoryBuilder(
             reader=LLMExtractor(teacher, n_paths=1),
-            section_chars=600,
+            student_context=850,
             max_concurrency=1,
             show_progress=False,
         )
