@@ -5,13 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 from pathlib import Path
 from typing import Any
 
-__all__ = ["index_reader", "register"]
-
-_RANGE = re.compile(r"^(?P<path>.+?):(?P<first>\d+)-(?P<last>\d+)$")
+__all__ = ["index_reader", "json_object", "register"]
 
 
 def _memory(args: argparse.Namespace) -> int:
@@ -36,7 +33,8 @@ def _memory(args: argparse.Namespace) -> int:
     return 0
 
 
-def _json_object(text: str | None, flag: str) -> dict[str, Any]:
+def json_object(text: str | None, flag: str) -> dict[str, Any]:
+    """The JSON object given to ``flag`` (``{}`` when none); anything else is an error."""
     if not text:
         return {}
     try:
@@ -49,19 +47,12 @@ def _json_object(text: str | None, flag: str) -> dict[str, Any]:
 
 
 def _dataset_documents(spec: str) -> dict[str, str]:
-    """``FILE`` or ``FILE:FIRST-LAST`` (1-based, inclusive): the documents of a QA data set."""
-    from mom_micro.bench.data import load_dataset
+    """``FILE`` or ``FILE:FIRST-LAST`` (1-based, inclusive): the documents of a QA data set,
+    named ``<file stem>/<document id>``."""
+    from mom_micro.bench.data import load_dataset_range
 
-    match = _RANGE.match(spec)
-    path, first, last = (
-        (match["path"], int(match["first"]), int(match["last"])) if match else (spec, 1, None)
-    )
-    documents = load_dataset(path).documents
-    chosen = list(documents.items())[first - 1 : last]
-    if not chosen:
-        raise ValueError(f"{spec}: no documents in that range ({len(documents)} in the file)")
-    name = Path(path).stem
-    return {f"{name}/{doc_id}": text for doc_id, text in chosen}
+    dataset = load_dataset_range(spec)
+    return {f"{dataset.name}/{doc_id}": text for doc_id, text in dataset.documents.items()}
 
 
 def _teacher_documents(args: argparse.Namespace) -> dict[str, str] | list[Path]:
@@ -88,7 +79,7 @@ def _sft_data(args: argparse.Namespace) -> int:
     from mom_micro.memory.readers import build_reader
 
     documents = _teacher_documents(args)
-    kwargs = _json_object(args.guide_kwargs, "--guide-kwargs")
+    kwargs = json_object(args.guide_kwargs, "--guide-kwargs")
     extractive: dict[str, Any] = {}
     if args.target_words is not None:
         extractive["target_words"] = args.target_words

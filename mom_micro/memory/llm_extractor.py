@@ -338,8 +338,15 @@ class LLMExtractor:
                     raw = await self._acomplete(prompt, temperature)
         return raw
 
+    async def araw(self, window: str, temperature: float | None = None) -> str:
+        """The model's raw answer for one window, prompted as :meth:`aextract` prompts it
+        (at the first path's temperature unless given); for benchmarks of the format."""
+        if temperature is None:
+            temperature = (self.temperatures or (0.0,))[0]
+        return await self._complete(extraction_prompt(window, think=self.think), temperature)
+
     async def _window(self, window: str, doc_id: str, temperature: float) -> DocumentMemory:
-        raw = await self._complete(extraction_prompt(window, think=self.think), temperature)
+        raw = await self.araw(window, temperature)
         return parse_memory_output(raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars)
 
     async def _path(

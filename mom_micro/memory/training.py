@@ -292,9 +292,9 @@ def train_reader(
     out = Path(out)
     if out.exists() and not (out / READER_FILE).is_file():
         raise ReaderConfigError(f"{out} exists and is not a reader folder: choose another --out")
-    folder = _base_folder(base)
     records = load_sft_records(sft_path)
     config = _with_sections(config, records)
+    folder = _base_folder(base)
     tokenizer = auto_tokenizer.from_pretrained(folder)
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
