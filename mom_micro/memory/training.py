@@ -209,7 +209,8 @@ def _split(
             f"{len(docs)} document(s) cannot be split into training and evaluation: "
             "make records from more documents"
         )
-    train, evaluation = [], []
+    train: list[dict[str, Any]] = []
+    evaluation: list[dict[str, Any]] = []
     for i, record in enumerate(records):
         doc = str(record.get("meta", {}).get("doc_id", i))
         (evaluation if doc in held else train).append(record)
