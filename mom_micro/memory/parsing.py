@@ -37,7 +37,7 @@ _CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _WHOLE_ANCHOR_CHARS = 60
 #: Title matching compares each chunk with at most about this many outline items in all
 #: (a window around its place in the outline), so that a long output costs linear time.
-_MAX_TITLE_PAIRS = 200_000
+_MAX_TITLE_PAIRS = 100_000
 
 
 class MemoryParseError(MomMicroError, ValueError):
