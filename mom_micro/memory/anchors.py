@@ -46,14 +46,7 @@ def normalize(text: str) -> str:
         >>> normalize("  The  Cat's\\nHAT!  ")
         'the cats hat'
     """
-    out: list[str] = []
-    for ch in text:
-        if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
-        elif _keep(ch):
-            out.extend(ch.casefold())
-    return "".join(out).strip()
+    return _normalize_with_offsets(text)[0].strip()
 
 
 def _normalize_with_offsets(source: str) -> tuple[str, list[int]]:
