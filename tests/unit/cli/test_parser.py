@@ -14,6 +14,7 @@ COMMANDS = [
     ["demo"],
     ["memory"],
     ["sft-data"],
+    ["train-reader"],
     ["ingest"],
     ["query"],
     ["reward", "train"],
@@ -21,6 +22,7 @@ COMMANDS = [
     ["bench", "memory"],
     ["bench", "retrieval"],
     ["bench", "preference"],
+    ["bench", "reader"],
 ]
 
 
