@@ -55,7 +55,7 @@ from mom_micro.memory.readers import build_reader, is_trained_reader, load_train
 
 from .data import BenchDataset
 from .memory import sampled_clarity, sampled_completeness
-from .outputs import write_outputs
+from .outputs import markdown_rows, write_outputs
 
 __all__ = [
     "Section",
@@ -288,26 +288,19 @@ def markdown_table(result: dict[str, Any]) -> str:
         f"### {result['dataset']} — {result['sections']} sections of {result['docs']} "
         f"documents ({result['words']} words, sections of {result['section_chars']} characters)",
         "",
-        "| reader | " + " | ".join(_COLUMNS) + " |",
-        "|---|" + "---:|" * len(_COLUMNS),
+        *markdown_rows("reader", _COLUMNS, result["readers"], _cell),
     ]
-    for name, figures in result["readers"].items():
-        lines.append(f"| {name} | " + " | ".join(_cell(figures.get(c)) for c in _COLUMNS) + " |")
     retrieval = result.get("retrieval")
     if retrieval:
-        specs = [k for k in retrieval if k not in ("dataset", "docs")]
-        cols = sorted({c for s in specs for c in retrieval[s]}, key=lambda c: (c[0] != "h", c))
+        rows = {k: v for k, v in retrieval.items() if k not in ("dataset", "docs")}
+        cols = sorted({c for r in rows.values() for c in r}, key=lambda c: (c[0] != "h", c))
         lines += [
             "",
-            f"Retrieval (`mom`, corpus scope) on {retrieval['dataset']}, {retrieval['docs']} documents:",
+            f"Retrieval (`mom`, corpus scope) on {retrieval['dataset']}, "
+            f"{retrieval['docs']} documents:",
             "",
-            "| reader | " + " | ".join(cols) + " |",
-            "|---|" + "---:|" * len(cols),
+            *markdown_rows("reader", cols, rows, _cell),
         ]
-        for spec in specs:
-            lines.append(
-                f"| {spec} | " + " | ".join(_cell(retrieval[spec].get(c)) for c in cols) + " |"
-            )
     return "\n".join(lines) + "\n"
 
 
