@@ -27,6 +27,13 @@ from .guide import (
 from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows, window_chars
 from .parsing import MemoryParseError, format_memory_output, parse_memory_output
 from .prompts import escape_document, extraction_prompt, reasoning_prompt
+from .readers import (
+    build_reader,
+    is_trained_reader,
+    load_guide,
+    load_trained_reader,
+    reader_from_config,
+)
 from .reasoning import (
     ChainOfMemoryBuilder,
     SFTBuildReport,
@@ -38,9 +45,18 @@ from .reasoning import (
 from .schema import CandidateScore, DocumentMemory, MemoryUnit
 from .scoring import EmbeddingMemoryScorer, MemoryScorer
 from .selection import reciprocal_rank_fusion, select_memory
+from .training import (
+    READER_FILE,
+    ReaderTrainingConfig,
+    ReaderTrainingReport,
+    TrainingUnavailable,
+    load_sft_records,
+    train_reader,
+)
 
 __all__ = [
     "MAX_DOCUMENT_CHARS",
+    "READER_FILE",
     "AsyncGuideModel",
     "CandidateScore",
     "ChainOfMemoryBuilder",
@@ -57,18 +73,27 @@ __all__ = [
     "MemoryScorer",
     "MemoryUnit",
     "ReaderConfigError",
+    "ReaderTrainingConfig",
+    "ReaderTrainingReport",
     "SFTBuildReport",
     "SFTDataError",
+    "TrainingUnavailable",
     "as_async_completion_fn",
     "as_completion_fn",
+    "build_reader",
     "describe_reader",
     "escape_document",
     "extraction_prompt",
     "format_memory_output",
+    "is_trained_reader",
     "is_transient_error",
+    "load_guide",
+    "load_sft_records",
+    "load_trained_reader",
     "minilm_embedder",
     "parse_memory_output",
     "read_document",
+    "reader_from_config",
     "reasoning_problem",
     "reasoning_prompt",
     "reciprocal_rank_fusion",
@@ -76,6 +101,7 @@ __all__ = [
     "sft_record",
     "split_windows",
     "template_reasoning",
+    "train_reader",
     "validate_document",
     "window_chars",
 ]
