@@ -129,10 +129,13 @@ def load_trained_reader(
     fallback: MemoryExtractor | None = None,
     max_new_tokens: int | None = None,
     max_concurrency: int = 1,
+    prompt_lookup_tokens: int = 10,
 ) -> LLMExtractor:
     """A reader trained by :func:`~.training.train_reader`, as an
     :class:`~mom_micro.memory.LLMExtractor` that reads the way it learned: the ``<think>``
-    prompt, sections of the size it was trained on, one greedy path.
+    prompt, sections of the size it was trained on, one greedy path. Its answers copy
+    anchors and sentences from the section, so greedy decoding drafts from the prompt
+    (``prompt_lookup_tokens``; 0 turns it off).
 
     Example:
         >>> reader = load_trained_reader("memreader", fallback=ExtractiveExtractor())  # doctest: +SKIP
@@ -155,7 +158,9 @@ def load_trained_reader(
     except (ValueError, KeyError, TypeError) as exc:
         raise ReaderConfigError(f"{folder / READER_FILE} is damaged ({exc})") from exc
     return LLMExtractor(
-        _local_model(folder, max_new_tokens=new_tokens),
+        _local_model(
+            folder, max_new_tokens=new_tokens, prompt_lookup_tokens=prompt_lookup_tokens
+        ),
         temperatures=(0.0,),
         think=think,
         context_tokens=context_tokens,
