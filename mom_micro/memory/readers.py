@@ -158,9 +158,7 @@ def load_trained_reader(
     except (ValueError, KeyError, TypeError) as exc:
         raise ReaderConfigError(f"{folder / READER_FILE} is damaged ({exc})") from exc
     return LLMExtractor(
-        _local_model(
-            folder, max_new_tokens=new_tokens, prompt_lookup_tokens=prompt_lookup_tokens
-        ),
+        _local_model(folder, max_new_tokens=new_tokens, prompt_lookup_tokens=prompt_lookup_tokens),
         temperatures=(0.0,),
         think=think,
         context_tokens=context_tokens,

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import logging
 import re
 import threading
 from collections import Counter
@@ -52,6 +53,8 @@ __all__ = [
     "sft_record",
     "template_reasoning",
 ]
+
+logger = logging.getLogger(__name__)
 
 _TAGS = re.compile(r"<\s*/?\s*(?:outline|scenario|chunk|memory|document)\s*>", re.IGNORECASE)
 
@@ -260,9 +263,12 @@ class ChainOfMemoryBuilder:
         if self._reason is not None:
             prompt = reasoning_prompt(memory.source, format_memory_output(memory))
             raw = ""
-            async for attempt in retrying(self.max_retries):
-                with attempt:
-                    raw = await self._reason(prompt, self.temperature)
+            try:
+                async for attempt in retrying(self.max_retries):
+                    with attempt:
+                        raw = await self._reason(prompt, self.temperature)
+            except Exception as exc:  # noqa: BLE001 - the memory is good; the template will do
+                logger.warning("no reasoning for %s (%s): the template is used", memory.doc_id, exc)
             text = re.sub(r"</?\s*think\s*>", " ", raw, flags=re.IGNORECASE).strip()
             if reasoning_problem(text, self.min_reasoning_words) is None:
                 return text, "teacher"

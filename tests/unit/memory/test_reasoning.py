@@ -67,6 +67,15 @@ def test_filler_from_the_teacher_is_replaced_by_the_template(tmp_path, water_tex
     assert "The document has an outline." not in think and think.startswith("<think>The text has")
 
 
+def test_a_failing_reasoning_call_falls_back_to_the_template(tmp_path, water_text):
+    def refuses(prompt, temperature):
+        raise PermissionError("this key may not write reasoning")
+
+    builder = ChainOfMemoryBuilder(reader=extractive(), guide=refuses, show_progress=False)
+    report = builder.build({"water": water_text}, tmp_path / "com.jsonl")
+    assert report.reasoning == {"template": report.written} and not report.skipped
+
+
 def test_template_reasoning_is_built_from_the_memory(water_text):
     memory = extractive().extract(water_text)
     text = template_reasoning(memory)
