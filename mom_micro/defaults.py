@@ -44,6 +44,7 @@ __all__ = [
     "minilm",
     "sentence_transformer",
     "smollm2",
+    "smollm2_folder",
     "smollm2_gguf_path",
 ]
 
@@ -139,6 +140,16 @@ def _convert_smollm2(target: Path) -> None:
         raise
 
 
+def smollm2_folder() -> Path:
+    """The folder of the converted SmolLM2-135M-Instruct (a plain transformers model, the
+    base of a trained memory reader); converted from the GGUF on first use."""
+    target = cache_dir() / "smollm2-135m-instruct"
+    with _lock:
+        if not (target / "config.json").exists():
+            _convert_smollm2(target)
+    return target
+
+
 @lru_cache(maxsize=1)
 def smollm2() -> tuple[Any, Any]:
     """The offline SmolLM2-135M-Instruct as ``(model, tokenizer)`` in eval mode on CPU.
@@ -148,10 +159,7 @@ def smollm2() -> tuple[Any, Any]:
     """
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
-    target = cache_dir() / "smollm2-135m-instruct"
-    with _lock:
-        if not (target / "config.json").exists():
-            _convert_smollm2(target)
+    target = smollm2_folder()
     tokenizer = AutoTokenizer.from_pretrained(target)
     model = AutoModelForCausalLM.from_pretrained(target)
     model.eval()

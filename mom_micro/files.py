@@ -17,7 +17,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["atomic_write_bytes", "atomic_write_jsonl", "atomic_write_text"]
+__all__ = ["JsonlJournal", "atomic_write_bytes", "atomic_write_jsonl", "atomic_write_text"]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -47,3 +47,64 @@ def atomic_write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> P
     """Write one JSON object per line, atomically."""
     lines = [json.dumps(record, ensure_ascii=False) for record in records]
     return atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+class JsonlJournal:
+    """A JSONL output written as it is made, so that an interrupted run can resume.
+
+    Records are appended one line at a time (flushed) to ``<path>.partial``; a rerun reads
+    back the complete lines (:meth:`done`; a line torn by a crash is dropped) and carries
+    on. :meth:`finish` writes ``path`` atomically and removes the partial file, so
+    ``path`` itself is never half-written.
+
+    Example:
+        >>> import tempfile
+        >>> from pathlib import Path
+        >>> out = Path(tempfile.mkdtemp()) / "records.jsonl"
+        >>> journal = JsonlJournal(out)
+        >>> journal.append({"id": 1})
+        >>> JsonlJournal(out).done()
+        [{'id': 1}]
+        >>> journal.finish([{"id": 1}]).read_text()
+        '{"id": 1}\\n'
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.partial = self.path.with_name(self.path.name + ".partial")
+
+    def done(self) -> list[dict[str, Any]]:
+        """The records of an earlier, unfinished run (complete lines only)."""
+        if not self.partial.exists():
+            return []
+        records = []
+        for line in self.partial.read_text(encoding="utf-8").splitlines():
+            try:
+                record = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(record, dict):
+                records.append(record)
+        return records
+
+    def resume(self) -> list[dict[str, Any]]:
+        """:meth:`done`, with the partial file rewritten to exactly those records (so a
+        torn last line does not swallow the next record appended)."""
+        records = self.done()
+        if self.partial.exists():
+            atomic_write_jsonl(self.partial, records)
+        return records
+
+    def append(self, record: dict[str, Any]) -> None:
+        """Add one record to the partial file, flushed to disk."""
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        with self.partial.open("a", encoding="utf-8") as handle:
+            handle.write(json.dumps(record, ensure_ascii=False) + "\n")
+            handle.flush()
+            os.fsync(handle.fileno())
+
+    def finish(self, records: Iterable[dict[str, Any]]) -> Path:
+        """Write ``records`` to ``path`` atomically and remove the partial file."""
+        path = atomic_write_jsonl(self.path, records)
+        self.partial.unlink(missing_ok=True)
+        return path

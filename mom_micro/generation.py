@@ -34,6 +34,7 @@ class LocalCausalLM:
     tokenizer: Any = field(default=None, repr=False)
     max_new_tokens: int = 512
     seed: int | None = 0
+    prompt_lookup_tokens: int = 0
     name: str = "SmolLM2-135M-Instruct"
     _samples: int = field(default=0, init=False, repr=False)
     _lock: Any = field(default_factory=threading.RLock, init=False, repr=False)
@@ -94,6 +95,8 @@ class LocalCausalLM:
             options.update(do_sample=True, temperature=float(temperature), top_p=0.95)
         else:
             options.update(do_sample=False)
+            if self.prompt_lookup_tokens > 0:
+                options.update(prompt_lookup_num_tokens=self.prompt_lookup_tokens)
         pad = self.tokenizer.pad_token_id or self.tokenizer.eos_token_id
         with torch.no_grad():
             if temperature > 0 and self.seed is not None:

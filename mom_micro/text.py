@@ -8,6 +8,8 @@ the benchmarks (answer tokens).
   CJK/kana/hangul character (scripts written without spaces), so that length targets
   mean the same for English and for Chinese. A token without a letter or digit (a dash,
   a full stop) is not a word.
+- **Length in characters** (:func:`text_length`): non-space characters, a CJK character
+  counting :data:`CJK_CHAR_WEIGHT`, for limits written in characters.
 - **Word tokens** (:func:`word_tokens`): lowercased ``\\w+`` runs, what answer recall
   compares; **terms** (:func:`terms`): the word tokens that are not
   :data:`STOP_WORDS`, what BM25 counts.
@@ -23,6 +25,7 @@ import re
 from dataclasses import dataclass
 
 __all__ = [
+    "CJK_CHAR_WEIGHT",
     "PHRASE_STOP_WORDS",
     "STOP_WORDS",
     "Sentence",
@@ -31,6 +34,7 @@ __all__ = [
     "phrase_tokens",
     "split_sentences",
     "terms",
+    "text_length",
     "word_tokens",
 ]
 
@@ -56,6 +60,13 @@ PHRASE_STOP_WORDS = STOP_WORDS | frozenset(
 )
 
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
+_CJK_CHAR = re.compile(f"[{_CJK}]")
+_SPACE = re.compile(r"\s")
+
+#: How many Latin characters one CJK character stands for in :func:`text_length`: an
+#: English word averages about five non-space characters, a Chinese word one and a half
+#: characters, so a Chinese character carries about as much as three Latin ones.
+CJK_CHAR_WEIGHT = 3
 _WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]*(?:(?![{_CJK}])[^\W_])[^\s{_CJK}]*")
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
 _WORD_TOKEN = re.compile(r"\w+")
@@ -101,6 +112,21 @@ def count_words(text: str) -> int:
         4
     """
     return sum(1 for _ in _WORD.finditer(text))
+
+
+def text_length(text: str) -> int:
+    """Non-space characters of ``text``, each CJK/kana/hangul character counting
+    :data:`CJK_CHAR_WEIGHT`, so that a limit in characters means about as much text in
+    Chinese as in English.
+
+    Example:
+        >>> text_length("Two words")
+        8
+        >>> text_length("记忆检索")
+        12
+    """
+    visible = len(text) - len(_SPACE.findall(text))
+    return visible + (CJK_CHAR_WEIGHT - 1) * len(_CJK_CHAR.findall(text))
 
 
 def word_tokens(text: str) -> list[str]:

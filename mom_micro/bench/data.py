@@ -22,13 +22,16 @@ Example:
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from mom_micro.errors import MomMicroError
 
-__all__ = ["BenchDataError", "BenchDataset", "Question", "load_dataset"]
+__all__ = ["BenchDataError", "BenchDataset", "Question", "load_dataset", "load_dataset_range"]
+
+_RANGE = re.compile(r"^(?P<path>.+?):(?P<first>\d+)-(?P<last>\d+)$")
 
 
 @dataclass(frozen=True)
@@ -145,4 +148,31 @@ def load_dataset(path: str | Path, limit_docs: int | None = None) -> BenchDatase
         dataset.questions = [q for q in dataset.questions if q.doc_id in dataset.documents]
     if not dataset.documents or not dataset.questions:
         raise BenchDataError(f"{path} has no documents with questions")
+    return dataset
+
+
+def load_dataset_range(spec: str | Path) -> BenchDataset:
+    """``FILE`` or ``FILE:FIRST-LAST``: the data set, or only its documents FIRST to LAST
+    (1-based, inclusive, in file order) and their questions.
+
+    Example:
+        >>> import json, tempfile
+        >>> path = Path(tempfile.mkdtemp()) / "three.jsonl"
+        >>> _ = path.write_text("".join(json.dumps({"input": f"Doc {i}.", "instructions": ["Q?"],
+        ...     "outputs": ["A"]}) + "\\n" for i in range(3)))
+        >>> list(load_dataset_range(f"{path}:2-3").documents)
+        ['doc-2', 'doc-3']
+    """
+    match = _RANGE.match(str(spec))
+    if not match:
+        return load_dataset(spec)
+    dataset = load_dataset(match["path"])
+    first, last = int(match["first"]), int(match["last"])
+    keep = list(dataset.documents)[first - 1 : last]
+    if first < 1 or not keep:
+        raise BenchDataError(
+            f"{spec}: no documents in that range ({len(dataset.documents)} in the file)"
+        )
+    dataset.documents = {d: dataset.documents[d] for d in keep}
+    dataset.questions = [q for q in dataset.questions if q.doc_id in dataset.documents]
     return dataset

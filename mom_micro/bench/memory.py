@@ -28,7 +28,13 @@ from mom_micro.memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
 from .data import load_dataset
 from .outputs import write_outputs
 
-__all__ = ["markdown_table", "run_memory_bench", "write_memory_outputs"]
+__all__ = [
+    "markdown_table",
+    "run_memory_bench",
+    "sampled_clarity",
+    "sampled_completeness",
+    "write_memory_outputs",
+]
 
 
 def _splitter_chunks(texts: list[str], chunk_size: int) -> tuple[list[list[str]], float]:
@@ -58,6 +64,28 @@ def _coverage(text: str, chunks: list[str]) -> float:
             cursor = pos + len(chunk)
     visible = np.array([not ch.isspace() for ch in text])
     return float((covered & visible).sum() / max(visible.sum(), 1))
+
+
+def _sample(items: list, k: int, rng: random.Random) -> list:
+    return rng.sample(items, min(k, len(items)))
+
+
+def sampled_clarity(
+    scorer: MemoryScorer, chunk_lists: list[list[str]], per_doc: int, rng: random.Random
+) -> float:
+    """Mean ``P_eval(boundary)`` over up to ``per_doc`` adjacent chunk pairs drawn from
+    each document's chunks (``nan`` when no document has two chunks)."""
+    pairs = [p for cs in chunk_lists for p in _sample(list(zip(cs, cs[1:])), per_doc, rng)]
+    return float(np.mean(scorer.boundary_probabilities(pairs))) if pairs else float("nan")
+
+
+def sampled_completeness(
+    scorer: MemoryScorer, memories: list[DocumentMemory], per_doc: int, rng: random.Random
+) -> float:
+    """Mean completeness term ``1 / (PPL(a|c) log|c|)`` over up to ``per_doc`` units drawn
+    from each memory."""
+    units = [u for m in memories for u in _sample(list(zip(m.cores, m.chunks())), per_doc, rng)]
+    return float(np.mean(scorer.completeness_terms(units))) if units else float("nan")
 
 
 def run_memory_bench(
@@ -111,18 +139,15 @@ def run_memory_bench(
             time.perf_counter() - started
         ) / timed_memories
         rng = random.Random(seed)
-
-        def sample(items: list) -> list:
-            return rng.sample(items, min(pairs_per_doc, len(items)))
-
-        def clarity(chunk_lists: list[list[str]]) -> float:
-            pairs = [p for cs in chunk_lists for p in sample(list(zip(cs, cs[1:])))]
-            return float(np.mean(scorer.boundary_probabilities(pairs)))
-
-        methods["extractive"]["clarity"] = clarity([m.chunks() for m in memories])
-        methods[f"sentence_splitter_{splitter_chunk_size}"]["clarity"] = clarity(split)
-        units = [p for m in memories for p in sample(list(zip(m.cores, m.chunks())))]
-        methods["extractive"]["completeness"] = float(np.mean(scorer.completeness_terms(units)))
+        methods["extractive"]["clarity"] = sampled_clarity(
+            scorer, [m.chunks() for m in memories], pairs_per_doc, rng
+        )
+        methods[f"sentence_splitter_{splitter_chunk_size}"]["clarity"] = sampled_clarity(
+            scorer, split, pairs_per_doc, rng
+        )
+        methods["extractive"]["completeness"] = sampled_completeness(
+            scorer, memories, pairs_per_doc, rng
+        )
     return {
         "dataset": Path(dataset).name,
         "docs": len(texts),

@@ -12,13 +12,34 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from mom_micro.files import atomic_write_text
 
-__all__ = ["write_outputs"]
+__all__ = ["markdown_rows", "write_outputs"]
+
+
+def markdown_rows(
+    label: str,
+    columns: Sequence[str],
+    rows: Mapping[str, Mapping[str, Any]],
+    cell: Callable[[Any], str] = str,
+) -> list[str]:
+    """A Markdown table: a header of ``label`` and ``columns``, then one line per row name
+    with ``cell`` of each of its values (a missing one is ``cell(None)``).
+
+    Example:
+        >>> print("\\n".join(markdown_rows("system", ["hit"], {"mom": {"hit": 0.9}})))
+        | system | hit |
+        |---|---:|
+        | mom | 0.9 |
+    """
+    lines = [f"| {label} | " + " | ".join(columns) + " |", "|---|" + "---:|" * len(columns)]
+    for name, values in rows.items():
+        lines.append(f"| {name} | " + " | ".join(cell(values.get(c)) for c in columns) + " |")
+    return lines
 
 
 def write_outputs(

@@ -1,5 +1,5 @@
-"""``mom-micro bench retrieval | preference | personalize | featurize | style | memory``:
-the benchmarks on your own data.
+"""``mom-micro bench retrieval | server | preference | personalize | featurize | style |
+memory | reader``: the benchmarks on your own data.
 
 The logic is in :mod:`mom_micro.bench`; this module parses the flags and prints.
 """
@@ -259,6 +259,92 @@ def _add_server(bench: argparse._SubParsersAction) -> None:
     server.set_defaults(func=_server)
 
 
+def _reader(args: argparse.Namespace) -> int:
+    from mom_micro.bench.data import load_dataset_range
+    from mom_micro.bench.reader import markdown_table, run_reader_bench, write_reader_outputs
+    from mom_micro.memory import MemoryScorer
+
+    from .memory import json_object
+
+    dataset = load_dataset_range(args.dataset)
+    retrieval = load_dataset_range(args.retrieval) if args.retrieval else None
+    result = run_reader_bench(
+        dataset,
+        _csv(args.readers),
+        student_context=args.student_context,
+        max_sections=args.max_sections,
+        guide_kwargs=json_object(args.guide_kwargs, "--guide-kwargs"),
+        max_new_tokens=args.max_new_tokens,
+        scorer=None if args.no_score else MemoryScorer(),
+        retrieval=retrieval,
+        retrieval_readers=_csv(args.retrieval_readers) if args.retrieval_readers else None,
+        budgets=[int(b) for b in _csv(args.budgets)],
+        seed=args.seed,
+        show_progress=args.progress,
+    )
+    print(markdown_table(result))
+    for path in write_reader_outputs(result, args.out):
+        print(f"wrote {path}")
+    return 0
+
+
+def _add_reader(bench: argparse._SubParsersAction) -> None:
+    reader = bench.add_parser(
+        "reader",
+        help="memory readers (extractive, small LMs, trained readers, any LLM) on held-out text",
+        description="Every reader reads the same sections of held-out documents: share of "
+        "answers that parse, anchors found exactly / fuzzily, coverage, chunk count and "
+        "length, MoM clarity and completeness, seconds per 1,000 words; with --retrieval, "
+        "hit@B of the mom system fed by each reader. Writes OUT (JSON), OUT.md and OUT.png.",
+    )
+    reader.add_argument(
+        "--dataset",
+        required=True,
+        metavar="FILE[:FIRST-LAST]",
+        help="held-out documents (SQuAD JSON or JSONL), optionally documents FIRST to LAST",
+    )
+    reader.add_argument(
+        "--readers",
+        default="extractive,smollm2",
+        help="comma-separated: extractive, smollm2, a reader or model folder, module:Class "
+        "(default %(default)s)",
+    )
+    reader.add_argument(
+        "--guide-kwargs", default=None, help="JSON keyword arguments of module:Class"
+    )
+    reader.add_argument(
+        "--student-context",
+        type=int,
+        default=2048,
+        help="sections fit this many tokens, as in sft-data (default %(default)s)",
+    )
+    reader.add_argument(
+        "--max-sections", type=int, default=40, help="sections drawn (default %(default)s)"
+    )
+    reader.add_argument(
+        "--max-new-tokens", type=int, default=None, help="answer limit of model readers"
+    )
+    reader.add_argument("--no-score", action="store_true", help="skip clarity and completeness")
+    reader.add_argument(
+        "--retrieval",
+        default=None,
+        metavar="FILE[:FIRST-LAST]",
+        help="also run bench retrieval's mom system with each reader on this QA data set",
+    )
+    reader.add_argument(
+        "--retrieval-readers", default=None, help="only these readers in the retrieval run"
+    )
+    reader.add_argument(
+        "--budgets", default="100,200,400,800", help="retrieval word budgets (default %(default)s)"
+    )
+    reader.add_argument("--seed", type=int, default=0)
+    reader.add_argument("--out", required=True, help="result JSON (.md and .png beside it)")
+    reader.add_argument(
+        "--no-progress", dest="progress", action="store_false", help="no progress bars"
+    )
+    reader.set_defaults(func=_reader)
+
+
 def _add_retrieval(bench: argparse._SubParsersAction) -> None:
     retrieval = bench.add_parser(
         "retrieval",
@@ -488,3 +574,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_featurize(bench)
     _add_style(bench)
     _add_memory(bench)
+    _add_reader(bench)

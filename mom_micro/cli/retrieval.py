@@ -59,6 +59,8 @@ def _ingest(args: argparse.Namespace) -> int:
     from mom_micro.memory import read_document
     from mom_micro.retrievers import MemoryIndex, RejectedDocument
 
+    from .memory import index_reader
+
     if args.id is not None and len(args.files) != 1:
         raise ValueError("--id names one document: give exactly one file with it")
     documents, unreadable = [], []
@@ -73,7 +75,9 @@ def _ingest(args: argparse.Namespace) -> int:
             Document(text=text, id_=doc_id, metadata={"file_path": str(Path(path).resolve())})
         )
     options = _location(args)
-    index = MemoryIndex.open(options.pop("persist_dir", None), **options)
+    index = MemoryIndex.open(
+        options.pop("persist_dir", None), reader=index_reader(args.reader), **options
+    )
     report = index.add_documents(documents, show_progress=args.progress, rebuild=args.rebuild)
     report.rejected = unreadable + report.rejected
     print(f"{_describe(_location(args))}: {report}; {len(index)} documents in the index")
@@ -172,6 +176,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     ingest.add_argument("--id", default=None, help="the document id of the one file given")
     ingest.add_argument(
         "--rebuild", action="store_true", help="read and embed every file again, changed or not"
+    )
+    ingest.add_argument(
+        "--reader",
+        default=None,
+        help="memory reader: extractive (default), a reader folder made by train-reader, "
+        "or a guide model (smollm2, a model folder, module:Class)",
     )
     ingest.add_argument(
         "--no-progress",

@@ -17,6 +17,7 @@ from __future__ import annotations
 import bisect
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -33,6 +34,7 @@ class AnchorMatch:
     score: float = 100.0
 
 
+@lru_cache(maxsize=4096)
 def _keep(ch: str) -> bool:
     return not unicodedata.category(ch).startswith(("P", "S", "C"))
 
@@ -44,14 +46,24 @@ def normalize(text: str) -> str:
         >>> normalize("  The  Cat's\\nHAT!  ")
         'the cats hat'
     """
-    out: list[str] = []
-    for ch in text:
+    return _normalize_with_offsets(text)[0].strip()
+
+
+def _normalize_with_offsets(source: str) -> tuple[str, list[int]]:
+    """:func:`normalize` of ``source`` (without the final strip) and the source offset of
+    each of its characters."""
+    chars: list[str] = []
+    where: list[int] = []
+    for i, ch in enumerate(source):
         if ch.isspace():
-            if out and out[-1] != " ":
-                out.append(" ")
+            if chars and chars[-1] != " ":
+                chars.append(" ")
+                where.append(i)
         elif _keep(ch):
-            out.extend(ch.casefold())
-    return "".join(out).strip()
+            for folded in ch.casefold():
+                chars.append(folded)
+                where.append(i)
+    return "".join(chars), where
 
 
 class AnchorIndex:
@@ -66,19 +78,22 @@ class AnchorIndex:
     def __init__(self, source: str, threshold: float = 80.0) -> None:
         self.source = source
         self.threshold = threshold
-        chars: list[str] = []
-        where: list[int] = []
-        for i, ch in enumerate(source):
-            if ch.isspace():
-                if chars and chars[-1] != " ":
-                    chars.append(" ")
-                    where.append(i)
-            elif _keep(ch):
-                for folded in ch.casefold():
-                    chars.append(folded)
-                    where.append(i)
-        self.norm = "".join(chars)
-        self.where = where
+        self._norm: str | None = None
+        self._where: list[int] = []
+
+    @property
+    def norm(self) -> str:
+        """The normalised source, built on the first look-up that needs it (an output
+        whose anchors are all exact never pays for it)."""
+        if self._norm is None:
+            self._norm, self._where = _normalize_with_offsets(self.source)
+        return self._norm
+
+    @property
+    def where(self) -> list[int]:
+        """Source offset of each character of :attr:`norm`."""
+        self.norm  # noqa: B018 - builds the index on first use
+        return self._where
 
     def _norm_pos(self, source_pos: int) -> int:
         return bisect.bisect_left(self.where, source_pos)

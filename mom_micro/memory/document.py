@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from mom_micro.errors import MomMicroError
 
@@ -13,6 +14,8 @@ __all__ = [
     "MAX_DOCUMENT_CHARS",
     "InvalidDocumentError",
     "MemoryExtractor",
+    "ReaderConfigError",
+    "describe_reader",
     "read_document",
     "validate_document",
 ]
@@ -25,12 +28,17 @@ class InvalidDocumentError(MomMicroError, ValueError):
     """A document cannot be read into a memory; the message says why."""
 
 
+class ReaderConfigError(MomMicroError, ValueError):
+    """A memory reader cannot be built from its name or stored configuration."""
+
+
 def validate_document(text: object, doc_id: str | None = None) -> str:
     """Return ``text`` if a memory can be made of it, else raise :class:`InvalidDocumentError`.
 
-    Refused: non-strings (bytes included: decode them first), empty or whitespace-only
-    text, text with NUL or many other control characters (binary data), and text over
-    :data:`MAX_DOCUMENT_CHARS` characters.
+    Refused: non-strings (bytes included: decode them first), empty text, text with
+    nothing visible (only white space and invisible format characters such as zero-width
+    spaces and joiners), text with NUL or many other control characters (binary data), and
+    text over :data:`MAX_DOCUMENT_CHARS` characters.
 
     Example:
         >>> validate_document("A short note.")
@@ -56,7 +64,17 @@ def validate_document(text: object, doc_id: str | None = None) -> str:
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\t\n\r\f\v")
     if "\x00" in sample or controls > 0.01 * len(sample):
         raise InvalidDocumentError(f"{name} looks binary ({controls} control characters)")
+    if not any(_visible(ch) for ch in text):
+        raise InvalidDocumentError(
+            f"{name} has no visible text: only white space and invisible characters "
+            "(zero-width spaces or joiners, byte-order marks)"
+        )
     return text
+
+
+def _visible(ch: str) -> bool:
+    """Neither white space nor an invisible format character (Unicode category Cf)."""
+    return not ch.isspace() and unicodedata.category(ch) != "Cf"
 
 
 def read_document(path: str | Path) -> str:
@@ -82,3 +100,20 @@ class MemoryExtractor(Protocol):
     def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
         """Read ``text`` and return its chosen memory."""
         ...
+
+
+def describe_reader(reader: MemoryExtractor) -> dict[str, Any]:
+    """A reader's JSON configuration: its own ``config()`` when it has one (the package's
+    readers do), else ``{"kind": "custom", "class": "module.Class"}``.
+
+    Example:
+        >>> class Mine:
+        ...     def extract(self, text, doc_id=None): ...
+        >>> describe_reader(Mine())["kind"]
+        'custom'
+    """
+    config = getattr(reader, "config", None)
+    if callable(config):
+        return dict(config())
+    cls = type(reader)
+    return {"kind": "custom", "class": f"{cls.__module__}.{cls.__qualname__}"}

@@ -16,7 +16,10 @@ from functools import lru_cache
 
 import numpy as np
 
-__all__ = ["Embedder", "EmbeddingMemo", "minilm_embedder"]
+__all__ = ["MINILM_NAME", "Embedder", "EmbeddingMemo", "minilm_embedder"]
+
+#: The bundled embedding model's name, as readers record it in their configuration.
+MINILM_NAME = "all-MiniLM-L6-v2"
 
 #: ``embed(texts) -> float32 array of shape (len(texts), dim)`` with unit-norm rows.
 Embedder = Callable[[Sequence[str]], np.ndarray]

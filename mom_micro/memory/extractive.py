@@ -31,21 +31,40 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from tqdm.auto import tqdm
 
 from mom_micro.text import Sentence, split_sentences
 
-from .document import validate_document
-from .embedding import Embedder, minilm_embedder
-from .keyphrases import key_phrases
+from .document import ReaderConfigError, validate_document
+from .embedding import MINILM_NAME, Embedder, minilm_embedder
+from .keyphrases import KeyPhrases
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
 
 __all__ = ["ExtractiveExtractor"]
 
 _RUN_IN_LABEL = re.compile(r"^([A-Z][\w\-/&' ]{1,40}?)(?::|\.)\s+\S")
+#: Documents at least this long get a progress bar while their sentences are embedded.
+LONG_DOCUMENT_CHARS = 200_000
+_EMBED_BLOCK = 1024
+#: The settings :meth:`ExtractiveExtractor.config` records (the fields that shape a memory).
+_SETTINGS = (
+    "target_words",
+    "min_words",
+    "max_words",
+    "n_paths",
+    "granularities",
+    "core_words",
+    "shift_weight",
+    "paragraph_bonus",
+    "heading_bonus",
+    "length_weight",
+    "window",
+    "rrf_k",
+)
 
 
 @dataclass
@@ -68,12 +87,19 @@ class ExtractiveExtractor:
         scorer: scores the sampled paths; defaults to the embedding scorer
             (:class:`~mom_micro.memory.scoring.EmbeddingMemoryScorer`).
         rrf_k: the ``k`` of reciprocal rank fusion.
-        show_progress: progress bar in :meth:`extract_many`.
+        show_progress: progress bars over the documents of :meth:`extract_many` and over
+            the sentences of a long document (from :data:`LONG_DOCUMENT_CHARS`
+            characters); ``None`` (default): the latter only; ``False``: none.
+
+    Every step is linear in the length of the document (the embedding of its sentences
+    dominates), so a 5 MB text costs about fifty times a 100 KB one (docs/benchmarks.md).
 
     Example:
-        >>> reader = ExtractiveExtractor(target_words=80, n_paths=3)   # doctest: +SKIP
+        >>> reader = ExtractiveExtractor(target_words=80, n_paths=3)
         >>> memory = reader.extract(open("paper.txt").read(), doc_id="paper")  # doctest: +SKIP
         >>> print(memory.outline_tree())                              # doctest: +SKIP
+        >>> ExtractiveExtractor.from_config(reader.config()) == reader
+        True
     """
 
     target_words: int = 100
@@ -90,7 +116,7 @@ class ExtractiveExtractor:
     embedder: Embedder | None = field(default=None, repr=False)
     scorer: MemoryScorerLike | None = field(default=None, repr=False)
     rrf_k: float = 60.0
-    show_progress: bool = False
+    show_progress: bool | None = None
 
     def __post_init__(self) -> None:
         if self.target_words < 5:
@@ -117,7 +143,10 @@ class ExtractiveExtractor:
         sentences = split_sentences(
             text, max_words=max(4, min(self._limits(t)[1] for t in targets) // 2)
         )
-        vectors = self._embed([text[s.start : s.end] for s in sentences])
+        progress = self.show_progress is not False and len(text) >= LONG_DOCUMENT_CHARS
+        vectors = self._embed(
+            [text[s.start : s.end] for s in sentences], f"reading {doc_id}" if progress else None
+        )
         shifts = _topic_shifts(vectors, self.window)
         candidates = [
             self._memory(text, doc_id, sentences, vectors, shifts, target) for target in targets
@@ -140,6 +169,46 @@ class ExtractiveExtractor:
             )
         ]
 
+    def config(self) -> dict[str, Any]:
+        """The reader as JSON: ``{"kind": "extractive", "model": <embedding>, "settings":
+        {...}}``; :meth:`from_config` rebuilds it. A custom embedder or scorer is named
+        ``"custom"`` (it cannot be stored)."""
+        settings = {name: getattr(self, name) for name in _SETTINGS}
+        settings["granularities"] = list(self.granularities)
+        return {
+            "kind": "extractive",
+            "model": MINILM_NAME if self.embedder is None else "custom",
+            "scorer": "embedding" if self.scorer is None else "custom",
+            "settings": settings,
+        }
+
+    @classmethod
+    def from_config(
+        cls,
+        config: dict[str, Any],
+        embedder: Embedder | None = None,
+        scorer: MemoryScorerLike | None = None,
+    ) -> ExtractiveExtractor:
+        """The reader :meth:`config` describes; a custom embedder or scorer must be passed
+        again (else :class:`~mom_micro.memory.document.ReaderConfigError`)."""
+        if not isinstance(config, dict) or config.get("kind") != "extractive":
+            raise ReaderConfigError(f"not an extractive reader configuration: {config!r}")
+        settings = dict(config.get("settings", {}))
+        unknown = sorted(set(settings) - set(_SETTINGS))
+        if unknown:
+            raise ReaderConfigError(f"unknown extractive reader settings: {', '.join(unknown)}")
+        for part, given in (("model", embedder), ("scorer", scorer)):
+            if config.get(part) == "custom" and given is None:
+                raise ReaderConfigError(
+                    f"the reader was configured with a custom {part}: pass it again"
+                )
+        if "granularities" in settings:
+            settings["granularities"] = tuple(settings["granularities"])
+        try:
+            return cls(**settings, embedder=embedder, scorer=scorer)
+        except (TypeError, ValueError) as exc:
+            raise ReaderConfigError(f"invalid extractive reader settings: {exc}") from exc
+
     # -- internals ----------------------------------------------------------------------
     def _limits(self, target: int) -> tuple[int, int]:
         scale = target / self.target_words
@@ -147,17 +216,22 @@ class ExtractiveExtractor:
         high = self.max_words * scale if self.max_words is not None else 1.7 * target
         return max(1, round(low)), max(2, round(high))
 
-    def _embed(self, texts: Sequence[str]) -> np.ndarray:
-        if self.embedder is None:
-            self.embedder = minilm_embedder()
-        return self.embedder(texts)
+    def _embed(self, texts: Sequence[str], progress: str | None = None) -> np.ndarray:
+        """Unit vectors of ``texts``; with ``progress`` (a label), in blocks under a bar."""
+        embed = self.embedder or minilm_embedder()
+        if progress is None or len(texts) <= _EMBED_BLOCK:
+            return embed(texts)
+        blocks = []
+        with tqdm(total=len(texts), desc=progress, unit="sentence") as bar:
+            for start in range(0, len(texts), _EMBED_BLOCK):
+                blocks.append(embed(texts[start : start + _EMBED_BLOCK]))
+                bar.update(len(blocks[-1]))
+        return np.concatenate(blocks)
 
     def _scorer(self) -> MemoryScorerLike:
-        if self.scorer is None:
-            from .scoring import EmbeddingMemoryScorer
+        from .scoring import EmbeddingMemoryScorer
 
-            self.scorer = EmbeddingMemoryScorer(embedder=self._embed)
-        return self.scorer
+        return self.scorer or EmbeddingMemoryScorer(embedder=self._embed)
 
     def _memory(
         self,
@@ -172,9 +246,10 @@ class ExtractiveExtractor:
         groups = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
         chunk_texts = [text[sentences[g[0]].start : sentences[g[-1]].end] for g in groups]
         section = _section_headings(text, sentences)
+        phrases = KeyPhrases(chunk_texts)
         units = []
         for index, group in enumerate(groups):
-            title = self._title(text, sentences, group, section, chunk_texts, index)
+            title = self._title(text, sentences, group, section, phrases, index)
             core = self._core(text, sentences, vectors, group)
             units.append(
                 MemoryUnit(title, core, sentences[group[0]].start, sentences[group[-1]].end)
@@ -237,7 +312,7 @@ class ExtractiveExtractor:
         sentences: list[Sentence],
         group: list[int],
         section: list[str | None],
-        chunk_texts: list[str],
+        phrases: KeyPhrases,
         index: int,
     ) -> str:
         inner = [i for i in group if sentences[i].heading]
@@ -248,15 +323,15 @@ class ExtractiveExtractor:
                     break
                 heads.append(_clean_heading(text[sentences[i].start : sentences[i].end]))
             return " — ".join(heads)
-        phrases = ", ".join(key_phrases(chunk_texts, index, top=2))
+        keys = ", ".join(phrases.top(index, top=2))
         first = text[sentences[group[0]].start : sentences[group[0]].end]
         label = _RUN_IN_LABEL.match(first)
         base = section[group[0]]
         if label and len(label.group(1).split()) <= 4:
             base = f"{base} — {label.group(1)}" if base else label.group(1)
-        if base and phrases:
-            return f"{base}: {phrases}"
-        return base or phrases or _clean_heading(first)[:60]
+        if base and keys:
+            return f"{base}: {keys}"
+        return base or keys or _clean_heading(first)[:60]
 
     def _core(
         self, text: str, sentences: list[Sentence], vectors: np.ndarray, group: list[int]

@@ -1,27 +1,45 @@
-"""MoM with a guide language model: sampled paths, windows, retries, selection."""
+"""MoM with a guide language model: sampled paths, windows, concurrency, retries, selection."""
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import logging
-import time
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from tqdm.auto import tqdm
+
 from mom_micro.errors import MomMicroError
 
-from .document import MemoryExtractor, validate_document
-from .guide import as_completion_fn, context_window, model_name
+from .document import MemoryExtractor, describe_reader, validate_document
+from .guide import as_async_completion_fn, context_window, model_name, retrying, run_sync
 from .parsing import parse_memory_output
 from .prompts import extraction_prompt
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
 
-__all__ = ["LLMExtractor", "MemoryExtractionError", "split_windows"]
+__all__ = ["LLMExtractor", "MemoryExtractionError", "split_windows", "window_chars"]
 
 logger = logging.getLogger(__name__)
 
 _DEFAULT_TEMPERATURES = (0.1, 0.5, 0.9, 0.3, 0.7, 1.1)
+#: The settings :meth:`LLMExtractor.config` records.
+_SETTINGS = (
+    "n_paths",
+    "temperatures",
+    "think",
+    "rrf_k",
+    "context_tokens",
+    "chars_per_token",
+    "max_retries",
+    "backoff",
+    "max_backoff",
+    "max_concurrency",
+    "min_chunk_chars",
+)
 
 
 class MemoryExtractionError(MomMicroError, RuntimeError):
@@ -55,21 +73,53 @@ def split_windows(text: str, max_chars: int) -> list[tuple[int, int]]:
     return [(a, b) for a, b in spans if text[a:b].strip()]
 
 
+def window_chars(context_tokens: int, chars_per_token: float = 4.0) -> int:
+    """Characters of document per call for a model reading ``context_tokens`` tokens: what
+    is left after the instruction (~600 tokens) and room for the answer (40% of the rest).
+
+    The teacher data (:mod:`.reasoning`) cuts documents with the same rule, so a reader
+    trained on it sees windows of the size it learned.
+
+    Example:
+        >>> window_chars(2048)
+        3475
+    """
+    return max(500, int((context_tokens - 600) * 0.6 * chars_per_token))
+
+
+@dataclass
+class _Path:
+    """One sampled path over a document: its memory, and the windows the fallback read."""
+
+    memory: DocumentMemory
+    fallback_windows: dict[int, str]
+
+
 @dataclass
 class LLMExtractor:
-    """Read a document into a memory with a guide LLM, as MoM does.
+    """Read documents into memories with a guide LLM, as MoM does.
 
     For each temperature (one sampled path each) the document — in windows that fit the
     model's context — is sent with the MoM extraction prompt; the tagged output is parsed
     onto the source (:func:`~mom_micro.memory.parsing.parse_memory_output`) and the windows'
-    memories are stitched in order. A failed call or an unusable output is retried with
-    exponential back-off; a path that still fails is logged, recorded in
-    ``metadata["failed_paths"]`` and skipped. The surviving candidates are scored and
-    fused by reciprocal rank fusion (:func:`~mom_micro.memory.selection.select_memory`).
+    memories are stitched in order. The surviving candidates are scored and fused by
+    reciprocal rank fusion (:func:`~mom_micro.memory.selection.select_memory`).
+
+    Calls run concurrently: every window of every path of every document is one call, and
+    at most ``max_concurrency`` are in flight at once (``ainvoke`` of a LangChain model,
+    ``acomplete`` of a LlamaIndex LLM, a worker thread for a plain callable). A call that
+    fails for a transient reason (:func:`~mom_micro.memory.guide.is_transient_error`: a
+    time-out, a dropped connection, a rate limit, a server error) is retried with
+    exponential back-off (tenacity); any other failure, or an answer that cannot be
+    parsed, is not. A window that still fails is read by the ``fallback`` reader when there
+    is one (listed in ``metadata["fallback_windows"]``); without one, its path fails. A
+    failed path is logged, recorded in ``metadata["failed_paths"]`` and skipped; when
+    every path fails, the fallback reads the whole document, or
+    :class:`MemoryExtractionError` is raised.
 
     Args:
         llm: a LangChain chat model or LLM, a LlamaIndex LLM, or a callable
-            ``(prompt, temperature) -> str``.
+            ``(prompt, temperature) -> str`` (or an async one).
         n_paths: number of sampled paths (ignored when ``temperatures`` is given).
         temperatures: one decoding temperature per path (the paper does not publish them;
             the default spreads them over 0.1-1.1).
@@ -77,18 +127,25 @@ class LLMExtractor:
         scorer: scores the candidates; default the paper's LM scorer
             (:class:`~mom_micro.memory.scoring.MemoryScorer`, offline SmolLM2).
         rrf_k: the ``k`` of reciprocal rank fusion.
-        context_tokens: the model's context window; default what the model declares, else 8192.
+        context_tokens: the model's context window; default what the model declares, else
+            8192. Windows are :func:`window_chars` characters.
         chars_per_token: rough size of a token, to turn tokens into characters.
-        max_retries: retries per window after the first try; backoff: first wait in seconds.
-        fallback: a reader used when every path fails (e.g. ``ExtractiveExtractor()``);
-            without one, :class:`MemoryExtractionError` is raised.
+        max_retries: retries of a call after its first try, for transient errors only.
+        backoff, max_backoff: the first wait in seconds (doubled at each retry), and the
+            longest wait.
+        max_concurrency: model calls in flight at once.
+        fallback: a reader for what the model cannot read (e.g. ``ExtractiveExtractor()``).
         min_chunk_chars: passed to the parser (shorter chunks are merged).
+        show_progress: a progress bar over the documents of :meth:`extract_many`.
+        sleep: how to wait between retries (default ``asyncio.sleep``; tests pass a
+            recorder).
 
     Example:
         >>> from langchain_openai import ChatOpenAI                      # doctest: +SKIP
-        >>> reader = LLMExtractor(ChatOpenAI(model="gpt-4o-mini"), n_paths=3)  # doctest: +SKIP
-        >>> memory = reader.extract(open("report.txt").read(), doc_id="report")  # doctest: +SKIP
-        >>> [c.scores["rrf"] for c in memory.candidates]                 # doctest: +SKIP
+        >>> reader = LLMExtractor(ChatOpenAI(model="gpt-4o-mini"), n_paths=3,
+        ...                       max_concurrency=8)                     # doctest: +SKIP
+        >>> memories = reader.extract_many(texts, doc_ids)               # doctest: +SKIP
+        >>> [c.scores["rrf"] for c in memories[0].candidates]           # doctest: +SKIP
     """
 
     llm: Any
@@ -101,12 +158,21 @@ class LLMExtractor:
     chars_per_token: float = 4.0
     max_retries: int = 2
     backoff: float = 1.0
+    max_backoff: float = 60.0
+    max_concurrency: int = 4
     fallback: MemoryExtractor | None = None
     min_chunk_chars: int = 40
-    sleep: Callable[[float], None] = field(default=time.sleep, repr=False)
+    show_progress: bool = False
+    sleep: Callable[[float], Any] | None = field(default=None, repr=False)
+    _gate: tuple[Any, asyncio.Semaphore] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
+    _local: threading.Lock = field(
+        default_factory=threading.Lock, init=False, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
-        self._complete = as_completion_fn(self.llm)
+        self._acomplete = as_async_completion_fn(self.llm)
         if self.temperatures is None:
             if not 1 <= self.n_paths <= len(_DEFAULT_TEMPERATURES):
                 raise ValueError(
@@ -116,44 +182,123 @@ class LLMExtractor:
             self.temperatures = _DEFAULT_TEMPERATURES[: self.n_paths]
         if not self.temperatures:
             raise ValueError("temperatures must not be empty")
+        self.temperatures = tuple(float(t) for t in self.temperatures)
         self.n_paths = len(self.temperatures)
         if self.max_retries < 0:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
+        if self.max_concurrency < 1:
+            raise ValueError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
 
     @property
     def window_chars(self) -> int:
-        """Characters of document per call: what is left of the context after the
-        instruction (~600 tokens) and room for the answer (40% of the rest)."""
+        """Characters of document per call (:func:`window_chars` of the context)."""
         tokens = self.context_tokens or context_window(self.llm, 8192)
-        return max(500, int((tokens - 600) * 0.6 * self.chars_per_token))
+        return window_chars(tokens, self.chars_per_token)
 
+    # -- public API ---------------------------------------------------------------------
     def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
         """The best of the sampled memories of ``text`` (see the class docstring)."""
+        return run_sync(self.aextract(text, doc_id))
+
+    def extract_many(
+        self, texts: Sequence[str], doc_ids: Sequence[str] | None = None
+    ) -> list[DocumentMemory]:
+        """:meth:`extract` of each text, all documents read concurrently."""
+        return run_sync(self.aextract_many(texts, doc_ids))
+
+    async def aextract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
+        """:meth:`extract`, asynchronously: the paths and windows are read concurrently."""
         text = validate_document(text, doc_id)
         doc_id = doc_id or "document"
         windows = split_windows(text, self.window_chars)
-        candidates: list[DocumentMemory] = []
+        paths = [f"temperature={t}" for t in self.temperatures or ()]
+        outcomes = await asyncio.gather(
+            *(
+                self._path(text, doc_id, windows, t, path)
+                for t, path in zip(self.temperatures or (), paths)
+            ),
+            return_exceptions=True,
+        )
+        candidates: list[_Path] = []
         failures: dict[str, str] = {}
-        for temperature in self.temperatures or ():
-            path = f"temperature={temperature}"
-            try:
-                candidates.append(self._path(text, doc_id, windows, temperature, path))
-            except Exception as exc:  # noqa: BLE001 - a failed path is reported and skipped
-                failures[path] = f"{type(exc).__name__}: {exc}"
+        for path, outcome in zip(paths, outcomes):
+            if isinstance(outcome, _Path):
+                candidates.append(outcome)
+            elif isinstance(outcome, Exception):
+                failures[path] = f"{type(outcome).__name__}: {outcome}"
                 logger.warning("memory path %s of %s failed: %s", path, doc_id, failures[path])
+            else:  # a BaseException such as cancellation: not ours to swallow
+                raise outcome
         if not candidates:
             if self.fallback is None:
                 reasons = "; ".join(f"{p}: {r}" for p, r in failures.items())
                 raise MemoryExtractionError(f"every path failed for {doc_id!r}: {reasons}")
-            memory = self.fallback.extract(text, doc_id)
+            memory = await self._locally(self.fallback.extract, text, doc_id)
             return replace(memory, metadata={**memory.metadata, "failed_paths": failures})
-        chosen = (
-            candidates[0]
-            if len(candidates) == 1
-            else select_memory(candidates, self._scorer(), k=self.rrf_k)
+        if len(candidates) == 1:
+            chosen = candidates[0]
+        else:
+            best = await self._locally(
+                select_memory, [c.memory for c in candidates], self._scorer(), self.rrf_k
+            )
+            index = next(i for i, c in enumerate(best.candidates) if c.chosen)
+            chosen = _Path(best, candidates[index].fallback_windows)
+        return replace(
+            chosen.memory,
+            metadata={
+                **chosen.memory.metadata,
+                "failed_paths": failures,
+                "fallback_windows": chosen.fallback_windows,
+            },
         )
-        return replace(chosen, metadata={**chosen.metadata, "failed_paths": failures})
 
+    async def aextract_many(
+        self,
+        texts: Sequence[str],
+        doc_ids: Sequence[str] | None = None,
+        *,
+        return_exceptions: bool = False,
+        show_progress: bool | None = None,
+    ) -> list[Any]:
+        """The memory of each text, all read concurrently (``max_concurrency`` model calls
+        at a time), with a progress bar over documents when ``show_progress`` (default
+        the instance's). With ``return_exceptions``, a document that fails gives its
+        exception in its place instead of failing the batch."""
+        if doc_ids is not None and len(doc_ids) != len(texts):
+            raise ValueError(f"{len(texts)} texts but {len(doc_ids)} doc_ids")
+        ids = list(doc_ids) if doc_ids is not None else [f"doc-{i}" for i in range(len(texts))]
+        progress = self.show_progress if show_progress is None else show_progress
+        with tqdm(total=len(texts), desc="reading documents", disable=not progress) as bar:
+
+            async def one(text: str, doc_id: str) -> Any:
+                try:
+                    return await self.aextract(text, doc_id)
+                except Exception as exc:
+                    if not return_exceptions:
+                        raise
+                    return exc
+                finally:
+                    bar.update(1)
+
+            return list(await asyncio.gather(*(one(t, d) for t, d in zip(texts, ids))))
+
+    def config(self) -> dict[str, Any]:
+        """The reader as JSON: kind ``"llm"``, the model's class and identifier (never its
+        credentials or client settings), the reading settings, the scorer and the
+        fallback's own configuration."""
+        settings = {name: getattr(self, name) for name in _SETTINGS}
+        settings["temperatures"] = list(self.temperatures or ())
+        model = type(self.llm)
+        return {
+            "kind": "llm",
+            "model": model_name(self.llm),
+            "model_class": f"{model.__module__}.{model.__qualname__}",
+            "settings": settings,
+            "scorer": "MemoryScorer" if self.scorer is None else type(self.scorer).__name__,
+            "fallback": None if self.fallback is None else describe_reader(self.fallback),
+        }
+
+    # -- internals ----------------------------------------------------------------------
     def _scorer(self) -> MemoryScorerLike:
         if self.scorer is None:
             from .scoring import MemoryScorer
@@ -161,35 +306,96 @@ class LLMExtractor:
             self.scorer = MemoryScorer()
         return self.scorer
 
-    def _path(
-        self, text: str, doc_id: str, windows: list[tuple[int, int]], temperature: float, path: str
-    ) -> DocumentMemory:
+    async def _locally(self, func: Callable[..., Any], *args: Any) -> Any:
+        """Run local CPU work (scoring, the fallback reader) in a worker thread, one piece
+        at a time, so the event loop keeps the model calls going meanwhile."""
+
+        def locked() -> Any:
+            with self._local:
+                return func(*args)
+
+        return await asyncio.to_thread(locked)
+
+    def _semaphore(self) -> asyncio.Semaphore:
+        """The ``max_concurrency`` gate of the running event loop."""
+        loop = asyncio.get_running_loop()
+        if self._gate is None or self._gate[0] is not loop:
+            self._gate = (loop, asyncio.Semaphore(self.max_concurrency))
+        return self._gate[1]
+
+    async def _wait(self, seconds: float) -> None:
+        if self.sleep is None:
+            await asyncio.sleep(seconds)
+        elif inspect.isawaitable(waited := self.sleep(seconds)):
+            await waited
+
+    async def _complete(self, prompt: str, temperature: float) -> str:
+        """One model call under the concurrency gate, retried on transient errors only."""
+        raw = ""
+        async for attempt in retrying(self.max_retries, self.backoff, self.max_backoff, self._wait):
+            with attempt:
+                async with self._semaphore():
+                    raw = await self._acomplete(prompt, temperature)
+        return raw
+
+    async def araw(self, window: str, temperature: float | None = None) -> str:
+        """The model's raw answer for one window, prompted as :meth:`aextract` prompts it
+        (at the first path's temperature unless given); for benchmarks of the format."""
+        if temperature is None:
+            temperature = (self.temperatures or (0.0,))[0]
+        return await self._complete(extraction_prompt(window, think=self.think), temperature)
+
+    async def _window(self, window: str, doc_id: str, temperature: float) -> DocumentMemory:
+        raw = await self.araw(window, temperature)
+        return parse_memory_output(raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars)
+
+    async def _path(
+        self,
+        text: str,
+        doc_id: str,
+        windows: list[tuple[int, int]],
+        temperature: float,
+        path: str,
+    ) -> _Path:
+        parts = await asyncio.gather(
+            *(self._window(text[a:b], doc_id, temperature) for a, b in windows),
+            return_exceptions=True,
+        )
         units: list[MemoryUnit] = []
         warnings: list[str] = []
-        for start, end in windows:
-            part = self._window(text[start:end], doc_id, temperature)
+        anchors: dict[str, int] = {}
+        fallback_windows: dict[int, str] = {}
+        written = visible = 0.0
+        for i, ((start, end), part) in enumerate(zip(windows, parts)):
+            size = len("".join(text[start:end].split()))
+            visible += size
+            if isinstance(part, BaseException):
+                if self.fallback is None or not isinstance(part, Exception):
+                    raise part
+                fallback_windows[i] = f"{type(part).__name__}: {part}"
+                part = await self._locally(self.fallback.extract, text[start:end], doc_id)
+            else:
+                warnings.extend(part.metadata.get("parse_warnings", []))
+                for method, count in part.metadata.get("anchors", {}).items():
+                    anchors[method] = anchors.get(method, 0) + count
+                written += size * part.metadata.get("coverage_as_written", 1.0)
             units.extend(replace(u, start=u.start + start, end=u.end + start) for u in part.units)
-            warnings.extend(part.metadata.get("parse_warnings", []))
-        return DocumentMemory(
+        if len(fallback_windows) == len(windows):
+            reasons = "; ".join(sorted(set(fallback_windows.values())))
+            raise MemoryExtractionError(f"no window of {doc_id!r} could be read: {reasons}")
+        memory = DocumentMemory(
             doc_id=doc_id,
             units=units,
             source=text,
             extractor="llm",
             model=model_name(self.llm),
             path=path,
-            metadata={"parse_warnings": warnings, "windows": len(windows), "think": self.think},
+            metadata={
+                "parse_warnings": warnings,
+                "anchors": anchors,
+                "coverage_as_written": written / max(visible, 1.0),
+                "windows": len(windows),
+                "think": self.think,
+            },
         )
-
-    def _window(self, window: str, doc_id: str, temperature: float) -> DocumentMemory:
-        prompt = extraction_prompt(window, think=self.think)
-        for attempt in range(self.max_retries + 1):
-            try:
-                raw = self._complete(prompt, temperature)
-                return parse_memory_output(
-                    raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars
-                )
-            except Exception:
-                if attempt == self.max_retries:
-                    raise
-                self.sleep(self.backoff * 2**attempt)
-        raise AssertionError("unreachable")  # pragma: no cover
+        return _Path(memory, fallback_windows)

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from rapidfuzz import fuzz, process
 
 from mom_micro.errors import MomMicroError
-from mom_micro.text import split_sentences
+from mom_micro.text import split_sentences, text_length
 
 from .anchors import AnchorIndex, AnchorMatch
 from .document import validate_document
@@ -33,7 +33,11 @@ _I = re.IGNORECASE | re.DOTALL
 _MASK = re.compile(r"\[\s*mask\s*\]", re.IGNORECASE)
 _TAG = re.compile(r"</?\s*(?:outline|scenario|chunk|think|document)\s*>", re.IGNORECASE)
 _BULLET = re.compile(r"^\s*(?:[-*•]+|\(?\d+(?:\.\d+)*[.)]?|[a-zA-Z][.)])\s+")
+_CDATA = re.compile(r"<!\[CDATA\[(.*?)\]\]>", re.DOTALL)
 _WHOLE_ANCHOR_CHARS = 60
+#: Title matching compares each chunk with at most about this many outline items in all
+#: (a window around its place in the outline), so that a long output costs linear time.
+_MAX_TITLE_PAIRS = 100_000
 
 
 class MemoryParseError(MomMicroError, ValueError):
@@ -50,6 +54,13 @@ class _Scenario:
     title: str = ""
     start: AnchorMatch | None = None
     end: int | None = None
+
+
+def _plain(text: str) -> str:
+    """Tag-free text of a title or core: CDATA sections opened, HTML entities unescaped
+    (``&amp;`` -> ``&``), white space collapsed."""
+    text = _CDATA.sub(lambda m: m.group(1), text)
+    return re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", text))).strip()
 
 
 def _strip_think(raw: str) -> str:
@@ -72,19 +83,22 @@ def _outline_items(text: str) -> list[str]:
     if not match:
         return []
     items = []
-    for line in _TAG.sub("\n", match.group(1)).splitlines():
+    body = _CDATA.sub(lambda m: m.group(1), match.group(1))
+    for line in _TAG.sub("\n", body).splitlines():
         line = line.strip().strip("`").strip()
         line = _BULLET.sub("", line).strip()
         if line:
-            items.append(re.sub(r"\s+", " ", line))
+            items.append(_plain(line))
     return items
 
 
-def _scenarios(text: str) -> list[_Scenario]:
+def _scenarios(text: str) -> tuple[list[_Scenario], int]:
     """One scenario per ``<chunk>``: the chunk up to ``</chunk>`` (or its line's end when
-    the tag is missing), the core content after it up to the next memory tag."""
+    the tag is missing), the core content after it up to the next memory tag; and how many
+    ``<chunk>`` tags held no anchor text at all (only ``[MASK]``, or nothing)."""
     opens = list(re.finditer(r"<\s*chunk\s*>", text, re.I))
     out: list[_Scenario] = []
+    empty = 0
     for i, opened in enumerate(opens):
         stop = opens[i + 1].start() if i + 1 < len(opens) else len(text)
         after = text[opened.end() : stop]
@@ -96,14 +110,16 @@ def _scenarios(text: str) -> list[_Scenario]:
             chunk, rest = (after, "") if line_end < 0 else (after[:line_end], after[line_end:])
         rest = re.split(r"<\s*/?\s*(?:scenario|outline)\s*>", rest, maxsplit=1, flags=re.I)[0]
         scenario = _read_scenario(len(out), chunk, rest)
-        if scenario is not None:
+        if scenario is None:
+            empty += 1
+        else:
             out.append(scenario)
-    return out
+    return out, empty
 
 
 def _read_scenario(order: int, chunk: str, rest: str) -> _Scenario | None:
-    chunk = html.unescape(_TAG.sub(" ", chunk)).strip()
-    core = re.sub(r"\s+", " ", html.unescape(_TAG.sub(" ", rest))).strip().strip("`").strip()
+    chunk = html.unescape(_TAG.sub(" ", _CDATA.sub(lambda m: m.group(1), chunk))).strip()
+    core = _plain(rest).strip("`").strip()
     parts = _MASK.split(chunk, maxsplit=1)
     if len(parts) == 2:
         head, tail = parts[0].strip(), parts[1].strip()
@@ -124,21 +140,29 @@ def _assign_titles(scenarios: list[_Scenario], outline: list[str], warnings: lis
         warnings.append(
             f"{len(outline)} outline items for {len(scenarios)} chunks: titles matched by content"
         )
-    for scenario in scenarios:
+    # Outline and chunks both follow the document, so chunk i is compared with the items
+    # around its relative place i * m / n (all of them while n * m stays small).
+    n, m = len(scenarios), len(outline)
+    half = max(8, _MAX_TITLE_PAIRS // max(2 * n, 1))
+    for i, scenario in enumerate(scenarios):
         if outline:
+            centre = round(i * m / n)
+            nearby = outline[max(0, centre - half) : centre + half + 1] or outline[-1:]
             best = process.extractOne(
-                scenario.core or scenario.head, outline, scorer=fuzz.token_set_ratio
+                scenario.core or scenario.head, nearby, scorer=fuzz.token_set_ratio
             )
             scenario.title = best[0]
         else:
             scenario.title = " ".join((scenario.core or scenario.head).split()[:8])
 
 
-def _locate(scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str]) -> list[_Scenario]:
+def _locate(
+    scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str], anchors: dict[str, int]
+) -> list[_Scenario]:
     """Resolve heads in output order (preferring text after the previous chunk), then tails
-    between a chunk's head and the next chunk's head."""
+    between a chunk's head and the next chunk's head; count in ``anchors`` how each head
+    and tail was found (``exact``, ``normalized``, ``fuzzy``) or that it was ``missing``."""
     cursor = 0
-    methods: dict[str, int] = {}
     for scenario in scenarios:
         quote = scenario.whole or scenario.head or scenario.tail
         found = index.find(quote, cursor) or index.find(quote, 0)
@@ -146,9 +170,10 @@ def _locate(scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str])
             found = index.find(scenario.head, cursor) or index.find(scenario.head, 0)
         if found is None:
             warnings.append(f"chunk {scenario.order + 1} not found in the source: {quote[:50]!r}")
+            anchors["missing"] += 1
             continue
         scenario.start = found
-        methods[found.method] = methods.get(found.method, 0) + 1
+        anchors[found.method] += 1
         if scenario.whole and found.end - found.start >= 0.8 * len(scenario.whole):
             scenario.end = found.end
         cursor = found.end
@@ -169,12 +194,9 @@ def _locate(scenarios: list[_Scenario], index: AnchorIndex, warnings: list[str])
             else len(index.source)
         )
         tail = index.find(scenario.tail, lo, hi, last=True) or index.find(scenario.tail, lo)
+        anchors["missing" if tail is None else tail.method] += 1
         if tail is not None and tail.end > lo:
             scenario.end = tail.end
-    if methods:
-        warnings.append(
-            "anchors matched: " + ", ".join(f"{k} {v}" for k, v in sorted(methods.items()))
-        )
     return unique
 
 
@@ -183,10 +205,6 @@ def _anchor(scenario: _Scenario) -> AnchorMatch:
     if scenario.start is None:
         raise MemoryParseError(f"chunk {scenario.order + 1} was not located in the source")
     return scenario.start
-
-
-def _nonspace(text: str) -> int:
-    return sum(1 for ch in text if not ch.isspace())
 
 
 def _first_sentence(text: str, start: int, end: int) -> str:
@@ -201,9 +219,14 @@ def _first_sentence(text: str, start: int, end: int) -> str:
 
 def _tile(
     scenarios: list[_Scenario], source: str, min_chars: int, warnings: list[str]
-) -> list[MemoryUnit]:
+) -> tuple[list[MemoryUnit], int]:
     """Spans that cover every non-space character: overlaps clipped, short gaps absorbed,
-    long gaps (text the model skipped) made units of their own, short units merged."""
+    long gaps (text the model skipped) made units of their own, short units merged. Also
+    returns how many non-space characters lay outside every chunk the model wrote.
+
+    Lengths are :func:`~mom_micro.text.text_length` (a CJK character counts as a short
+    word), so ``min_chars`` means the same amount of text in Chinese as in English."""
+    skipped = 0
     spans: list[list] = []  # [start, end, title, core]
     for i, scenario in enumerate(scenarios):
         start = _anchor(scenario).start
@@ -214,10 +237,11 @@ def _tile(
     cursor = 0
     for span in spans + [[len(source), len(source), None, None]]:
         gap = source[cursor : span[0]]
-        if _nonspace(gap):
+        if gap.strip():
             g_start = cursor + len(gap) - len(gap.lstrip())
             g_end = cursor + len(gap.rstrip())
-            if _nonspace(gap) >= min_chars:
+            skipped += len("".join(gap.split()))
+            if text_length(gap) >= min_chars:
                 title = f"{pieces[-1][2]} (continued)" if pieces else "Opening"
                 pieces.append([g_start, g_end, title, _first_sentence(source, g_start, g_end)])
                 warnings.append(
@@ -238,17 +262,18 @@ def _tile(
         if piece[1] <= piece[0]:
             continue
         if merged and (
-            _nonspace(source[piece[0] : piece[1]]) < min_chars
-            or _nonspace(source[merged[-1][0] : merged[-1][1]]) < min_chars
+            text_length(source[piece[0] : piece[1]]) < min_chars
+            or text_length(source[merged[-1][0] : merged[-1][1]]) < min_chars
         ):
             merged[-1][1] = piece[1]
             merged[-1][3] = " ".join(x for x in (merged[-1][3], piece[3]) if x)
             continue
         merged.append(piece)
-    return [
+    units = [
         MemoryUnit(title or "Untitled", core or "", start, end)
         for start, end, title, core in merged
     ]
+    return units, skipped
 
 
 def parse_memory_output(
@@ -265,8 +290,14 @@ def parse_memory_output(
     normalised, then fuzzy; see :mod:`.anchors`), in document order, preferring text after
     the previous chunk. The result tiles the document: overlaps are clipped, text the
     model skipped is absorbed into the previous chunk when short or becomes a unit of its
-    own, and chunks under ``min_chunk_chars`` non-space characters are merged into their
-    neighbour. What was repaired is listed in ``memory.metadata["parse_warnings"]``.
+    own, and chunks under ``min_chunk_chars`` characters (non-space; a CJK character
+    counts 3) are merged into their neighbour. Titles and cores are plain text (HTML
+    entities and CDATA sections unwrapped).
+
+    ``memory.metadata`` says how well the output fit the source: ``parse_warnings`` (what
+    was repaired), ``anchors`` (how many anchors, heads and tails, were found ``exact``,
+    ``normalized``, ``fuzzy`` or were ``missing``) and ``coverage_as_written`` (the share of the source's
+    non-space characters inside the chunks the model wrote, before the gaps were filled).
 
     It survives: a ``<think>`` block (closed or not), prose or markdown fences around the
     output, missing closing tags, tags in any letter case, anchors with other spacing,
@@ -291,30 +322,47 @@ def parse_memory_output(
     warnings: list[str] = []
     text = _strip_think(raw)
     outline = _outline_items(text)
-    scenarios = _scenarios(text)
+    scenarios, empty = _scenarios(text)
     if not scenarios:
+        if empty:
+            raise MemoryParseError(
+                f"all {empty} <chunk> tags of the model output are empty (only [MASK], no "
+                "first or last words of the source): no chunk can be located"
+            )
         preview = re.sub(r"\s+", " ", raw.strip())[:120]
         raise MemoryParseError(f"no <chunk> found in the model output (it begins: {preview!r})")
+    if empty:
+        warnings.append(f"{empty} empty <chunk> tags (only [MASK]) ignored")
     _assign_titles(scenarios, outline, warnings)
     index = AnchorIndex(source, threshold=fuzzy_threshold)
-    located = _locate(scenarios, index, warnings)
+    anchors = dict.fromkeys(("exact", "normalized", "fuzzy", "missing"), 0)
+    located = _locate(scenarios, index, warnings, anchors)
     if not located:
         raise MemoryParseError(
             f"none of the {len(scenarios)} chunks could be located in the source document "
             f"(first anchor: {scenarios[0].head[:50]!r})"
         )
-    units = _tile(located, source, min_chunk_chars, warnings)
+    units, skipped = _tile(located, source, min_chunk_chars, warnings)
+    visible = len("".join(source.split()))
     return DocumentMemory(
         doc_id=doc_id,
         units=units,
         source=source,
         extractor="parsed",
-        metadata={"parse_warnings": warnings, "outline_items": outline},
+        metadata={
+            "parse_warnings": warnings,
+            "outline_items": outline,
+            "anchors": anchors,
+            "coverage_as_written": 1.0 - skipped / max(visible, 1),
+        },
     )
 
 
 def format_memory_output(memory: DocumentMemory, anchor_words: int = 6) -> str:
-    """Write ``memory`` in MoM's tagged format, each chunk as ``head[MASK]tail``.
+    """Write ``memory`` in MoM's tagged format, each chunk as ``head[MASK]tail``: its first
+    and last ``anchor_words`` words, copied exactly (line breaks and all), so every anchor
+    is a substring of the source; a chunk of at most ``2 * anchor_words`` words is written
+    whole.
 
     ``parse_memory_output(format_memory_output(m), m.source)`` gives back the same spans
     (up to merging of very short chunks).
@@ -331,11 +379,12 @@ def format_memory_output(memory: DocumentMemory, anchor_words: int = 6) -> str:
     """
     lines = ["<outline>", *memory.outline, "</outline>"]
     for unit, chunk in zip(memory.units, memory.chunks()):
-        words = chunk.split()
+        words = list(re.finditer(r"\S+", chunk))
         if len(words) <= 2 * anchor_words:
-            body = " ".join(words)
-        else:
-            body = " ".join(words[:anchor_words]) + "[MASK]" + " ".join(words[-anchor_words:])
+            body = chunk
+        else:  # exact slices of the source, its line breaks included
+            head = chunk[: words[anchor_words - 1].end()]
+            body = head + "[MASK]" + chunk[words[-anchor_words].start() :]
         lines.append(f"<scenario><chunk>{html.escape(body, quote=False)}</chunk>")
         lines.append(f"{unit.core}</scenario>")
     return "\n".join(lines)

@@ -33,7 +33,6 @@ _MODULES = {
         "ReaderMismatch",
         "UnknownDocumentError",
         "default_embed_model",
-        "describe_reader",
     ],
     ".lexical": ["LexicalIndex", "LexicalScores"],
     ".nodes": [
@@ -95,6 +94,5 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         node_id_for,
     )
     from .probes import sentence_probes
-    from .readers import describe_reader
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
     from .stores import LayerHit, LayerStores

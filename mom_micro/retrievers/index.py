@@ -46,7 +46,7 @@ from llama_index.core.vector_stores.types import BasePydanticVectorStore
 
 from mom_micro.errors import MomMicroError
 from mom_micro.files import atomic_write_text
-from mom_micro.memory import DocumentMemory, MemoryExtractor
+from mom_micro.memory import DocumentMemory, MemoryExtractor, describe_reader
 
 from .catalog import (
     Catalog,
@@ -77,7 +77,7 @@ from .nodes import (
     parse_node_id,
 )
 from .probes import sentence_probes
-from .readers import describe_reader, reader_from, same_reader
+from .readers import reader_from, same_reader
 from .retriever import ThreeLayerRetriever
 from .stores import LayerStores
 
@@ -717,7 +717,7 @@ class MemoryIndex:
         if stored and not same_reader(stored, given) and not replace and self._records:
             raise ReaderMismatch(
                 f"index {self.name!r} was built with the reader {stored.get('kind')!r}, not "
-                f"{given.get('kind')!r} ({given.get('repr', given.get('options'))}); pass "
+                f"{given.get('kind')!r} ({given.get('class', given.get('model'))}); pass "
                 "the same reader, or replace_reader=True to read new documents with this one"
             )
         self.builder.reader = reader
@@ -731,7 +731,7 @@ class MemoryIndex:
             stored = self.stored_reader or {}
             raise ReaderMismatch(
                 f"index {self.name!r} was built with the reader {stored.get('kind')!r} "
-                f"({stored.get('repr', '')}), which cannot be rebuilt from its description: "
+                f"({stored.get('class', stored.get('model', ''))}), which cannot be rebuilt from its description: "
                 "pass the same reader (reader=...) to open the index for adding documents"
             )
 

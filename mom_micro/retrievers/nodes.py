@@ -16,9 +16,9 @@ core --PARENT--> outline and --CHILD--> its chunk; chunk --PARENT--> its core;
 PREV/NEXT only between consecutive chunks of one document (LlamaIndex's automatic
 linking would chain nodes across layers, so it is not used).
 
-:class:`MemoryNodeBuilder` runs the reader over a batch of documents (in threads for the
-async path) and keeps the memories and the rejected documents; the LlamaIndex node
-parser (:class:`~mom_micro.plugins.llama_index.MoMNodeParser`) and the
+:class:`MemoryNodeBuilder` runs the reader over a batch of documents (concurrently for
+the async path: the reader's ``aextract_many`` when it has one, else threads) and keeps
+the memories and the rejected documents; the LlamaIndex node parser (:class:`~mom_micro.plugins.llama_index.MoMNodeParser`) and the
 :class:`~mom_micro.retrievers.MemoryIndex` both use it.
 """
 
@@ -279,6 +279,26 @@ class BuiltNodes:
     rejected: list[RejectedDocument] = field(default_factory=list)
 
 
+def _id_and_text(node: BaseNode) -> tuple[str, str]:
+    doc_id = node.id_ if isinstance(node, Document) else node.ref_doc_id
+    return doc_id or node.node_id, node.get_content(metadata_mode=MetadataMode.NONE)
+
+
+def _outcome(
+    doc_id: str, result: DocumentMemory | BaseException
+) -> DocumentMemory | RejectedDocument:
+    """A read memory under its document's id, or the refusal of a document the reader
+    rejected (:class:`InvalidDocumentError`, ``ValueError``); other errors propagate."""
+    if isinstance(result, (InvalidDocumentError, ValueError)):
+        logger.warning("document %r rejected by the memory reader: %s", doc_id, result)
+        return RejectedDocument(doc_id, str(result))
+    if isinstance(result, BaseException):
+        raise result
+    if result.doc_id != doc_id:  # a reader that names documents itself
+        result = DocumentMemory.from_dict({**result.to_dict(), "doc_id": doc_id})
+    return result
+
+
 @dataclass
 class MemoryNodeBuilder:
     """Read documents with a memory reader and build their layer nodes.
@@ -294,7 +314,8 @@ class MemoryNodeBuilder:
         embed_core_title: embed each core-content node as ``title + "\\n" + core``.
         embed_chunk_title: embed each chunk node as ``title + "\\n" + chunk``.
         include_document_metadata: copy the document's metadata onto its nodes.
-        max_workers: documents read at once by :meth:`abuild` (threads).
+        max_workers: documents read at once by :meth:`abuild` (threads), for a reader
+            without its own ``aextract_many``.
     """
 
     reader: MemoryExtractor | None = None
@@ -315,17 +336,11 @@ class MemoryNodeBuilder:
 
     def read(self, node: BaseNode) -> DocumentMemory | RejectedDocument:
         """The memory of one document (or source node), or why the reader refused it."""
-        doc_id = node.id_ if isinstance(node, Document) else node.ref_doc_id
-        doc_id = doc_id or node.node_id
-        text = node.get_content(metadata_mode=MetadataMode.NONE)
+        doc_id, text = _id_and_text(node)
         try:
-            memory = self.get_reader().extract(text, doc_id=doc_id)
+            return _outcome(doc_id, self.get_reader().extract(text, doc_id=doc_id))
         except (InvalidDocumentError, ValueError) as exc:
-            logger.warning("document %r rejected by the memory reader: %s", doc_id, exc)
-            return RejectedDocument(doc_id, str(exc))
-        if memory.doc_id != doc_id:  # a reader that names documents itself
-            memory = DocumentMemory.from_dict({**memory.to_dict(), "doc_id": doc_id})
-        return memory
+            return _outcome(doc_id, exc)
 
     def _collect(
         self, sources: Sequence[BaseNode], results: Sequence[DocumentMemory | RejectedDocument]
@@ -350,8 +365,17 @@ class MemoryNodeBuilder:
         return self._collect(sources, [self.read(node) for node in reading])
 
     async def abuild(self, sources: Sequence[BaseNode], show_progress: bool = False) -> BuiltNodes:
-        """:meth:`build` with up to ``max_workers`` documents read at once (in threads)."""
-        self.get_reader()
+        """:meth:`build` with several documents read at once: by the reader's own
+        ``aextract_many`` when it has one (an LLM reader runs its model calls
+        concurrently), else up to ``max_workers`` documents in threads."""
+        reader = self.get_reader()
+        batch = getattr(reader, "aextract_many", None)
+        if callable(batch):
+            ids, texts = zip(*map(_id_and_text, sources)) if sources else ((), ())
+            results = await batch(
+                list(texts), list(ids), return_exceptions=True, show_progress=show_progress
+            )
+            return self._collect(sources, [_outcome(d, r) for d, r in zip(ids, results)])
         gate = asyncio.Semaphore(self.max_workers)
 
         async def read(node: BaseNode) -> DocumentMemory | RejectedDocument:

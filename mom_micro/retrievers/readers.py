@@ -1,74 +1,49 @@
-"""The memory reader an index was built with, described so that the index can store it
-and rebuild it (or name it) when it is opened again.
+"""The memory reader an index was built with: stored as the reader's JSON configuration
+(:func:`mom_micro.memory.describe_reader`) so that the index rebuilds it when it is
+opened again, or names the one to pass again when it cannot.
 
 Example:
-    >>> from mom_micro.memory import ExtractiveExtractor
+    >>> from mom_micro.memory import ExtractiveExtractor, describe_reader
     >>> description = describe_reader(ExtractiveExtractor(target_words=60))
-    >>> description["kind"], reader_from(description).target_words
-    ('extractive', 60)
+    >>> reader_from(description).target_words
+    60
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import fields, is_dataclass
 from typing import Any
 
-from mom_micro.memory import ExtractiveExtractor, MemoryExtractor
+from mom_micro.memory import MemoryExtractor, ReaderConfigError
+from mom_micro.memory.readers import reader_from_config
 
 from .nodes import default_reader
 
-__all__ = ["describe_reader", "reader_from", "same_reader"]
-
-
-def describe_reader(reader: MemoryExtractor) -> dict[str, Any]:
-    """A JSON description of a memory reader, stored with the index: the offline
-    extractive reader with its settings (so the index rebuilds it), any other reader by
-    its class (so the index can say which one to pass again).
-
-    Example:
-        >>> describe_reader(ExtractiveExtractor(target_words=60))["options"]["target_words"]
-        60
-    """
-    config = getattr(reader, "config", None)
-    if callable(config):
-        return dict(config())
-    if isinstance(reader, ExtractiveExtractor) and is_dataclass(reader):
-        options = {
-            f.name: getattr(reader, f.name)
-            for f in fields(reader)
-            if isinstance(getattr(reader, f.name), (int, float, str, bool, type(None), tuple, list))
-        }
-        custom = [
-            f.name
-            for f in fields(reader)
-            if f.name in ("embedder", "scorer") and getattr(reader, f.name) is not None
-        ]
-        return {"kind": "extractive", "options": options, "custom_parts": custom}
-    cls = type(reader)
-    return {"kind": f"{cls.__module__}.{cls.__qualname__}", "repr": repr(reader)[:300]}
+__all__ = ["reader_from", "same_reader"]
 
 
 def reader_from(description: Mapping[str, Any] | None) -> MemoryExtractor | None:
-    """Rebuild the reader an index was built with, when it can be rebuilt offline."""
+    """Rebuild the reader an index was built with: the default reader for an index that
+    stored none, ``None`` for a reader that cannot be rebuilt offline (a custom class, a
+    remote LLM whose client is never stored), which must then be passed again."""
     if not description:
         return default_reader()
-    if description.get("kind") == "extractive" and not description.get("custom_parts"):
-        options = dict(description.get("options") or {})
-        if isinstance(options.get("granularities"), list):
-            options["granularities"] = tuple(options["granularities"])
-        return ExtractiveExtractor(**options)
-    return None
+    try:
+        return reader_from_config(description)
+    except ReaderConfigError:
+        return None
 
 
 def same_reader(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
-    """Whether two reader descriptions name the same reader (a ``repr`` is only for
-    messages: it holds an object's address)."""
+    """Whether two reader configurations name the same reader.
+
+    Example:
+        >>> same_reader({"kind": "custom", "class": "x.A"}, {"class": "x.A", "kind": "custom"})
+        True
+    """
 
     def key(description: Mapping[str, Any]) -> str:
-        return json.dumps(
-            {k: v for k, v in description.items() if k != "repr"}, sort_keys=True, default=str
-        )
+        return json.dumps(dict(description), sort_keys=True, default=str)
 
     return key(a) == key(b)

@@ -29,6 +29,7 @@ def no_real_models(monkeypatch):
     monkeypatch.setattr(defaults, "sentence_transformer", _refuse("the bundled MiniLM"))
     monkeypatch.setattr(defaults, "minilm", _refuse("the bundled MiniLM (ONNX)"))
     monkeypatch.setattr(defaults, "smollm2", _refuse("SmolLM2"))
+    monkeypatch.setattr(defaults, "smollm2_folder", _refuse("SmolLM2"))
     monkeypatch.setattr(defaults, "smollm2_gguf_path", _refuse("SmolLM2"))
     monkeypatch.setattr(
         "mom_micro.retrievers.index.default_embed_model",

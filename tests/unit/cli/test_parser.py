@@ -14,6 +14,7 @@ COMMANDS = [
     ["demo"],
     ["memory"],
     ["sft-data"],
+    ["train-reader"],
     ["ingest"],
     ["query"],
     ["delete"],
@@ -25,6 +26,7 @@ COMMANDS = [
     ["bench", "retrieval"],
     ["bench", "server"],
     ["bench", "preference"],
+    ["bench", "reader"],
 ]
 
 

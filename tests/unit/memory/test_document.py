@@ -18,6 +18,7 @@ from mom_micro.memory import (
         (b"bytes text", "bytes"),
         (42, "must be a str"),
         ("abc\x00\x01\x02def", "binary"),
+        ("\u200b\u200c\u200d\u2060\ufeff \u200b\n", "no visible text"),
     ],
 )
 def test_unusable_documents_are_refused(value, message):
@@ -40,3 +41,7 @@ def test_read_document_refuses_non_utf8_and_missing_files(tmp_path):
     good = tmp_path / "ok.txt"
     good.write_text("\ufeffHello there.", encoding="utf-8")
     assert read_document(good) == "Hello there."
+
+
+def test_text_with_zero_width_characters_among_words_is_kept():
+    assert validate_document("zero\u200bwidth joiner") == "zero\u200bwidth joiner"

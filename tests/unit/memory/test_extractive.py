@@ -3,7 +3,12 @@
 import numpy as np
 import pytest
 
-from mom_micro.memory import DocumentMemory, ExtractiveExtractor, InvalidDocumentError
+from mom_micro.memory import (
+    DocumentMemory,
+    ExtractiveExtractor,
+    InvalidDocumentError,
+    ReaderConfigError,
+)
 from tests.support.memory import SECTIONS, hashing_embedder
 
 
@@ -86,3 +91,43 @@ def test_large_document_reads_in_bounded_pieces(water_text):
     check_memory(memory)
     lengths = np.array([len(c.split()) for c in memory.chunks()])
     assert lengths.max() <= 170
+
+
+def test_config_is_json_and_rebuilds_the_same_reader(water_text):
+    import json
+
+    reader = ExtractiveExtractor(target_words=70, n_paths=2, core_words=30)
+    config = json.loads(json.dumps(reader.config()))
+    assert config["kind"] == "extractive" and config["model"] == "all-MiniLM-L6-v2"
+    assert config["settings"]["target_words"] == 70
+    assert ExtractiveExtractor.from_config(config) == reader
+    custom = ExtractiveExtractor(target_words=80, embedder=hashing_embedder)
+    with pytest.raises(ReaderConfigError, match="custom model: pass it again"):
+        ExtractiveExtractor.from_config(custom.config())
+    again = ExtractiveExtractor.from_config(custom.config(), embedder=hashing_embedder)
+    assert again.extract(water_text).chunks() == custom.extract(water_text).chunks()
+
+
+@pytest.mark.parametrize(
+    "config, message",
+    [
+        ({"kind": "llm"}, "not an extractive reader"),
+        ({"kind": "extractive", "settings": {"colour": 1}}, "unknown .* colour"),
+        ({"kind": "extractive", "settings": {"target_words": 2}}, "at least 5"),
+    ],
+)
+def test_bad_configs_are_refused(config, message):
+    with pytest.raises(ReaderConfigError, match=message):
+        ExtractiveExtractor.from_config(config)
+
+
+def test_long_documents_show_a_progress_bar(water_text, capsys):
+    from mom_micro.memory.extractive import LONG_DOCUMENT_CHARS
+
+    long_text = "\n\n".join([water_text] * (LONG_DOCUMENT_CHARS // len(water_text) + 1))
+    ExtractiveExtractor(target_words=80, embedder=hashing_embedder).extract(long_text, "long")
+    assert "reading long" in capsys.readouterr().err
+    ExtractiveExtractor(target_words=80, embedder=hashing_embedder).extract(water_text, "short")
+    quiet = ExtractiveExtractor(target_words=80, embedder=hashing_embedder, show_progress=False)
+    quiet.extract(long_text, "long")
+    assert "reading" not in capsys.readouterr().err

@@ -1,20 +1,34 @@
 """LLMExtractor with the frameworks' own scripted models and with plain callables."""
 
+import asyncio
+import json
+import time
 from typing import Any
 
 import pytest
-from langchain_core.language_models import FakeListChatModel, FakeListLLM
+from langchain_core.language_models import BaseChatModel, FakeListChatModel, FakeListLLM
+from langchain_core.messages import AIMessage
+from langchain_core.outputs import ChatGeneration, ChatResult
+from llama_index.core import Document
 from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 
 from mom_micro.memory import (
     EmbeddingMemoryScorer,
     ExtractiveExtractor,
+    InvalidDocumentError,
     LLMExtractor,
     MemoryExtractionError,
     escape_document,
     split_windows,
 )
-from tests.support.memory import SECTIONS, hashing_embedder
+from mom_micro.retrievers.nodes import MemoryNodeBuilder
+from tests.support.memory import (
+    SECTIONS,
+    ScriptedAsyncGuide,
+    document_of,
+    hashing_embedder,
+    paragraph_memory,
+)
 
 SCORER = EmbeddingMemoryScorer(embedder=hashing_embedder)
 
@@ -53,14 +67,8 @@ class ScriptedLlamaLLM(CustomLLM):
 
 
 def test_langchain_chat_model_paths_are_scored_and_fused(water_text, section_starts):
-    answers = [tagged(water_text), "no memory here, sorry", tagged(water_text, extra=" v2")]
-    reader = LLMExtractor(
-        FakeListChatModel(responses=answers),
-        n_paths=2,
-        scorer=SCORER,
-        max_retries=1,
-        sleep=lambda s: None,
-    )
+    answers = [tagged(water_text), tagged(water_text, extra=" v2")]
+    reader = LLMExtractor(FakeListChatModel(responses=answers), n_paths=2, scorer=SCORER)
     memory = reader.extract(water_text, doc_id="water")
     assert [u.start for u in memory.units][1:] == section_starts[1:]
     assert memory.extractor == "llm" and memory.doc_id == "water"
@@ -183,3 +191,132 @@ def test_context_window_attribute_sets_the_window_size():
             return ""
 
     assert LLMExtractor(SmallModel(), n_paths=1).window_chars == int((1000 - 600) * 0.6 * 4)
+
+
+# -- concurrency, retries, configuration -------------------------------------------------
+DOCS = [
+    f"Report {i} opens here. It sets the scene for readers.\n\n"
+    f"Part two of report {i} follows. It gives the details at length.\n\n"
+    f"The closing part of report {i}. It sums everything up."
+    for i in range(8)
+]
+
+
+@pytest.mark.parametrize("concurrency", [1, 3, 8])
+def test_calls_run_concurrently_up_to_max_concurrency(concurrency):
+    guide = ScriptedAsyncGuide(delay=0.02)
+    reader = LLMExtractor(guide, n_paths=2, scorer=SCORER, max_concurrency=concurrency)
+    memories = reader.extract_many(DOCS, [f"r{i}" for i in range(8)])
+    assert guide.calls == 16 and guide.peak == concurrency
+    assert [len(m.units) for m in memories] == [3] * 8
+    assert [m.doc_id for m in memories] == [f"r{i}" for i in range(8)]
+
+
+def test_ingest_wall_time_falls_with_the_concurrency():
+    """Eight documents whose guide model answers after 0.2 s: reading them one call at a
+    time takes at least 1.6 s; eight at a time about one round trip."""
+    docs = [Document(text=text, id_=f"r{i}") for i, text in enumerate(DOCS)]
+    docs.append(Document(text="\u200b \n", id_="blank"))
+    times = {}
+    for concurrency in (1, 8):
+        reader = LLMExtractor(ScriptedAsyncGuide(delay=0.2), n_paths=1, max_concurrency=concurrency)
+        started = time.perf_counter()
+        built = asyncio.run(MemoryNodeBuilder(reader=reader).abuild(docs))
+        times[concurrency] = time.perf_counter() - started
+        assert len(built.memories) == 8 and [r.doc_id for r in built.rejected] == ["blank"]
+    assert times[1] >= 1.6 and times[8] < times[1] / 3
+
+
+def test_transient_errors_are_retried_and_others_are_not(water_text):
+    class RateLimitError(Exception):
+        status_code = 429
+
+    for error, calls_expected in ((RateLimitError("slow down"), 3), (ValueError("bad key"), 1)):
+        calls = []
+
+        def flaky(prompt, temperature, error=error, calls=calls):
+            calls.append(temperature)
+            if len(calls) < 3:
+                raise error
+            return tagged(water_text)
+
+        reader = LLMExtractor(flaky, n_paths=1, max_retries=2, sleep=lambda s: None)
+        if calls_expected == 1:
+            with pytest.raises(MemoryExtractionError, match="ValueError: bad key"):
+                reader.extract(water_text)
+        else:
+            assert len(reader.extract(water_text).units) == 5
+        assert len(calls) == calls_expected
+
+
+def test_unparsable_answer_is_not_retried(water_text):
+    calls = []
+
+    def chatty(prompt, temperature):
+        calls.append(1)
+        return "Here is a summary of the water guide."
+
+    with pytest.raises(MemoryExtractionError, match="no <chunk>"):
+        LLMExtractor(chatty, n_paths=1, max_retries=3, sleep=lambda s: None).extract(water_text)
+    assert calls == [1]
+
+
+def test_a_window_the_model_cannot_read_goes_to_the_fallback(water_text):
+    def half_broken(prompt, temperature):
+        window = document_of(prompt)
+        return "I cannot" if "Billing" in window else paragraph_memory(window)
+
+    fallback = ExtractiveExtractor(target_words=40, embedder=hashing_embedder)
+    reader = LLMExtractor(half_broken, n_paths=1, context_tokens=900, fallback=fallback)
+    memory = reader.extract(water_text, doc_id="water")
+    assert memory.extractor == "llm" and memory.coverage == 1.0
+    bad = memory.metadata["fallback_windows"]
+    assert len(bad) == 1 and "no <chunk>" in next(iter(bad.values()))
+    assert memory.metadata["windows"] > 1
+    assert 0 < memory.metadata["coverage_as_written"] < 1
+    assert memory.metadata["anchors"]["exact"] >= 1
+
+
+def test_aextract_many_can_return_each_documents_error():
+    reader = LLMExtractor(ScriptedAsyncGuide(), n_paths=1)
+    results = asyncio.run(reader.aextract_many([DOCS[0], "  "], ["a", "b"], return_exceptions=True))
+    assert len(results[0].units) == 3 and isinstance(results[1], InvalidDocumentError)
+    with pytest.raises(InvalidDocumentError):
+        asyncio.run(reader.aextract_many([DOCS[0], "  "]))
+
+
+def test_async_framework_models_are_awaited(water_text):
+    class AsyncOnlyChat(BaseChatModel):
+        @property
+        def _llm_type(self) -> str:
+            return "async-only"
+
+        def _generate(self, *args, **kwargs):
+            raise AssertionError("the synchronous path was used")
+
+        async def _agenerate(self, *args, **kwargs):
+            return ChatResult(generations=[ChatGeneration(message=AIMessage(tagged(water_text)))])
+
+    memory = LLMExtractor(AsyncOnlyChat(), n_paths=1).extract(water_text)
+    assert len(memory.units) == 5
+    llm = ScriptedLlamaLLM(answers=[tagged(water_text)], prompts=[])
+    assert len(LLMExtractor(llm, n_paths=1).extract(water_text).units) == 5
+
+
+def test_config_names_the_model_and_settings_but_no_credentials():
+    class KeyedChat(FakeListChatModel):
+        model_name: str = "gpt-test"
+        api_key: str = "sk-secret-123"
+
+    fallback = ExtractiveExtractor(target_words=60)
+    reader = LLMExtractor(
+        KeyedChat(responses=["x"]), n_paths=2, max_concurrency=6, fallback=fallback
+    )
+    config = reader.config()
+    text = json.dumps(config)
+    assert "sk-secret" not in text
+    assert config["kind"] == "llm" and config["model"] == "gpt-test"
+    assert config["model_class"].endswith("KeyedChat")
+    assert config["settings"]["max_concurrency"] == 6
+    assert config["settings"]["temperatures"] == [0.1, 0.5]
+    assert config["fallback"] == fallback.config()

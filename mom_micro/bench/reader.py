@@ -1,0 +1,325 @@
+"""``mom-micro bench reader``: memory readers compared on held-out documents.
+
+Every reader reads the same sections (the documents cut with
+:func:`~mom_micro.memory.window_chars` of ``student_context``, the windows a trained
+reader learned on) of documents it never saw. A reader is ``extractive`` (the offline
+:class:`~mom_micro.memory.ExtractiveExtractor`, at the retrieval granularity), or a
+model: ``smollm2`` (the untrained offline LM), a reader folder from
+``mom-micro train-reader``, another model folder, or a LangChain/LlamaIndex class as
+``module:Class``. A model's raw answer for each section is parsed as the index would
+parse it; the extractive reader's memory is written in the tagged format and parsed back.
+
+Per reader:
+
+- ``parse``: share of sections whose answer parses (:func:`~mom_micro.memory.parse_memory_output`);
+- ``anchors_exact`` / ``anchors_fuzzy`` / ``anchors_missing``: shares of the anchors
+  written (chunk heads and tails) found exactly, only after normalising or fuzzily, or
+  not at all;
+- ``coverage``: mean share of a section's text inside the chunks the reader wrote (a
+  section that does not parse counts 0; ``coverage_parsed`` is the mean over parsed ones);
+- ``chunks_per_section``, ``mean_chunk_words``;
+- ``clarity`` and ``completeness``: MoM's scores from a scorer (the CLI's: :class:`~mom_micro.memory.MemoryScorer`)
+  on up to ``pairs_per_section`` boundaries and units drawn from each parsed memory;
+- ``s_per_1000_words``: reading time (the model's calls and the parsing);
+- ``hit@B`` with ``retrieval``: the reader feeds the ``mom`` system of
+  :func:`~mom_micro.bench.retrieval.run_benchmark` on a QA data set (a model reader
+  with the extractive reader as fallback for what it cannot read; the share of windows
+  that fell back is reported as ``fallback_windows``).
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from mom_micro.figures import atomic_write_figure, pyplot
+from mom_micro.memory import (
+    DocumentMemory,
+    ExtractiveExtractor,
+    LLMExtractor,
+    MemoryParseError,
+    format_memory_output,
+    parse_memory_output,
+    split_windows,
+    window_chars,
+)
+from mom_micro.memory.guide import run_sync
+from mom_micro.memory.readers import build_reader, is_trained_reader, load_trained_reader
+
+from .data import BenchDataset
+from .memory import sampled_clarity, sampled_completeness
+from .outputs import markdown_rows, write_outputs
+
+__all__ = [
+    "Section",
+    "markdown_table",
+    "reader_sections",
+    "run_reader_bench",
+    "write_reader_outputs",
+]
+
+#: The chunk length of the extractive reader in this benchmark: the retrieval granularity.
+EXTRACTIVE_TARGET_WORDS = 60
+
+
+@dataclass(frozen=True)
+class Section:
+    """One window of a held-out document."""
+
+    doc_id: str
+    index: int
+    text: str
+
+
+def reader_sections(
+    dataset: BenchDataset, student_context: int, max_sections: int | None, seed: int = 0
+) -> list[Section]:
+    """The sections of every document of ``dataset``; at most ``max_sections`` of them,
+    drawn with ``seed`` and kept in document order."""
+    sections = [
+        Section(doc_id, i, text[a:b])
+        for doc_id, text in dataset.documents.items()
+        for i, (a, b) in enumerate(split_windows(text, window_chars(student_context)))
+    ]
+    if max_sections is not None and len(sections) > max_sections:
+        keep = set(random.Random(seed).sample(range(len(sections)), max_sections))
+        sections = [s for i, s in enumerate(sections) if i in keep]
+    return sections
+
+
+def _reader(spec: str, guide_kwargs: dict[str, Any] | None, max_new_tokens: int | None) -> Any:
+    if spec == "extractive":
+        return ExtractiveExtractor(target_words=EXTRACTIVE_TARGET_WORDS)
+    if is_trained_reader(Path(spec).expanduser()):
+        return load_trained_reader(Path(spec).expanduser(), max_new_tokens=max_new_tokens)
+    reader = build_reader(spec, guide_kwargs=guide_kwargs, n_paths=1)
+    if max_new_tokens is not None and hasattr(reader.llm, "max_new_tokens"):
+        reader.llm.max_new_tokens = max_new_tokens
+    return reader
+
+
+def _raw(reader: Any, section: Section) -> str:
+    if isinstance(reader, LLMExtractor):
+        return run_sync(reader.araw(section.text))
+    return format_memory_output(reader.extract(section.text, section.doc_id))
+
+
+def _read_sections(
+    name: str, reader: Any, sections: Sequence[Section], show_progress: bool
+) -> tuple[list[DocumentMemory | None], float]:
+    """The parsed memory of each section (``None`` when its answer does not parse) and
+    the seconds it took."""
+    min_chars = getattr(reader, "min_chunk_chars", 40)
+    out: list[DocumentMemory | None] = []
+    started = time.perf_counter()
+    for section in tqdm(sections, desc=name, disable=not show_progress):
+        raw = _raw(reader, section)
+        try:
+            out.append(
+                parse_memory_output(
+                    raw, section.text, doc_id=section.doc_id, min_chunk_chars=min_chars
+                )
+            )
+        except MemoryParseError:
+            out.append(None)
+    return out, time.perf_counter() - started
+
+
+def _figures(
+    sections: Sequence[Section], memories: Sequence[DocumentMemory | None], seconds: float
+) -> dict[str, float]:
+    parsed = [m for m in memories if m is not None]
+    anchors = {
+        k: sum(m.metadata["anchors"][k] for m in parsed)
+        for k in ("exact", "normalized", "fuzzy", "missing")
+    }
+    written = max(sum(anchors.values()), 1)
+    coverage = [m.metadata["coverage_as_written"] if m else 0.0 for m in memories]
+    words = sum(len(s.text.split()) for s in sections)
+    chunk_words = [len(c.split()) for m in parsed for c in m.chunks()]
+    return {
+        "sections": len(sections),
+        "parse": len(parsed) / len(sections),
+        "anchors_exact": anchors["exact"] / written,
+        "anchors_fuzzy": (anchors["normalized"] + anchors["fuzzy"]) / written,
+        "anchors_missing": anchors["missing"] / written,
+        "coverage": float(np.mean(coverage)),
+        "coverage_parsed": float(np.mean([c for c, m in zip(coverage, memories) if m]))
+        if parsed
+        else 0.0,
+        "chunks_per_section": float(np.mean([len(m.units) for m in parsed])) if parsed else 0.0,
+        "mean_chunk_words": float(np.mean(chunk_words)) if chunk_words else 0.0,
+        "s_per_1000_words": seconds / max(words, 1) * 1000,
+    }
+
+
+def _retrieval(
+    spec: str,
+    dataset: BenchDataset,
+    budgets: Sequence[int],
+    guide_kwargs: dict[str, Any] | None,
+    max_new_tokens: int | None,
+    log: Callable[[str], None],
+) -> dict[str, float]:
+    """hit@B and recall@B of the ``mom`` system with this reader (corpus scope)."""
+    from mom_micro.retrievers.nodes import default_reader
+
+    from .retrieval import run_benchmark
+
+    reader = None if spec == "extractive" else _reader(spec, guide_kwargs, max_new_tokens)
+    if isinstance(reader, LLMExtractor):
+        reader.fallback = default_reader()
+    recorder = None if reader is None else _Recorder(reader)
+    result = run_benchmark(dataset, systems=("mom",), budgets=budgets, reader=recorder, log=log)
+    figures = {
+        k: v for k, v in result["systems"]["mom"].items() if k.startswith(("hit@", "recall@"))
+    }
+    figures["ingest_s"] = result["systems"]["mom"]["ingest_s"]
+    if recorder is not None and recorder.memories:
+        memories = recorder.memories
+        windows = sum(m.metadata.get("windows", 0) for m in memories)
+        fell = sum(len(m.metadata.get("fallback_windows", {})) for m in memories)
+        figures["fallback_windows"] = fell / max(windows, 1)
+        figures["fallback_documents"] = sum(m.extractor != "llm" for m in memories) / len(memories)
+    return figures
+
+
+class _Recorder:
+    """A reader that keeps the memories it made (to count what fell back)."""
+
+    def __init__(self, reader: Any) -> None:
+        self.reader = reader
+        self.memories: list[DocumentMemory] = []
+
+    def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
+        memory: DocumentMemory = self.reader.extract(text, doc_id)
+        self.memories.append(memory)
+        return memory
+
+
+def run_reader_bench(
+    dataset: BenchDataset,
+    readers: Sequence[str] | Mapping[str, Any],
+    student_context: int = 2048,
+    max_sections: int | None = 40,
+    guide_kwargs: dict[str, Any] | None = None,
+    max_new_tokens: int | None = None,
+    scorer: Any = None,
+    pairs_per_section: int = 2,
+    retrieval: BenchDataset | None = None,
+    retrieval_readers: Sequence[str] | None = None,
+    budgets: Sequence[int] = (100, 200, 400, 800),
+    seed: int = 0,
+    show_progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> dict[str, Any]:
+    """Read the sections of ``dataset`` with every reader of ``readers`` (names, or
+    ``{name: reader}``) and return the figures (see the module docstring); clarity and
+    completeness with a ``scorer`` (e.g. :class:`~mom_micro.memory.MemoryScorer`); with
+    ``retrieval``, also the retrieval hits of each named reader in ``retrieval_readers``
+    (default: all of ``readers``)."""
+    if not readers:
+        raise ValueError("name at least one reader")
+    if not isinstance(readers, Mapping):
+        readers = {spec: None for spec in readers}
+    sections = reader_sections(dataset, student_context, max_sections, seed)
+    result: dict[str, Any] = {
+        "dataset": dataset.name,
+        "docs": len({s.doc_id for s in sections}),
+        "sections": len(sections),
+        "words": sum(len(s.text.split()) for s in sections),
+        "student_context": student_context,
+        "section_chars": window_chars(student_context),
+        "readers": {},
+    }
+    for spec, given in readers.items():
+        reader = given if given is not None else _reader(spec, guide_kwargs, max_new_tokens)
+        if isinstance(reader, ExtractiveExtractor):
+            reader.extract("Warm-up sentence one. Warm-up sentence two.")  # load MiniLM first
+        memories, seconds = _read_sections(spec, reader, sections, show_progress)
+        figures = _figures(sections, memories, seconds)
+        parsed = [m for m in memories if m is not None]
+        if scorer is not None and parsed:
+            rng = random.Random(seed)
+            figures["clarity"] = sampled_clarity(
+                scorer, [m.chunks() for m in parsed], pairs_per_section, rng
+            )
+            figures["completeness"] = sampled_completeness(scorer, parsed, pairs_per_section, rng)
+        result["readers"][spec] = figures
+        log(f"[{dataset.name}] {spec}: " + ", ".join(f"{k}={v:.3g}" for k, v in figures.items()))
+    if retrieval is not None:
+        result["retrieval"] = {"dataset": retrieval.name, "docs": len(retrieval.documents)}
+        for spec in retrieval_readers or readers:
+            log(f"[{retrieval.name}] retrieval with the {spec} reader ...")
+            result["retrieval"][spec] = _retrieval(
+                spec, retrieval, budgets, guide_kwargs, max_new_tokens, log
+            )
+    return result
+
+
+_COLUMNS = (
+    "parse",
+    "anchors_exact",
+    "anchors_fuzzy",
+    "anchors_missing",
+    "coverage",
+    "chunks_per_section",
+    "mean_chunk_words",
+    "clarity",
+    "completeness",
+    "s_per_1000_words",
+)
+
+
+def _cell(value: Any) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else str(value if value is not None else "–")
+
+
+def markdown_table(result: dict[str, Any]) -> str:
+    """The figures as Markdown: one row per reader (and the retrieval hits, if any)."""
+    lines = [
+        f"### {result['dataset']} — {result['sections']} sections of {result['docs']} "
+        f"documents ({result['words']} words, sections of {result['section_chars']} characters)",
+        "",
+        *markdown_rows("reader", _COLUMNS, result["readers"], _cell),
+    ]
+    retrieval = result.get("retrieval")
+    if retrieval:
+        rows = {k: v for k, v in retrieval.items() if k not in ("dataset", "docs")}
+        cols = sorted({c for r in rows.values() for c in r}, key=lambda c: (c[0] != "h", c))
+        lines += [
+            "",
+            f"Retrieval (`mom`, corpus scope) on {retrieval['dataset']}, "
+            f"{retrieval['docs']} documents:",
+            "",
+            *markdown_rows("reader", cols, rows, _cell),
+        ]
+    return "\n".join(lines) + "\n"
+
+
+def _plot(result: dict[str, Any], path: Path) -> Path:
+    """Bars of parse rate, exact anchors and coverage per reader."""
+    plt = pyplot()
+    metrics = ("parse", "anchors_exact", "coverage")
+    names = list(result["readers"])
+    fig, axes = plt.subplots(1, len(metrics), figsize=(4 * len(metrics), 3.6))
+    for ax, metric in zip(axes, metrics):
+        ax.bar(range(len(names)), [result["readers"][n][metric] for n in names])
+        ax.set_xticks(range(len(names)), [Path(n).name for n in names], rotation=15)
+        ax.set_ylim(0, 1.05)
+        ax.set_title(metric)
+    fig.suptitle(f"{result['dataset']}: {result['sections']} held-out sections")
+    fig.tight_layout()
+    return atomic_write_figure(path, fig)
+
+
+def write_reader_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """``out`` (JSON), and beside it ``.md`` (table) and ``.png`` (bars)."""
+    return write_outputs(result, out, markdown_table(result), _plot)
