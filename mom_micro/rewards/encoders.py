@@ -23,6 +23,8 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
+from mom_micro.minilm import MAX_TOKENS
+
 from .errors import RewardsError
 
 __all__ = ["LastTokenEncoder", "SentenceTransformerEncoder", "TextEncoder", "encoder_from_spec"]
@@ -62,6 +64,12 @@ def _plain_pair_text(prompt: str, response: str) -> str:
 class SentenceTransformerEncoder:
     """A sentence-transformers model as a :class:`TextEncoder`.
 
+    The bundled MiniLM at its own token limit runs on ONNX Runtime
+    (:func:`mom_micro.defaults.minilm`: the same vectors to about 1e-7, without importing
+    sentence-transformers and transformers, which cost seconds at each start of
+    ``reward rank``); any other model, or another token limit, runs on
+    sentence-transformers.
+
     Args:
         model: ``"minilm"`` (the bundled all-MiniLM-L6-v2) or a local path / model id.
         max_seq_length: optional override of the model's token limit.
@@ -70,35 +78,48 @@ class SentenceTransformerEncoder:
     def __init__(self, model: str = BUNDLED_MINILM, max_seq_length: int | None = None) -> None:
         from mom_micro import defaults
 
-        if model == BUNDLED_MINILM:
-            self._model = defaults.sentence_transformer()
-        else:
-            from sentence_transformers import SentenceTransformer
-
-            self._model = SentenceTransformer(model, device="cpu")
-        if max_seq_length is not None:
-            self._model.max_seq_length = max_seq_length
         self._ref = model
-        dimension = getattr(self._model, "get_embedding_dimension", None)  # ST >= 5
-        if dimension is None:
-            dimension = self._model.get_sentence_embedding_dimension
-        size = dimension()
-        if size is None:
-            raise RewardsError(f"sentence-transformers model {model!r} reports no vector size")
-        self.dim = int(size)
+        self._st: Any = None
+        self._onnx: Any = None
+        if model == BUNDLED_MINILM and max_seq_length in (None, MAX_TOKENS):
+            self._onnx = defaults.minilm()
+            self.dim, self.max_seq_length = self._onnx.dim, MAX_TOKENS
+        else:
+            if model == BUNDLED_MINILM:
+                self._st = defaults.sentence_transformer()
+            else:
+                from sentence_transformers import SentenceTransformer
+
+                self._st = SentenceTransformer(model, device="cpu")
+            if max_seq_length is not None:
+                self._st.max_seq_length = max_seq_length
+            dimension = getattr(self._st, "get_embedding_dimension", None)  # ST >= 5
+            if dimension is None:
+                dimension = self._st.get_sentence_embedding_dimension
+            size = dimension()
+            if size is None:
+                raise RewardsError(f"sentence-transformers model {model!r} reports no vector size")
+            self.dim, self.max_seq_length = int(size), int(self._st.max_seq_length)
         self.name = (
             f"st:{Path(model).name if model != BUNDLED_MINILM else 'all-MiniLM-L6-v2'}"
-            f":{self._model.max_seq_length}"
+            f":{self.max_seq_length}"
         )
 
     @property
     def model(self) -> Any:
-        """The wrapped ``SentenceTransformer``."""
-        return self._model
+        """The model as a ``SentenceTransformer`` (loaded on first use for the bundled
+        MiniLM, which encodes on ONNX Runtime)."""
+        if self._st is None:
+            from mom_micro import defaults
+
+            self._st = defaults.sentence_transformer()
+        return self._st
 
     def encode(self, texts: Sequence[str], batch_size: int = 32) -> np.ndarray:
         """Embed ``texts`` (no progress bar here; :class:`CachedEncoder` shows one)."""
-        vectors = self._model.encode(
+        if self._onnx is not None:
+            return self._onnx.encode(list(texts), batch_size=batch_size)
+        vectors = self._st.encode(
             list(texts), batch_size=batch_size, convert_to_numpy=True, show_progress_bar=False
         )
         return np.asarray(vectors, dtype=np.float32).reshape(len(texts), self.dim)
@@ -112,7 +133,7 @@ class SentenceTransformerEncoder:
         return {
             "kind": "sentence-transformer",
             "model": self._ref,
-            "max_seq_length": self._model.max_seq_length,
+            "max_seq_length": self.max_seq_length,
         }
 
 
