@@ -18,6 +18,7 @@ _MODULES = {
     ".data": ["BenchDataset", "Question", "load_dataset"],
     ".memory": ["run_memory_bench", "write_memory_outputs"],
     ".metrics": ["answer_hit", "answer_recall", "cut_to_budget", "normalize_answer"],
+    ".concurrency": ["LatencyGuide", "run_concurrency_bench", "write_concurrency_outputs"],
     ".featurize": ["run_featurize_bench", "write_featurize_outputs"],
     ".outputs": ["write_outputs"],
     ".personalize": [
@@ -45,6 +46,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .concurrency import LatencyGuide, run_concurrency_bench, write_concurrency_outputs
     from .data import BenchDataset, Question, load_dataset
     from .featurize import run_featurize_bench, write_featurize_outputs
     from .memory import run_memory_bench, write_memory_outputs

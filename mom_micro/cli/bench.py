@@ -1,5 +1,5 @@
-"""``mom-micro bench retrieval | server | preference | personalize | featurize | style |
-memory | reader``: the benchmarks on your own data.
+"""``mom-micro bench retrieval | server | concurrency | preference | personalize |
+featurize | style | memory | reader``: the benchmarks on your own data.
 
 The logic is in :mod:`mom_micro.bench`; this module parses the flags and prints.
 """
@@ -218,6 +218,52 @@ def _server(args: argparse.Namespace) -> int:
     )
     print(server_markdown(result))
     return 0
+
+
+def _concurrency(args: argparse.Namespace) -> int:
+    from mom_micro.bench.concurrency import concurrency_markdown, write_concurrency_outputs
+
+    result = write_concurrency_outputs(
+        args.dataset,
+        args.out,
+        limit_docs=args.limit_docs,
+        levels=[int(level) for level in _csv(args.levels)],
+        latency=args.latency,
+        n_paths=args.paths,
+        log=print,
+    )
+    print(concurrency_markdown(result))
+    return 0
+
+
+def _add_concurrency(bench: argparse._SubParsersAction) -> None:
+    concurrency = bench.add_parser(
+        "concurrency",
+        help="ingest through an LLM reader with one call in flight against several",
+        description="Ingest a data set's documents through an LLM reader whose guide model "
+        "answers after a fixed latency (a scripted model standing in for an API), once per "
+        "concurrency level, and report the seconds and the speed-up. Writes OUT (JSON) "
+        "and OUT.md.",
+    )
+    concurrency.add_argument(
+        "--dataset", required=True, metavar="FILE", help="SQuAD JSON, or JSONL of {input, ...}"
+    )
+    concurrency.add_argument(
+        "--limit-docs", type=int, default=None, metavar="N", help="use only the first N documents"
+    )
+    concurrency.add_argument(
+        "--levels", default="1,8", help="comma-separated max_concurrency values (default 1,8)"
+    )
+    concurrency.add_argument(
+        "--latency", type=float, default=2.0, help="seconds per guide call (default 2.0)"
+    )
+    concurrency.add_argument(
+        "--paths", type=int, default=3, help="sampled paths per window (default 3)"
+    )
+    concurrency.add_argument(
+        "--out", default="concurrency_bench.json", metavar="FILE.json", help="figures JSON"
+    )
+    concurrency.set_defaults(func=_concurrency)
 
 
 def _add_server(bench: argparse._SubParsersAction) -> None:
@@ -569,6 +615,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     bench = group.add_subparsers(dest="bench_command", required=True, metavar="COMMAND")
     _add_retrieval(bench)
     _add_server(bench)
+    _add_concurrency(bench)
     _add_preference(bench)
     _add_personalize(bench)
     _add_featurize(bench)

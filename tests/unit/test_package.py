@@ -197,6 +197,7 @@ PUBLIC = {
     ],
     "mom_micro.bench": [
         "BenchDataset",
+        "LatencyGuide",
         "PersonalizeBenchConfig",
         "PreferenceBenchConfig",
         "Question",
@@ -209,6 +210,7 @@ PUBLIC = {
         "load_dataset",
         "normalize_answer",
         "run_benchmark",
+        "run_concurrency_bench",
         "run_featurize_bench",
         "run_memory_bench",
         "run_personalize_benchmark",
@@ -217,6 +219,7 @@ PUBLIC = {
         "run_server_bench",
         "run_style_benchmark",
         "sweep_layer_weights",
+        "write_concurrency_outputs",
         "write_featurize_outputs",
         "write_memory_outputs",
         "write_outputs",

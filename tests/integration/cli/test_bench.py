@@ -55,3 +55,29 @@ def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
     assert result["methods"]["sentence_splitter_128"]["chunks"] > 0
     assert out.with_suffix(".md").read_text().startswith("### water.json")
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_bench_concurrency_overlaps_the_guide_calls(tmp_path, capsys):
+    """Three documents through a guide that answers after 0.3 s: eight calls in flight
+    read them faster than one, and every level stores the same documents."""
+    texts = [
+        (DATA / "harbor_city_water.txt").read_text(),
+        "The ferry leaves at nine.\n\nIt returns at five. Tickets cost two dollars.",
+        "Bees make honey from nectar.\n\nA hive holds one queen and many workers.",
+    ]
+    dataset = tmp_path / "three.jsonl"
+    dataset.write_text(
+        "".join(
+            json.dumps({"input": t, "instructions": ["Q?"], "outputs": ["A"]}) + "\n" for t in texts
+        )
+    )
+    out = tmp_path / "concurrency.json"
+    argv = ["bench", "concurrency", "--dataset", str(dataset), "--latency", "0.3"]
+    assert main([*argv, "--levels", "1,8", "--paths", "2", "--out", str(out)]) == 0
+    result = json.loads(out.read_text())
+    one, eight = result["levels"]["1"], result["levels"]["8"]
+    assert one["peak_in_flight"] == 1 and eight["peak_in_flight"] > 1
+    assert one["added"] == eight["added"] == 3 and one["calls"] == eight["calls"]
+    assert eight["speedup"] > 1.5
+    assert "| max_concurrency |" in capsys.readouterr().out
+    assert out.with_suffix(".md").is_file()

@@ -6,10 +6,11 @@ import json
 
 import pytest
 
+from mom_micro.bench.concurrency import LatencyGuide
 from mom_micro.bench.data import BenchDataset
 from mom_micro.bench.reader import reader_sections, run_reader_bench, write_reader_outputs
 from mom_micro.memory import ExtractiveExtractor, LLMExtractor, window_chars
-from tests.support.memory import ScriptedAsyncGuide, hashing_embedder
+from tests.support.memory import hashing_embedder
 from tests.support.retrieval import PETS, SPACE
 
 
@@ -39,7 +40,7 @@ def test_sections_are_the_windows_a_reader_learned_on(dataset):
 def test_readers_that_parse_and_one_that_does_not(dataset, tmp_path):
     readers = {
         "extractive": ExtractiveExtractor(target_words=40, embedder=hashing_embedder),
-        "scripted": LLMExtractor(ScriptedAsyncGuide(), n_paths=1),
+        "scripted": LLMExtractor(LatencyGuide(latency=0.0), n_paths=1),
         "chatty": LLMExtractor(lambda prompt, t: "I would rather not.", n_paths=1),
     }
     result = run_reader_bench(

@@ -12,6 +12,7 @@ from langchain_core.outputs import ChatGeneration, ChatResult
 from llama_index.core import Document
 from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 
+from mom_micro.bench.concurrency import LatencyGuide, paragraph_memory, prompt_document
 from mom_micro.memory import (
     EmbeddingMemoryScorer,
     ExtractiveExtractor,
@@ -22,13 +23,7 @@ from mom_micro.memory import (
     split_windows,
 )
 from mom_micro.retrievers.nodes import MemoryNodeBuilder
-from tests.support.memory import (
-    SECTIONS,
-    ScriptedAsyncGuide,
-    document_of,
-    hashing_embedder,
-    paragraph_memory,
-)
+from tests.support.memory import SECTIONS, hashing_embedder
 
 SCORER = EmbeddingMemoryScorer(embedder=hashing_embedder)
 
@@ -204,7 +199,7 @@ DOCS = [
 
 @pytest.mark.parametrize("concurrency", [1, 3, 8])
 def test_calls_run_concurrently_up_to_max_concurrency(concurrency):
-    guide = ScriptedAsyncGuide(delay=0.02)
+    guide = LatencyGuide(latency=0.02)
     reader = LLMExtractor(guide, n_paths=2, scorer=SCORER, max_concurrency=concurrency)
     memories = reader.extract_many(DOCS, [f"r{i}" for i in range(8)])
     assert guide.calls == 16 and guide.peak == concurrency
@@ -219,7 +214,7 @@ def test_ingest_wall_time_falls_with_the_concurrency():
     docs.append(Document(text="\u200b \n", id_="blank"))
     times = {}
     for concurrency in (1, 8):
-        reader = LLMExtractor(ScriptedAsyncGuide(delay=0.2), n_paths=1, max_concurrency=concurrency)
+        reader = LLMExtractor(LatencyGuide(latency=0.2), n_paths=1, max_concurrency=concurrency)
         started = time.perf_counter()
         built = asyncio.run(MemoryNodeBuilder(reader=reader).abuild(docs))
         times[concurrency] = time.perf_counter() - started
@@ -263,7 +258,7 @@ def test_unparsable_answer_is_not_retried(water_text):
 
 def test_a_window_the_model_cannot_read_goes_to_the_fallback(water_text):
     def half_broken(prompt, temperature):
-        window = document_of(prompt)
+        window = prompt_document(prompt)
         return "I cannot" if "Billing" in window else paragraph_memory(window)
 
     fallback = ExtractiveExtractor(target_words=40, embedder=hashing_embedder)
@@ -278,7 +273,7 @@ def test_a_window_the_model_cannot_read_goes_to_the_fallback(water_text):
 
 
 def test_aextract_many_can_return_each_documents_error():
-    reader = LLMExtractor(ScriptedAsyncGuide(), n_paths=1)
+    reader = LLMExtractor(LatencyGuide(latency=0.0), n_paths=1)
     results = asyncio.run(reader.aextract_many([DOCS[0], "  "], ["a", "b"], return_exceptions=True))
     assert len(results[0].units) == 3 and isinstance(results[1], InvalidDocumentError)
     with pytest.raises(InvalidDocumentError):

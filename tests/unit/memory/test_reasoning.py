@@ -7,6 +7,7 @@ import json
 import pytest
 from langchain_core.language_models import FakeListChatModel
 
+from mom_micro.bench.concurrency import LatencyGuide, paragraph_memory, prompt_document
 from mom_micro.memory import (
     ChainOfMemoryBuilder,
     EmbeddingMemoryScorer,
@@ -17,12 +18,7 @@ from mom_micro.memory import (
     reasoning_problem,
     template_reasoning,
 )
-from tests.support.memory import (
-    ScriptedAsyncGuide,
-    document_of,
-    hashing_embedder,
-    paragraph_memory,
-)
+from tests.support.memory import hashing_embedder
 
 REASONING = (
     "This is a utility guide for residents. It moves from history to treatment, pipes, "
@@ -106,7 +102,7 @@ def test_long_documents_are_cut_into_sections_that_fit_the_student(tmp_path, wat
     for record in records:
         meta = record["meta"]
         section = water_text[meta["start"] : meta["end"]]
-        assert len(section) <= 700 and document_of(record["messages"][0]["content"]) == section
+        assert len(section) <= 700 and prompt_document(record["messages"][0]["content"]) == section
     assert [r["meta"]["start"] for r in records[1:]] == [r["meta"]["end"] for r in records[:-1]]
     assert records[-1]["meta"]["end"] >= len(water_text.rstrip())
 
@@ -116,7 +112,7 @@ def test_an_llm_teacher_samples_paths_keeps_the_scorers_choice_and_runs_concurre
         f"d{i}": "\n\n".join(f"Paragraph {j} of doc {i} says a thing. " * 3 for j in range(4))
         for i in range(6)
     }
-    guide = ScriptedAsyncGuide(delay=0.05)
+    guide = LatencyGuide(latency=0.05)
     teacher = LLMExtractor(guide, n_paths=3, scorer=SCORER, max_concurrency=8)
     builder = ChainOfMemoryBuilder(
         reader=teacher, guide=guide, max_concurrency=4, show_progress=False
@@ -131,7 +127,7 @@ def test_an_llm_teacher_samples_paths_keeps_the_scorers_choice_and_runs_concurre
 
 def test_a_teacher_without_tags_skips_the_section_and_counts_it(tmp_path, water_text):
     def teacher(prompt, temperature):
-        window = document_of(prompt)
+        window = prompt_document(prompt)
         return "Sorry, I cannot help." if "Billing" in window else paragraph_memory(window)
 
     builder = ChainOfMemoryBuilder(
@@ -182,7 +178,7 @@ def test_an_interrupted_run_resumes_without_asking_the_teacher_again(tmp_path, w
         calls.append(prompt)
         if len(calls) == stop_at[0]:
             raise Interrupted  # the process stops: no final file, a partial journal
-        return paragraph_memory(document_of(prompt))
+        return paragraph_memory(prompt_document(prompt))
 
     def builder():
         return ChainOfMemoryBuilder(
