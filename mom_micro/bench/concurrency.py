@@ -9,7 +9,8 @@ answers after ``latency`` seconds with a well-formed memory of the window it was
 (one scenario per paragraph, anchored by the paragraph's first and last five words), so
 the time is the pipeline's -- reading, scoring the paths, embedding, storing -- plus the
 waiting it could not overlap. Every level ingests the same documents into a fresh
-in-memory index with the same embedding model (warmed up first).
+in-memory index with the same embedding model (warmed up first, its memo of embedded
+texts emptied before each level, so that no level reuses another's vectors).
 
 Output: per level, ingest seconds, the index's stage seconds, the guide's calls and the
 most calls it saw in flight at once, and the speed-up against the first level.
@@ -119,7 +120,7 @@ def run_concurrency_bench(
     """Ingest ``dataset``'s documents once per concurrency level (module docstring)."""
     from llama_index.core import Document
 
-    from mom_micro.memory import EmbeddingMemoryScorer, LLMExtractor
+    from mom_micro.memory import EmbeddingMemoryScorer, LLMExtractor, minilm_embedder
     from mom_micro.retrievers import MemoryIndex
     from mom_micro.retrievers.embedding import default_embed_model
 
@@ -141,6 +142,7 @@ def run_concurrency_bench(
         "levels": {},
     }
     for level in levels:
+        minilm_embedder().clear()  # each level embeds its texts itself
         guide = LatencyGuide(latency)
         reader = LLMExtractor(
             guide, n_paths=n_paths, max_concurrency=level, scorer=EmbeddingMemoryScorer()

@@ -57,6 +57,11 @@ class EmbeddingMemo:
         self.embedded = 0
         self.reused = 0
 
+    def clear(self) -> None:
+        """Forget every vector (a benchmark that times embedding starts from nothing)."""
+        with self._lock:
+            self._memo.clear()
+
     def __call__(self, texts: Sequence[str]) -> np.ndarray:
         """The unit-norm vectors of ``texts``, embedding only those not in the memo."""
         keys = [self._key(t) for t in texts]
