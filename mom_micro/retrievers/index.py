@@ -29,6 +29,8 @@ refused with one line that says what is damaged and how to repair it
 
 from __future__ import annotations
 
+import asyncio
+import itertools
 import json
 import logging
 import os
@@ -1000,25 +1002,64 @@ class MemoryIndex:
             return self._finish(report)
 
     async def aadd_documents(
-        self, documents: Sequence[Document], show_progress: bool = False, rebuild: bool = False
+        self,
+        documents: Sequence[Document],
+        show_progress: bool = False,
+        rebuild: bool = False,
+        group_size: int = 16,
     ) -> IngestReport:
-        """Async :meth:`add_documents` (documents read concurrently by the builder)."""
+        """Async :meth:`add_documents`, for a reader whose calls wait on a model server.
+
+        Up to ``group_size`` documents are being read at once (an LLM reader keeps up to
+        its ``max_concurrency`` model calls in flight among them); each document is
+        embedded (in a worker thread) and stored as soon as it is read, while the others
+        are still being read, so the model's latency and the local embedding overlap.
+        Here ``report.seconds["read"]`` is the time spent waiting for the next document to
+        be read, not the reading itself.
+        """
         self._require_reader()
         with self._writing():
             report = IngestReport()
-            todo = self._plan(documents, report, rebuild)
-            began = time.perf_counter()
-            built = await self.builder.abuild(todo, show_progress=show_progress)
-            report.time("read", began)
-            probes, texts = self._embed_texts(built.nodes)
-            began = time.perf_counter()
-            embeddings = (
-                await self.embed_model.aget_text_embedding_batch(texts, show_progress=show_progress)
-                if texts
-                else []
-            )
-            report.time("embed", began)
-            self._store(todo, built, probes, embeddings, report)
+            planned = self._plan(documents, report, rebuild)
+            todo = iter(planned)
+            bar = _progress(len(planned), show_progress)
+            window = max(group_size, 1)
+
+            async def read(document: Document) -> tuple[Document, BuiltNodes]:
+                return document, await self.builder.abuild([document])
+
+            reading: set[asyncio.Task[tuple[Document, BuiltNodes]]] = set()
+
+            def start_reading() -> None:
+                for document in itertools.islice(todo, window - len(reading)):
+                    reading.add(asyncio.ensure_future(read(document)))
+
+            try:
+                start_reading()
+                while reading:
+                    began = time.perf_counter()
+                    done, _ = await asyncio.wait(reading, return_when=asyncio.FIRST_COMPLETED)
+                    report.time("read", began)
+                    for task in done:
+                        reading.discard(task)
+                        document, built = task.result()
+                        start_reading()
+                        probes, texts = self._embed_texts(built.nodes)
+                        began = time.perf_counter()
+                        embeddings = (
+                            await asyncio.to_thread(
+                                self.embed_model.get_text_embedding_batch, texts
+                            )
+                            if texts
+                            else []
+                        )
+                        report.time("embed", began)
+                        self._store([document], built, probes, embeddings, report)
+                        bar.update(1)
+            finally:
+                for task in reading:
+                    task.cancel()
+                bar.close()
             return self._finish(report)
 
     def _finish(self, report: IngestReport) -> IngestReport:
