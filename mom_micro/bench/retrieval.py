@@ -263,28 +263,12 @@ def build_mom(
     log: Callable[[str], None] = logger.info,
     stages: dict[str, float] | None = None,
     **location: Any,
-) -> tuple[RetrieveFn, list[Any]]:
+) -> tuple[Any, list[Any]]:
     """A ``mom`` system: a :class:`~mom_micro.retrievers.MemoryIndex` of ``documents``
     (in memory, or where ``location`` says: ``persist_dir`` or ``chroma_host`` and
-    ``chroma_port``) and its retriever, sized for word budgets up to ``budget``; with
-    the chunk nodes searched. ``stages`` receives the ingest's seconds per stage."""
-    base, chunks = _mom_index(
-        documents, embed_model, budget, run_id, reader, log, stages, **location
-    )
-    return mom_retrieve(base), chunks
-
-
-def _mom_index(
-    documents: list[Any],
-    embed_model: Any,
-    budget: int,
-    run_id: str,
-    reader: Any = None,
-    log: Callable[[str], None] = logger.info,
-    stages: dict[str, float] | None = None,
-    **location: Any,
-) -> tuple[Any, list[Any]]:
-    """The ``MemoryIndex`` of :func:`build_mom`'s retriever, and its chunk nodes."""
+    ``chroma_port``), its retriever sized for word budgets up to ``budget`` (ask it
+    through :func:`mom_retrieve`), and its chunk nodes. ``stages`` receives the
+    ingest's seconds per stage."""
     stages = stages if stages is not None else {}
     from mom_micro.retrievers.index import MemoryIndex
 
@@ -429,7 +413,7 @@ def run_benchmark(
         stages: dict[str, float] = {}
         if name in ("mom", "mom_passages"):  # one index, timed once, for both
             if mom is None:
-                base, searched = _mom_index(
+                base, searched = build_mom(
                     documents, mom_embed, budgets[-1], run_id, reader, log, stages
                 )
                 mom = (base, searched, time.perf_counter() - start)

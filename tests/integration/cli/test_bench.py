@@ -1,4 +1,4 @@
-"""``mom-micro bench memory`` with the real offline reader and evaluator: JSON, table, plot."""
+"""``mom-micro bench memory`` and ``bench retrieval`` with the real offline models: JSON, table, plot."""
 
 import json
 
@@ -6,31 +6,23 @@ from mom_micro.cli import main
 from tests.support.memory import DATA
 
 
-def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
+def _water_squad(folder):
+    """A SQuAD file of the water notice with one question, "How long should water boil?"."""
     text = (DATA / "harbor_city_water.txt").read_text()
-    squad = {
-        "data": [
-            {
-                "title": "water",
-                "paragraphs": [
-                    {
-                        "context": text,
-                        "qas": [
-                            {
-                                "id": "q1",
-                                "question": "How long should water boil?",
-                                "answers": [
-                                    {"text": "one minute", "answer_start": text.index("one minute")}
-                                ],
-                            }
-                        ],
-                    }
-                ],
-            }
-        ]
+    answer = "one minute"
+    question = {
+        "id": "q1",
+        "question": "How long should water boil?",
+        "answers": [{"text": answer, "answer_start": text.index(answer)}],
     }
-    dataset = tmp_path / "water.json"
-    dataset.write_text(json.dumps(squad))
+    paragraph = {"context": text, "qas": [question]}
+    path = folder / "water.json"
+    path.write_text(json.dumps({"data": [{"title": "water", "paragraphs": [paragraph]}]}))
+    return path
+
+
+def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
+    dataset = _water_squad(tmp_path)
     out = tmp_path / "bench" / "memory.json"
     assert (
         main(
@@ -61,29 +53,7 @@ def test_bench_retrieval_with_the_llamaindex_hybrid_offline(tmp_path, monkeypatc
     """The LlamaIndex hybrid (bm25s + MiniLM, reciprocal rank) runs with the hub off
     beside fixed128 and mom, and the table names the best system at each budget."""
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
-    text = (DATA / "harbor_city_water.txt").read_text()
-    answer = "one minute"
-    squad = {
-        "data": [
-            {
-                "title": "water",
-                "paragraphs": [
-                    {
-                        "context": text,
-                        "qas": [
-                            {
-                                "id": "q1",
-                                "question": "How long should water boil?",
-                                "answers": [{"text": answer, "answer_start": text.index(answer)}],
-                            }
-                        ],
-                    }
-                ],
-            }
-        ]
-    }
-    dataset = tmp_path / "water.json"
-    dataset.write_text(json.dumps(squad))
+    dataset = _water_squad(tmp_path)
     out = tmp_path / "retrieval.json"
     argv = ["bench", "retrieval", "--dataset", str(dataset), "--out", str(out)]
     assert main([*argv, "--systems", "fixed128,llamaindex_hybrid,mom", "--budgets", "50,400"]) == 0
