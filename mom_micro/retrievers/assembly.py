@@ -13,15 +13,18 @@ are laid end to end (with no budget, the ``k``-th). A neighbour is *relevant* wh
 would have earned a place on its own::
 
     join(a, a +- 1)  iff  (a +- 1) is a candidate and score(a +- 1) >= tau
+                          and the passage with it still fits in the words left
 
-Walking the ranking best first, each chunk not yet placed seeds a passage that grows to
-its left and right while the next neighbour is relevant and unplaced. A passage is its
-chunks in document order (contiguous spans of the source; each chunk is placed once, so
-no word is counted twice), ranked by its best chunk's score.
+Walking the ranking best first, each chunk not yet placed seeds a passage that grows
+over relevant, unplaced neighbours at either edge (the better-scored edge first). A
+passage is its chunks in document order (contiguous spans of the source; each chunk is
+placed once, so no word is counted twice), ranked by its best chunk's score. A passage
+is never cut: a neighbour that would push its seed past the budget stays out (laid
+first in document order, it would push the best chunk's words out of the budget).
 
-**Trimming.** The passages fill the budget in rank order. One that does not fit in the
-words left is trimmed to its best sentences that do (kept in document order), and the
-filling goes on with the next passage while words are left. A sentence ``i`` of chunk
+**Trimming.** The passages fill the budget in rank order. A chunk that does not fit in
+the words left is trimmed to its best sentences that do (kept in document order), and
+the filling goes on with the next chunk while words are left. A sentence ``i`` of chunk
 ``a`` is scored as its chunk is, with the sentence's own view and its share of the
 chunk's words in place of the chunk's::
 
@@ -187,28 +190,37 @@ def _window(
     return kept, texts
 
 
-def _group(
-    ranked: Sequence[FusedScore], tau: float, join: bool
-) -> list[tuple[FusedScore, list[FusedScore]]]:
-    """Each seed (best first) with its passage's chunks in document order: the seed
-    grown over neighbours scoring at least ``tau`` (``join``), else alone."""
-    by_key = {item.key: item for item in ranked}
-    placed: set[ChunkKey] = set()
-    groups = []
-    for item in ranked:
-        if item.key in placed:
-            continue
-        placed.add(item.key)
-        group = [item]
-        doc_id, unit = item.key
-        for step in (-1, 1) if join else ():
-            nxt = (doc_id, unit + step)
-            while nxt in by_key and nxt not in placed and by_key[nxt].score >= tau:
-                group.append(by_key[nxt])
-                placed.add(nxt)
-                nxt = (doc_id, nxt[1] + step)
-        groups.append((item, sorted(group, key=lambda f: f.key[1])))
-    return groups
+def _grow(
+    seed: FusedScore,
+    by_key: dict[ChunkKey, FusedScore],
+    placed: set[ChunkKey],
+    words: dict[ChunkKey, int],
+    tau: float,
+    room: int | None,
+) -> list[FusedScore]:
+    """The passage of ``seed``: grown over unplaced neighbours scoring at least ``tau``
+    while it fits in ``room`` words (the better of its two edges first), in document
+    order; every chunk taken is added to ``placed``."""
+    doc_id, unit = seed.key
+    group, size = [seed], words[seed.key]
+    low, high = unit, unit
+    while True:
+        edges = [
+            by_key[key]
+            for key in ((doc_id, low - 1), (doc_id, high + 1))
+            if key in by_key
+            and key not in placed
+            and by_key[key].score >= tau
+            and (room is None or size + words[key] <= room)
+        ]
+        if not edges:
+            break
+        best = max(edges, key=lambda f: f.score)
+        group.append(best)
+        placed.add(best.key)
+        size += words[best.key]
+        low, high = min(low, best.key[1]), max(high, best.key[1])
+    return sorted(group, key=lambda f: f.key[1])
 
 
 def assemble_passages(
@@ -261,11 +273,19 @@ def assemble_passages(
     words = {key: count_words(text) for key, text in texts.items()}
     tau = marginal_score(ranked, words.__getitem__, max_words, k)
     query_terms = set(terms(query))
+    by_key = {item.key: item for item in ranked}
+    placed: set[ChunkKey] = set()
     passages: list[Passage] = []
     room = max_words
-    for seed, group in _group(ranked, tau, assemble):
+    for seed in ranked:
         if room is not None and room <= 0:
             break
+        if seed.key in placed:
+            continue
+        placed.add(seed.key)
+        group = [seed]
+        if assemble and (room is None or words[seed.key] <= room):
+            group = _grow(seed, by_key, placed, words, tau, room)
         text = "\n".join(texts[f.key] for f in group)
         n = sum(words[f.key] for f in group)
         trimmed = room is not None and n > room

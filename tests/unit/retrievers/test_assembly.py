@@ -43,8 +43,18 @@ def test_a_neighbour_below_the_marginal_score_stays_out():
     passages = assemble_passages(ranked, TEXTS.get, max_words=19)
     assert passages[0].units == (1,)
     assert marginal_score(ranked, lambda key: _words(TEXTS[key]), 19, 4) == 0.8
-    # one word more, and d0 would have been in the context: it joins d1
+    # one word more, and d0 would have been in the context: it joins d1 (20 words)
     assert assemble_passages(ranked, TEXTS.get, max_words=20)[0].units == (0, 1)
+
+
+def test_a_neighbour_that_would_push_its_seed_past_the_budget_stays_out():
+    ranked = _ranked((("d", 1), 0.9), (("d", 0), 0.8))
+    # d0 is relevant (the budget reaches it) but d0 + d1 is 20 words: d1 stays whole and
+    # d0 keeps what fits of its sentences after it
+    passages = assemble_passages(ranked, TEXTS.get, max_words=15)
+    assert [p.units for p in passages] == [(1,), (0,)]
+    assert passages[0].text == TEXTS[("d", 1)]
+    assert passages[1].text == "Cases rose in January." and passages[1].trimmed
 
 
 def test_the_passage_that_does_not_fit_keeps_its_best_sentences():
