@@ -99,7 +99,7 @@ def _query(args: argparse.Namespace) -> int:
         similarity_top_k=args.k,
         doc_ids=args.doc_id or None,
         max_words=args.max_words,
-        assembly=not args.no_assembly,
+        assembly=args.assemble,
     )
     hits = retriever.retrieve(args.question)
     if not hits:
@@ -220,13 +220,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=count(1),
         default=None,
         metavar="N",
-        help="a context of at most N words: passages of neighbouring chunks that both "
-        "match, the one that does not fit trimmed to its best sentences (-k is then unused)",
+        help="a context of at most N words: the ranked chunks, the last one cut at N "
+        "(-k is then unused)",
     )
     query.add_argument(
-        "--no-assembly",
+        "--assemble",
         action="store_true",
-        help="with --max-words: the ranked chunks cut at N words, no passages or trimming",
+        help="with --max-words: passages of neighbouring chunks that both match, and the "
+        "best sentences of a chunk that does not fit",
     )
     query.set_defaults(func=_query)
 

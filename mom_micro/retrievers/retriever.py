@@ -105,11 +105,12 @@ class ThreeLayerRetriever(BaseRetriever):
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
     optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``.
 
-    With ``max_words``, the result is instead a context of at most that many words
-    (:mod:`mom_micro.retrievers.assembly`): with ``assembly`` (the default), relevant
-    neighbours are joined into passages in document order and a passage that does not
-    fit is trimmed to its best sentences; without, the ranked chunks are laid end to end
-    and the last one cut at the budget. A passage's metadata adds ``units`` (its chunks),
+    With ``max_words``, the result is instead a context of at most that many words: the
+    ranked chunks laid end to end and the last one cut at the budget; with ``assembly``
+    (an option, off by default: it did not raise hit@B at every budget, see
+    docs/benchmarks.md) relevant neighbours are joined into passages in document order
+    and a chunk that does not fit is trimmed to its best sentences
+    (:mod:`mom_micro.retrievers.assembly`). A passage's metadata adds ``units`` (its chunks),
     ``words`` and ``trimmed``; the other scores are its best chunk's. Each result's
     metadata carries ``score_chunk``, ``score_sentence``, ``score_core``, ``score_outline``,
     ``score_lexical``, ``score_neighbours``, ``score_fused`` and ``probability`` (the
@@ -148,7 +149,7 @@ class ThreeLayerRetriever(BaseRetriever):
         max_words: a word budget for the whole context (None: ``similarity_top_k``
             chunks).
         assembly: with ``max_words``, build passages and trim them (True) or cut the
-            ranked chunks at the budget (False).
+            ranked chunks at the budget (False, the default).
     """
 
     def __init__(
@@ -167,7 +168,7 @@ class ThreeLayerRetriever(BaseRetriever):
         max_query_chars: int = MAX_QUERY_CHARS,
         refresh: Callable[[], Any] | None = None,
         max_words: int | None = None,
-        assembly: bool = True,
+        assembly: bool = False,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
     ) -> None:

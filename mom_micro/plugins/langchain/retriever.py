@@ -66,10 +66,10 @@ class MoMRetriever(BaseRetriever):
         doc_ids: restrict the search to these documents.
         weights: :class:`~mom_micro.retrievers.LayerWeights` of the layer fusion.
         max_words: a word budget for the whole context (also a keyword of ``invoke``):
-            passages of relevant neighbours, trimmed to their best sentences
-            (:mod:`mom_micro.retrievers.assembly`); None returns ``k`` chunks.
-        assembly: with ``max_words``, False lays the ranked chunks end to end and cuts
-            the last one at the budget instead.
+            the ranked chunks, the last one cut at the budget; None returns ``k`` chunks.
+        assembly: with ``max_words``, passages of relevant neighbours and the best
+            sentences of a chunk that does not fit (:mod:`mom_micro.retrievers.assembly`;
+            off by default).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -84,7 +84,7 @@ class MoMRetriever(BaseRetriever):
         default=None, ge=1, description="Word budget of the context (None: k chunks)."
     )
     assembly: bool = Field(
-        default=True, description="Within max_words: passages and best sentences."
+        default=False, description="Within max_words: passages and best sentences."
     )
 
     @classmethod

@@ -35,6 +35,10 @@ def test_ingest_query_delete_end_to_end(tmp_path, capsys):
     assert out.startswith("[1] water.txt: chunk") and " words" in out
     budgeted = [line.split(", ")[1] for line in out.splitlines() if " words" in line]
     assert sum(int(part.split()[0]) for part in budgeted) <= 60
+    assert main(["query", question, "--index", index, "--max-words", "60", "--assemble"]) == 0
+    out = capsys.readouterr().out
+    budgeted = [line.split(", ")[1] for line in out.splitlines() if " words" in line]
+    assert sum(int(part.split()[0]) for part in budgeted) <= 60
     with pytest.raises(SystemExit) as exit_:
         main(["query", question, "--index", index, "--max-words", "0"])
     assert exit_.value.code == 2 and "must be >= 1" in capsys.readouterr().err

@@ -98,7 +98,7 @@ async def test_async_retrieve_matches_sync(index):
 
 
 def test_max_words_returns_passages_within_the_budget(index):
-    retriever = index.as_retriever(similarity_top_k=2, max_words=30)
+    retriever = index.as_retriever(similarity_top_k=2, max_words=30, assembly=True)
     results = retriever.retrieve("Which planet is the red one, Mars?")
     assert sum(len(r.node.get_content().split()) for r in results) <= 30
     first = results[0].node
@@ -115,7 +115,8 @@ def test_max_words_returns_passages_within_the_budget(index):
 
 
 def test_a_small_budget_keeps_the_best_sentence_of_the_top_chunk(index):
-    results = index.as_retriever(max_words=12).retrieve("How fast must orbital launches go?")
+    retriever = index.as_retriever(max_words=12, assembly=True)
+    results = retriever.retrieve("How fast must orbital launches go?")
     text = results[0].node.get_content()  # the chunk's later sentence, not its first
     assert "Orbital launches need about 7.8 km per second." in text
     assert "propellant" not in text and len(text.split()) <= 12
