@@ -49,6 +49,7 @@ from dataclasses import dataclass
 from mom_micro.text import count_words, split_sentences, terms
 
 from .fusion import FusedScore, LayerWeights
+from .probes import MIN_PROBE_WORDS
 
 __all__ = ["Passage", "assemble_passages", "marginal_score"]
 
@@ -110,8 +111,6 @@ def _sentence_scores(
 ) -> list[tuple[int, int, float]]:
     """``(start, end, S_i)`` of each sentence of chunk ``item`` (the module's formula);
     ``probes`` maps a probe's index (among sentences of 4+ words) to its cosine."""
-    from .probes import MIN_PROBE_WORDS
-
     chunk_terms = query_terms & set(terms(text))
     rest = (
         weights.core * item.core
