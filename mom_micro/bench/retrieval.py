@@ -10,7 +10,17 @@ Systems (all with the same embedding model, each in its own in-memory Chroma):
 - ``hybrid128``: ``fixed128``'s chunks with the same BM25 evidence ``mom`` uses, each
   chunk scored ``cos + beta_lexical * lex`` (:mod:`mom_micro.retrievers.lexical`) -- so
   one can tell what the memory adds beyond the words;
-- ``mom``: :class:`~mom_micro.retrievers.MemoryIndex` + :class:`ThreeLayerRetriever`.
+- ``llamaindex_hybrid``: the hybrid a LlamaIndex user builds from LlamaIndex's own
+  guide, on ``fixed128``'s chunks (``SentenceSplitter`` 128 tokens, overlap 20):
+  ``BM25Retriever`` (``llama-index-retrievers-bm25``, on bm25s, English stemmer and stop
+  words) and the vector retriever fused by ``QueryFusionRetriever`` in mode
+  ``reciprocal_rerank`` with ``num_queries=1`` (no LLM writes extra queries);
+- ``mom``: :class:`~mom_micro.retrievers.MemoryIndex` + :class:`ThreeLayerRetriever`,
+  its ranked chunks cut at each budget like every other system's;
+- ``mom_passages``: the same index and search, the retriever fitting its own context to
+  each budget (``max_words=B``: passages of relevant neighbours, trimmed to their best
+  sentences; :mod:`mom_micro.retrievers.assembly`). It shares ``mom``'s index and
+  ingest time; its latency includes the assembly at the largest budget.
 
 Metrics, per question, on the retrieved texts concatenated in rank order and cut at a
 word budget ``B``: ``hit@B`` = the normalised answer occurs in that context (lowercase,
@@ -45,6 +55,7 @@ from .outputs import write_outputs
 __all__ = [
     "DEFAULT_BUDGETS",
     "SYSTEMS",
+    "budget_winners",
     "evaluate_systems",
     "markdown_table",
     "plot_hits",
@@ -56,14 +67,25 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-SYSTEMS = ("fixed128", "fixed256", "semantic", "hierarchical", "hybrid128", "mom")
+SYSTEMS = (
+    "fixed128",
+    "fixed256",
+    "semantic",
+    "hierarchical",
+    "hybrid128",
+    "llamaindex_hybrid",
+    "mom",
+    "mom_passages",
+)
 DEFAULT_BUDGETS = (100, 200, 400, 800)
 
 
 # -- systems ------------------------------------------------------------------------------
-#: A system under test: ``(query, doc_id or None) -> retrieved texts``; the query is a
-#: LlamaIndex ``QueryBundle`` that already carries its embedding.
-RetrieveFn = Callable[[Any, str | None], list[str]]
+#: A system under test: ``(query, doc_id or None) -> retrieved texts`` (ranked, cut at
+#: each budget by the bench), or a function ``budget -> texts`` for a system that fits
+#: its own context to a budget; the query is a LlamaIndex ``QueryBundle`` that already
+#: carries its embedding.
+RetrieveFn = Callable[[Any, str | None], "list[str] | Callable[[int], list[str]]"]
 
 
 def _chroma_store(name: str) -> Any:
@@ -109,8 +131,8 @@ def _build_baseline(
 
     store = _chroma_store(f"bench_{run_id}_{name}")
     storage = StorageContext.from_defaults(vector_store=store)
-    if name in ("fixed128", "fixed256", "hybrid128"):
-        size = int(name[-3:])
+    if name in ("fixed128", "fixed256", "hybrid128", "llamaindex_hybrid"):
+        size = 256 if name == "fixed256" else 128
         nodes = SentenceSplitter(chunk_size=size, chunk_overlap=20).get_nodes_from_documents(
             documents
         )
@@ -132,6 +154,8 @@ def _build_baseline(
         from mom_micro.retrievers.stores import cosine_converter
 
         return _hybrid(index, searched, k, cosine_converter(store)), searched
+    if name == "llamaindex_hybrid":
+        return _llamaindex_hybrid(index, searched, k), searched
 
     def retrieve(query: Any, doc_id: str | None) -> list[str]:
         retriever = VectorIndexRetriever(index, similarity_top_k=k, filters=_doc_filter(doc_id))
@@ -168,6 +192,68 @@ def _hybrid(
     return retrieve
 
 
+def _check_installed(systems: Sequence[str]) -> None:
+    """Raise a one-line RuntimeError before any indexing when a system's optional
+    package is missing."""
+    if "llamaindex_hybrid" not in systems:
+        return
+    try:
+        import llama_index.retrievers.bm25  # noqa: F401
+    except ImportError as error:
+        raise RuntimeError(
+            "the llamaindex_hybrid system needs llama-index-retrievers-bm25: "
+            "pip install 'mom-micro[bench]'"
+        ) from error
+
+
+def _llamaindex_hybrid(index: Any, nodes: list[Any], k: int) -> RetrieveFn:
+    """LlamaIndex's documented hybrid: ``BM25Retriever`` and the vector retriever, each
+    for its top ``k``, fused by ``QueryFusionRetriever`` (reciprocal rank fusion,
+    ``score = sum_r 1 / (60 + rank_r)``, LlamaIndex's constant), best ``k`` returned.
+
+    ``num_queries=1`` asks no LLM for extra queries, so the fusion's LLM is never called
+    (a ``MockLLM`` stands in for ``Settings.llm``, which would otherwise load OpenAI's).
+    In document scope the vector retriever filters by ``doc_id`` and the BM25 side is a
+    ``BM25Retriever`` over that document's chunks (built on its first question and kept):
+    ``BM25Retriever(filters=...)`` masks other documents' chunks to a score of 0 but
+    still returns them to fill its top ``k``, which reciprocal rank fusion would rank
+    like any other hit. bm25s ships its stop-word lists and PyStemmer is compiled in, so
+    nothing is downloaded.
+    """
+    import Stemmer
+    from llama_index.core.llms import MockLLM
+    from llama_index.core.retrievers import QueryFusionRetriever
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    def bm25(scope: list[Any]) -> Any:
+        return BM25Retriever.from_defaults(
+            nodes=scope,
+            similarity_top_k=min(k, len(scope)),
+            stemmer=Stemmer.Stemmer("english"),
+            language="english",
+        )
+
+    def fusion(doc_id: str | None) -> Any:
+        scope = nodes if doc_id is None else [n for n in nodes if n.ref_doc_id == doc_id]
+        return QueryFusionRetriever(
+            [index.as_retriever(similarity_top_k=k, filters=_doc_filter(doc_id)), bm25(scope)],
+            llm=MockLLM(),
+            mode="reciprocal_rerank",
+            similarity_top_k=k,
+            num_queries=1,
+            use_async=True,
+        )
+
+    built = {None: fusion(None)}
+
+    def retrieve(query: Any, doc_id: str | None) -> list[str]:
+        if doc_id not in built:
+            built[doc_id] = fusion(doc_id)
+        return [hit.node.get_content() for hit in built[doc_id].retrieve(query)]
+
+    return retrieve
+
+
 def build_mom(
     documents: list[Any],
     embed_model: Any,
@@ -177,11 +263,12 @@ def build_mom(
     log: Callable[[str], None] = logger.info,
     stages: dict[str, float] | None = None,
     **location: Any,
-) -> tuple[RetrieveFn, list[Any]]:
+) -> tuple[Any, list[Any]]:
     """A ``mom`` system: a :class:`~mom_micro.retrievers.MemoryIndex` of ``documents``
     (in memory, or where ``location`` says: ``persist_dir`` or ``chroma_host`` and
-    ``chroma_port``) and its retriever, sized for word budgets up to ``budget``; with
-    the chunk nodes searched. ``stages`` receives the ingest's seconds per stage."""
+    ``chroma_port``), its retriever sized for word budgets up to ``budget`` (ask it
+    through :func:`mom_retrieve`), and its chunk nodes. ``stages`` receives the
+    ingest's seconds per stage."""
     stages = stages if stages is not None else {}
     from mom_micro.retrievers.index import MemoryIndex
 
@@ -197,14 +284,28 @@ def build_mom(
         + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.seconds.items())
     )
     stages.update(report.seconds)
-    k = _top_k(chunks, budget)
-    base = index.as_retriever(similarity_top_k=k)
+    return index.as_retriever(similarity_top_k=_top_k(chunks, budget)), chunks
 
-    def retrieve(query: Any, doc_id: str | None) -> list[str]:
-        retriever = base if doc_id is None else base.with_options(doc_ids=[doc_id])
-        return [hit.node.get_content() for hit in retriever.retrieve(query)]
 
-    return retrieve, chunks
+def mom_retrieve(base: Any, passages: bool = False) -> RetrieveFn:
+    """The bench's view of a :class:`~mom_micro.retrievers.ThreeLayerRetriever`: its
+    ranked chunks (cut at each budget by the bench), or with ``passages`` its own
+    context for each budget (``max_words=B``, assembled: passages, best sentences;
+    :mod:`mom_micro.retrievers.assembly`), from one search of the layers."""
+
+    def retrieve(query: Any, doc_id: str | None) -> list[str] | Callable[[int], list[str]]:
+        scoped = base if doc_id is None else base.with_options(doc_ids=[doc_id])
+        if not passages:
+            return [hit.node.get_content() for hit in scoped.retrieve(query)]
+        hits = scoped.search_layers(query)
+
+        def context(budget: int) -> list[str]:
+            budgeted = scoped.with_options(max_words=budget, assembly=True)
+            return [hit.node.get_content() for hit in budgeted.fuse(query, hits)]
+
+        return context
+
+    return retrieve
 
 
 def evaluate_systems(
@@ -241,9 +342,14 @@ def evaluate_systems(
             query = QueryBundle(question.text, embedding=list(embedding))
             start = time.perf_counter()
             texts = retrievers[name](query, question.doc_id if scope == "document" else None)
+            contexts = {}
+            if callable(texts):  # a user asks for one budget: the largest is timed
+                contexts[budgets[-1]] = texts(budgets[-1])
             latencies[name].append((time.perf_counter() - start) * 1000 + embed_ms)
             for budget in budgets:
-                context = cut_to_budget(texts, budget)
+                if callable(texts) and budget not in contexts:
+                    contexts[budget] = texts(budget)
+                context = cut_to_budget(contexts.get(budget, texts), budget)
                 hits[name][budget] += verbatim and answer_hit(context, question.answers)
                 recalls[name][budget] += answer_recall(context, question.answers)
     n = len(dataset.questions)
@@ -282,6 +388,7 @@ def run_benchmark(
     budgets = sorted(set(int(b) for b in budgets))
     if not budgets or budgets[0] < 1:
         raise ValueError("budgets must be positive word counts")
+    _check_installed(systems)
     # the baselines embed as LlamaIndex users do; mom through the memo its reader shares
     baseline_embed = embed_model or llamaindex_minilm()
     mom_embed = embed_model or default_embed_model()
@@ -299,19 +406,24 @@ def run_benchmark(
         "systems": {},
     }
     retrievers: dict[str, RetrieveFn] = {}
+    mom: tuple[Any, list[Any], float] | None = None  # mom's retriever, chunks, ingest time
     for name in systems:  # build every system first (one at a time, each timed alone)
         log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
         start = time.perf_counter()
         stages: dict[str, float] = {}
-        if name == "mom":
-            retrieve, searched = build_mom(
-                documents, mom_embed, budgets[-1], run_id, reader, log, stages
-            )
+        if name in ("mom", "mom_passages"):  # one index, timed once, for both
+            if mom is None:
+                base, searched = build_mom(
+                    documents, mom_embed, budgets[-1], run_id, reader, log, stages
+                )
+                mom = (base, searched, time.perf_counter() - start)
+            base, searched, ingest_s = mom
+            retrieve = mom_retrieve(base, passages=name == "mom_passages")
         else:
             retrieve, searched = _build_baseline(
                 name, documents, baseline_embed, budgets[-1], run_id
             )
-        ingest_s = time.perf_counter() - start
+            ingest_s = time.perf_counter() - start
         words = [len(n.get_content().split()) for n in searched]
         retrievers[name] = retrieve
         result["systems"][name] = {
@@ -335,12 +447,32 @@ def run_benchmark(
                 f"{k}={v}" for k, v in figures.items() if k.startswith(("hit@", "query_p50"))
             )
         )
+    result["winners"] = budget_winners(result)
     return result
 
 
 # -- outputs ------------------------------------------------------------------------------
+def budget_winners(result: dict[str, Any]) -> dict[str, list[str]]:
+    """The best system(s) for each ``hit@B`` and ``recall@B`` of ``result`` (several
+    when tied), in the systems' order.
+
+    Example:
+        >>> budget_winners({"budgets": [100], "systems": {
+        ...     "a": {"hit@100": .5, "recall@100": .7}, "b": {"hit@100": .5, "recall@100": .6}}})
+        {'hit@100': ['a', 'b'], 'recall@100': ['a']}
+    """
+    winners: dict[str, list[str]] = {}
+    for budget in result["budgets"]:
+        for metric in (f"hit@{budget}", f"recall@{budget}"):
+            scores = {name: figures[metric] for name, figures in result["systems"].items()}
+            best = max(scores.values())
+            winners[metric] = [name for name, score in scores.items() if score == best]
+    return winners
+
+
 def markdown_table(result: dict[str, Any]) -> str:
-    """The figures as a Markdown table (one row per system)."""
+    """The figures as a Markdown table (one row per system), then which system wins
+    ``hit@B`` and ``recall@B`` at each budget ``B``."""
     budgets = result["budgets"]
     cols = (
         [f"hit@{b}" for b in budgets]
@@ -357,6 +489,14 @@ def markdown_table(result: dict[str, Any]) -> str:
     ]
     for name, figures in result["systems"].items():
         lines.append(f"| {name} | " + " | ".join(str(figures.get(c, "")) for c in cols) + " |")
+    winners = budget_winners(result)
+    lines += ["", "| budget | best hit@B | best recall@B |", "|---:|---|---|"]
+    for budget in budgets:
+        cells = []
+        for metric in (f"hit@{budget}", f"recall@{budget}"):
+            names = winners[metric]
+            cells.append(f"{', '.join(names)} ({result['systems'][names[0]][metric]})")
+        lines.append(f"| {budget} | " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
 

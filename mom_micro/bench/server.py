@@ -33,7 +33,14 @@ from llama_index.core.bridge.pydantic import PrivateAttr
 
 from .data import BenchDataset, load_dataset
 from .outputs import write_outputs
-from .retrieval import DEFAULT_BUDGETS, build_mom, evaluate_systems, markdown_table, plot_hits
+from .retrieval import (
+    DEFAULT_BUDGETS,
+    build_mom,
+    evaluate_systems,
+    markdown_table,
+    mom_retrieve,
+    plot_hits,
+)
 
 __all__ = [
     "SharedEmbeddings",
@@ -144,9 +151,8 @@ def run_server_bench(
     for name, location in locations.items():
         log(f"[{dataset.name}] {name}: indexing {len(documents)} documents ...")
         start = time.perf_counter()
-        retrievers[name], chunks = build_mom(
-            documents, embed, budgets[-1], run_id, reader, log, **location
-        )
+        base, chunks = build_mom(documents, embed, budgets[-1], run_id, reader, log, **location)
+        retrievers[name] = mom_retrieve(base)
         seconds = time.perf_counter() - start
         words = [len(n.get_content().split()) for n in chunks]
         result["systems"][name] = {

@@ -12,6 +12,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from .reward import count
+
 __all__ = ["register"]
 
 
@@ -93,13 +95,23 @@ def _query(args: argparse.Namespace) -> int:
                 f"no document {unknown[0]!r} in the index ({len(index)} "
                 "documents; `mom-micro query --help`)"
             )
-    retriever = index.as_retriever(similarity_top_k=args.k, doc_ids=args.doc_id or None)
+    retriever = index.as_retriever(
+        similarity_top_k=args.k,
+        doc_ids=args.doc_id or None,
+        max_words=args.max_words,
+        assembly=args.assemble,
+    )
     hits = retriever.retrieve(args.question)
     if not hits:
         print(f"no chunk found ({len(index)} documents in the index)")
     for rank, hit in enumerate(hits, 1):
         meta = hit.node.metadata
         sentence = meta["score_sentence"]
+        if "units" in meta:  # a passage of a budgeted context
+            trimmed = ", best sentences" if meta["trimmed"] else ""
+            units = meta["units"]
+            span = f"chunk {units[0]}" if len(units) == 1 else f"chunks {units[0]}-{units[-1]}"
+            print(f"[{rank}] {meta['doc_id']}: {span}, {meta['words']} words{trimmed}")
         print(
             f"[{rank}] {meta['doc_id']} / {meta['title']}  score {hit.score:.3f} "
             f"(chunk {meta['score_chunk']:.3f}, "
@@ -203,6 +215,20 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--doc-id", action="append", default=None, help="search only this document (repeatable)"
     )
     query.add_argument("--width", type=int, default=300, help="characters shown per chunk")
+    query.add_argument(
+        "--max-words",
+        type=count(1),
+        default=None,
+        metavar="N",
+        help="a context of at most N words: the ranked chunks, the last one cut at N "
+        "(-k is then unused)",
+    )
+    query.add_argument(
+        "--assemble",
+        action="store_true",
+        help="with --max-words: passages of neighbouring chunks that both match, and the "
+        "best sentences of a chunk that does not fit",
+    )
     query.set_defaults(func=_query)
 
     delete = sub.add_parser(

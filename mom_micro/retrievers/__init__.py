@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from mom_micro._lazy import lazy_exports
 
 _MODULES = {
+    ".assembly": ["Passage", "assemble_passages"],
     ".catalog": ["DocumentRecord", "IndexDamaged"],
     ".chroma": [
         "ChromaServerUnavailable",
@@ -57,6 +58,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .assembly import Passage, assemble_passages
     from .catalog import DocumentRecord, IndexDamaged
     from .chroma import (
         ChromaServerUnavailable,

@@ -13,7 +13,9 @@ not in the index's records; their ids name their chunk (``<chunk id>~s<i>``, see
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from llama_index.core.schema import BaseNode, NodeRelationship, TextNode
 
@@ -21,7 +23,12 @@ from mom_micro.text import split_sentences
 
 from .nodes import LAYER_CHUNK, LAYER_SENTENCE
 
-__all__ = ["MIN_PROBE_WORDS", "sentence_probes"]
+if TYPE_CHECKING:
+    from .stores import LayerHit
+
+__all__ = ["MIN_PROBE_WORDS", "probe_cosines", "sentence_probes"]
+
+_PROBE_INDEX = re.compile(r"~s(\d+)$")
 
 #: Shorter sentences (headings, "See Table 2.") say too little to probe with.
 MIN_PROBE_WORDS = 4
@@ -66,3 +73,24 @@ def sentence_probes(nodes: Iterable[BaseNode]) -> list[TextNode]:
                 probe.relationships[NodeRelationship.SOURCE] = source
             probes.append(probe)
     return probes
+
+
+def probe_cosines(hits: Sequence[LayerHit]) -> dict[tuple[str, int], dict[int, float]]:
+    """The cosine of each returned probe, by its chunk ``(doc_id, unit)`` and its index
+    among that chunk's probes (the ``~s<i>`` of its id); the best when one repeats.
+
+    Example:
+        >>> from mom_micro.retrievers.stores import LayerHit
+        >>> probe_cosines([LayerHit("p#chunk-2~s1", "p", 2, "1", 0.8),
+        ...                LayerHit("p#chunk-2~s0", "p", 2, "1", 0.5)])
+        {('p', 2): {1: 0.8, 0: 0.5}}
+    """
+    found: dict[tuple[str, int], dict[int, float]] = {}
+    for hit in hits:
+        match = _PROBE_INDEX.search(hit.node_id)
+        if match is None:
+            continue
+        per_chunk = found.setdefault((hit.doc_id, hit.unit), {})
+        index = int(match.group(1))
+        per_chunk[index] = max(hit.cosine, per_chunk.get(index, -1.0))
+    return found

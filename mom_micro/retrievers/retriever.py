@@ -11,14 +11,16 @@ from llama_index.core.base.base_retriever import BaseRetriever
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle
+from llama_index.core.schema import BaseNode, NodeWithScore, QueryBundle, TextNode
 from rapidfuzz import fuzz
 
 from mom_micro.errors import MomMicroError
 
+from .assembly import Passage, assemble_passages
 from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
 from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, LAYER_SENTENCE, node_id_for
+from .probes import probe_cosines
 from .stores import LayerHit, LayerStores
 
 __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
@@ -101,7 +103,15 @@ class ThreeLayerRetriever(BaseRetriever):
     evidence adds ``beta_neighbours`` times the mean ``S`` of the chunk's previous and next
     chunk (``weights.neighbours``). A weight of 0 switches its evidence off. Results are
     de-duplicated (normalised text, then rapidfuzz ratio >= ``dedupe_threshold``),
-    optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``. Each result's
+    optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``.
+
+    With ``max_words``, the result is instead a context of at most that many words: the
+    ranked chunks laid end to end and the last one cut at the budget; with ``assembly``
+    (an option, off by default: it did not raise hit@B at every budget, see
+    docs/benchmarks.md) relevant neighbours are joined into passages in document order
+    and a chunk that does not fit is trimmed to its best sentences
+    (:mod:`mom_micro.retrievers.assembly`). A passage's metadata adds ``units`` (its chunks),
+    ``words`` and ``trimmed``; the other scores are its best chunk's. Each result's
     metadata carries ``score_chunk``, ``score_sentence``, ``score_core``, ``score_outline``,
     ``score_lexical``, ``score_neighbours``, ``score_fused`` and ``probability`` (the
     posterior over the candidates, temperature ``1 / kappa``).
@@ -136,6 +146,10 @@ class ThreeLayerRetriever(BaseRetriever):
         reranker: any LlamaIndex node postprocessor applied to the fused candidates.
         refresh: called before each query (``MemoryIndex`` takes in what other clients
             committed).
+        max_words: a word budget for the whole context (None: ``similarity_top_k``
+            chunks).
+        assembly: with ``max_words``, build passages and trim them (True) or cut the
+            ranked chunks at the budget (False, the default).
     """
 
     def __init__(
@@ -153,11 +167,15 @@ class ThreeLayerRetriever(BaseRetriever):
         dedupe_threshold: float = 95.0,
         max_query_chars: int = MAX_QUERY_CHARS,
         refresh: Callable[[], Any] | None = None,
+        max_words: int | None = None,
+        assembly: bool = False,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
     ) -> None:
         if similarity_top_k < 1:
             raise ValueError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
+        if max_words is not None and max_words < 1:
+            raise ValueError(f"max_words must be >= 1, got {max_words}")
         self._stores = stores
         self._embed_model = embed_model
         self._lookup = node_lookup
@@ -173,6 +191,8 @@ class ThreeLayerRetriever(BaseRetriever):
         self.dedupe_threshold = dedupe_threshold
         self.max_query_chars = max_query_chars
         self.refresh = refresh
+        self.max_words = max_words
+        self.assembly = assembly
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     # -- the steps ------------------------------------------------------------------------
@@ -221,6 +241,11 @@ class ThreeLayerRetriever(BaseRetriever):
             lexical.get if lexical is not None else None,
             sentence_scores,
         )
+        if self.max_words is not None:
+            results = self._assemble(query_bundle, fused, hits.get(LAYER_SENTENCE, []))
+            if self.reranker is not None:
+                results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
+            return results
         keep = (
             self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
         )
@@ -238,6 +263,49 @@ class ThreeLayerRetriever(BaseRetriever):
         if self.reranker is not None:
             results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
         return results[: self.similarity_top_k]
+
+    def _assemble(
+        self, query_bundle: QueryBundle, fused: list[FusedScore], probes: list[LayerHit]
+    ) -> list[NodeWithScore]:
+        """The passages of ``fused`` within ``max_words`` (duplicates skipped)."""
+        nodes: dict[tuple[str, int], BaseNode] = {}
+        seen: list[str] = []
+
+        def text_of(key: tuple[str, int]) -> str | None:
+            node = self._lookup(node_id_for(key[0], LAYER_CHUNK, key[1]))
+            if node is None or self._is_duplicate(node, seen):
+                return None
+            nodes[key] = node
+            return node.get_content()
+
+        passages = assemble_passages(
+            fused,
+            text_of,
+            self.max_words,
+            self.similarity_top_k,
+            self.weights,
+            query_bundle.query_str,
+            probe_cosines(probes),
+            min((hit.cosine for hit in probes), default=None),
+            assemble=self.assembly,
+        )
+        return [self._passage_result(nodes[p.seed.key], p) for p in passages]
+
+    @classmethod
+    def _passage_result(cls, node: BaseNode, passage: Passage) -> NodeWithScore:
+        """A result for ``passage``: its best chunk's node, with the passage's text."""
+        result = cls._result(node, passage.seed)
+        first, last = passage.units[0], passage.units[-1]
+        extra = {"units": list(passage.units), "words": passage.words, "trimmed": passage.trimmed}
+        result.node = TextNode(
+            id_=f"{node.node_id}~passage-{first}-{last}",
+            text=passage.text,
+            metadata={**result.node.metadata, **extra},
+            excluded_embed_metadata_keys=[*result.node.excluded_embed_metadata_keys, *extra],
+            excluded_llm_metadata_keys=[*result.node.excluded_llm_metadata_keys, *extra],
+            relationships=dict(result.node.relationships),
+        )
+        return result
 
     @staticmethod
     def _result(node: BaseNode, item: FusedScore) -> NodeWithScore:
@@ -296,6 +364,8 @@ class ThreeLayerRetriever(BaseRetriever):
             dedupe_threshold=self.dedupe_threshold,
             max_query_chars=self.max_query_chars,
             refresh=self.refresh,
+            max_words=self.max_words,
+            assembly=self.assembly,
             callback_manager=self.callback_manager,
         )
         options.update(changes)

@@ -65,6 +65,11 @@ class MoMRetriever(BaseRetriever):
         k: number of chunks returned (also a keyword of ``invoke``).
         doc_ids: restrict the search to these documents.
         weights: :class:`~mom_micro.retrievers.LayerWeights` of the layer fusion.
+        max_words: a word budget for the whole context (also a keyword of ``invoke``):
+            the ranked chunks, the last one cut at the budget; None returns ``k`` chunks.
+        assembly: with ``max_words``, passages of relevant neighbours and the best
+            sentences of a chunk that does not fit (:mod:`mom_micro.retrievers.assembly`;
+            off by default).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -74,6 +79,12 @@ class MoMRetriever(BaseRetriever):
     doc_ids: list[str] | None = Field(default=None, description="Search only these documents.")
     weights: LayerWeights = Field(
         default_factory=LayerWeights, description="Weights of the three-layer fusion."
+    )
+    max_words: int | None = Field(
+        default=None, ge=1, description="Word budget of the context (None: k chunks)."
+    )
+    assembly: bool = Field(
+        default=False, description="Within max_words: passages and best sentences."
     )
 
     @classmethod
@@ -97,11 +108,15 @@ class MoMRetriever(BaseRetriever):
         """Reopen a persisted index (no re-embedding) and retrieve from it."""
         return cls(index=MemoryIndex.load(persist_dir, **load_kwargs), k=k)
 
-    def _retriever(self, k: int | None, doc_ids: list[str] | None) -> ThreeLayerRetriever:
+    def _retriever(
+        self, k: int | None, doc_ids: list[str] | None, max_words: int | None = None
+    ) -> ThreeLayerRetriever:
         return self.index.as_retriever(
             similarity_top_k=k or self.k,
             weights=self.weights,
             doc_ids=doc_ids if doc_ids is not None else self.doc_ids,
+            max_words=max_words or self.max_words,
+            assembly=self.assembly,
         )
 
     @staticmethod
@@ -128,9 +143,10 @@ class MoMRetriever(BaseRetriever):
         run_manager: CallbackManagerForRetrieverRun,
         k: int | None = None,
         doc_ids: list[str] | None = None,
+        max_words: int | None = None,
         **kwargs: Any,
     ) -> list[Document]:
-        return self._to_documents(self._retriever(k, doc_ids).retrieve(query))
+        return self._to_documents(self._retriever(k, doc_ids, max_words).retrieve(query))
 
     async def _aget_relevant_documents(
         self,
@@ -139,6 +155,8 @@ class MoMRetriever(BaseRetriever):
         run_manager: AsyncCallbackManagerForRetrieverRun,
         k: int | None = None,
         doc_ids: list[str] | None = None,
+        max_words: int | None = None,
         **kwargs: Any,
     ) -> list[Document]:
-        return self._to_documents(await self._retriever(k, doc_ids).aretrieve(query))
+        retriever = self._retriever(k, doc_ids, max_words)
+        return self._to_documents(await retriever.aretrieve(query))

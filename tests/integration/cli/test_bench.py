@@ -1,4 +1,4 @@
-"""``mom-micro bench memory`` with the real offline reader and evaluator: JSON, table, plot."""
+"""``mom-micro bench memory`` and ``bench retrieval`` with the real offline models: JSON, table, plot."""
 
 import json
 
@@ -6,31 +6,23 @@ from mom_micro.cli import main
 from tests.support.memory import DATA
 
 
-def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
+def _water_squad(folder):
+    """A SQuAD file of the water notice with one question, "How long should water boil?"."""
     text = (DATA / "harbor_city_water.txt").read_text()
-    squad = {
-        "data": [
-            {
-                "title": "water",
-                "paragraphs": [
-                    {
-                        "context": text,
-                        "qas": [
-                            {
-                                "id": "q1",
-                                "question": "How long should water boil?",
-                                "answers": [
-                                    {"text": "one minute", "answer_start": text.index("one minute")}
-                                ],
-                            }
-                        ],
-                    }
-                ],
-            }
-        ]
+    answer = "one minute"
+    question = {
+        "id": "q1",
+        "question": "How long should water boil?",
+        "answers": [{"text": answer, "answer_start": text.index(answer)}],
     }
-    dataset = tmp_path / "water.json"
-    dataset.write_text(json.dumps(squad))
+    paragraph = {"context": text, "qas": [question]}
+    path = folder / "water.json"
+    path.write_text(json.dumps({"data": [{"title": "water", "paragraphs": [paragraph]}]}))
+    return path
+
+
+def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
+    dataset = _water_squad(tmp_path)
     out = tmp_path / "bench" / "memory.json"
     assert (
         main(
@@ -85,3 +77,19 @@ def test_bench_concurrency_overlaps_the_guide_calls(tmp_path, capsys):
     assert eight["ingest_s"] < one["ingest_s"] - waiting / 4
     assert "| max_concurrency |" in capsys.readouterr().out
     assert out.with_suffix(".md").is_file()
+
+
+def test_bench_retrieval_with_the_llamaindex_hybrid_offline(tmp_path, monkeypatch):
+    """The LlamaIndex hybrid (bm25s + MiniLM, reciprocal rank) runs with the hub off
+    beside fixed128 and mom, and the table names the best system at each budget."""
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    dataset = _water_squad(tmp_path)
+    out = tmp_path / "retrieval.json"
+    argv = ["bench", "retrieval", "--dataset", str(dataset), "--out", str(out)]
+    assert main([*argv, "--systems", "fixed128,llamaindex_hybrid,mom", "--budgets", "50,400"]) == 0
+    result = json.loads(out.read_text())
+    hybrid = result["systems"]["llamaindex_hybrid"]
+    assert hybrid["nodes"] == result["systems"]["fixed128"]["nodes"]
+    assert hybrid["hit@400"] == 1.0 and hybrid["query_p50_ms"] > 0
+    assert set(result["winners"]["hit@400"]) >= {"llamaindex_hybrid"}
+    assert "| 400 |" in out.with_suffix(".md").read_text()

@@ -4,6 +4,8 @@ another folder."""
 
 from __future__ import annotations
 
+import pytest
+
 from mom_micro.cli import main
 from tests.support.memory import DATA
 
@@ -27,6 +29,19 @@ def test_ingest_query_delete_end_to_end(tmp_path, capsys):
     out = capsys.readouterr().out
     assert out.startswith("[1] water.txt / ") and "[2] water.txt / " in out
     assert all(f"{evidence} " in out for evidence in ("chunk", "sentence", "core", "outline"))
+    # a context of at most 60 words: passages, each with its chunks and words
+    assert main(["query", question, "--index", index, "--max-words", "60"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("[1] water.txt: chunk") and " words" in out
+    budgeted = [line.split(", ")[1] for line in out.splitlines() if " words" in line]
+    assert sum(int(part.split()[0]) for part in budgeted) <= 60
+    assert main(["query", question, "--index", index, "--max-words", "60", "--assemble"]) == 0
+    out = capsys.readouterr().out
+    budgeted = [line.split(", ")[1] for line in out.splitlines() if " words" in line]
+    assert sum(int(part.split()[0]) for part in budgeted) <= 60
+    with pytest.raises(SystemExit) as exit_:
+        main(["query", question, "--index", index, "--max-words", "0"])
+    assert exit_.value.code == 2 and "must be >= 1" in capsys.readouterr().err
     assert main(["query", question, "--index", index, "--doc-id", "nope.txt"]) == 2
     assert "no document 'nope.txt'" in capsys.readouterr().err
 

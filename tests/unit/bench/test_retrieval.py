@@ -50,6 +50,8 @@ def test_tiny_run_of_every_system(tmp_path, scope):
     assert result["systems"]["mom"]["hit@50"] == 1.0
     assert result["systems"]["fixed128"]["hit@50"] == 1.0
     assert result["systems"]["hybrid128"]["hit@50"] == 1.0
+    assert result["systems"]["llamaindex_hybrid"]["hit@50"] == 1.0
+    assert set(result["winners"]) == {"hit@5", "hit@50", "recall@5", "recall@50"}
     paths = write_retrieval_outputs(result, tmp_path / "out.json")
     assert [p.suffix for p in paths] == [".json", ".md", ".png"]
     assert json.loads(paths[0].read_text())["systems"]["mom"]["nodes"] == 6
@@ -108,3 +110,74 @@ def test_sweep_scores_each_weight_point_on_one_search_per_question():
     rows = sweep_layer_weights(index, dataset, grid, budget=20, top_k=1)
     assert [row["lexical"] for row in rows] == [0.0, 0.5]
     assert all(row["hit@20"] == 1.0 and row["recall@20"] == 1.0 for row in rows)
+
+
+def _long_document(topic: str, paragraphs: int = 6) -> str:
+    """A document long enough for several 128-token chunks, each paragraph about
+    ``topic`` and one numbered fact."""
+    return "\n\n".join(
+        f"{topic.title()} fact {i}: the {topic} number {i} is recorded here. "
+        + " ".join(f"{topic} detail {i}-{j} is noted." for j in range(20))
+        for i in range(paragraphs)
+    )
+
+
+def test_llamaindex_hybrid_fuses_bm25_and_vectors_by_reciprocal_rank():
+    from llama_index.core import Document
+
+    from mom_micro.bench.retrieval import _build_baseline
+
+    documents = [
+        Document(text=_long_document("comet"), id_="a"),
+        Document(text=_long_document("volcano"), id_="b"),
+    ]
+    retrieve, nodes = _build_baseline(
+        "llamaindex_hybrid", documents, HashEmbedding(), budget=800, run_id="t1"
+    )
+    fixed, fixed_nodes = _build_baseline(
+        "fixed128", documents, HashEmbedding(), budget=800, run_id="t1"
+    )
+    assert [n.get_content() for n in nodes] == [n.get_content() for n in fixed_nodes]
+    assert len({n.ref_doc_id for n in nodes}) == 2 and len(nodes) > 6
+    from llama_index.core.schema import QueryBundle
+
+    question = "volcano fact 3"
+    query = QueryBundle(question, embedding=HashEmbedding().get_query_embedding(question))
+    texts = retrieve(query, None)
+    assert "volcano number 3 is recorded" in texts[0]  # first by both BM25 and vectors
+    assert len(texts) == len(set(texts))  # a chunk both found is returned once
+    # document scope: only that document's chunks, though BM25 ranks the other's higher
+    scoped = retrieve(QueryBundle(question, embedding=query.embedding), "a")
+    assert scoped and all(text.startswith(("Comet", "comet")) for text in scoped)
+    assert all(text in {n.get_content() for n in nodes if n.ref_doc_id == "a"} for text in scoped)
+
+
+def test_markdown_names_the_best_system_at_each_budget(tmp_path):
+    result = {
+        "dataset": "d",
+        "docs": 1,
+        "questions": 2,
+        "scope": "corpus",
+        "budgets": [100, 400],
+        "systems": {
+            "fixed128": {
+                "hit@100": 0.5,
+                "hit@400": 0.7,
+                "recall@100": 0.6,
+                "recall@400": 0.9,
+                "hit_questions": 2,
+            },
+            "mom": {
+                "hit@100": 0.4,
+                "hit@400": 0.7,
+                "recall@100": 0.65,
+                "recall@400": 0.8,
+                "hit_questions": 2,
+            },
+        },
+    }
+    from mom_micro.bench.retrieval import markdown_table
+
+    table = markdown_table(result)
+    assert "| 100 | fixed128 (0.5) | mom (0.65) |" in table
+    assert "| 400 | fixed128, mom (0.7) | fixed128 (0.9) |" in table

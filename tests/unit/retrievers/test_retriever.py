@@ -95,3 +95,34 @@ async def test_async_retrieve_matches_sync(index):
     report = await index.aadd_documents([Document(text="Ants\nAnts farm fungus.", id_="ants")])
     assert report.added == ["ants"]
     assert _ids(await retriever.aretrieve("ants fungus"))[0] == "ants#chunk-0"
+
+
+def test_max_words_returns_passages_within_the_budget(index):
+    retriever = index.as_retriever(similarity_top_k=2, max_words=30, assembly=True)
+    results = retriever.retrieve("Which planet is the red one, Mars?")
+    assert sum(len(r.node.get_content().split()) for r in results) <= 30
+    first = results[0].node
+    assert "Mars is the red planet" in first.get_content()
+    assert first.metadata["doc_id"] == "space" and first.metadata["units"][0] >= 0
+    assert first.metadata["words"] == len(first.get_content().split())
+    assert first.node_id.startswith("space#chunk-0~passage-")
+    texts = [r.node.get_content() for r in results]
+    assert len(texts) == len(set(texts))
+    # the same budget without assembly: chunks in rank order, the last one cut
+    plain = retriever.with_options(assembly=False).retrieve("Which planet is the red one, Mars?")
+    assert sum(len(r.node.get_content().split()) for r in plain) == 30
+    assert not any(r.node.metadata["units"][1:] for r in plain)
+
+
+def test_a_small_budget_keeps_the_best_sentence_of_the_top_chunk(index):
+    retriever = index.as_retriever(max_words=12, assembly=True)
+    results = retriever.retrieve("How fast must orbital launches go?")
+    text = results[0].node.get_content()  # the chunk's later sentence, not its first
+    assert "Orbital launches need about 7.8 km per second." in text
+    assert "propellant" not in text and len(text.split()) <= 12
+    assert results[0].node.metadata["trimmed"] is True
+
+
+def test_max_words_must_be_positive(index):
+    with pytest.raises(ValueError, match="max_words"):
+        index.as_retriever(max_words=0)

@@ -53,6 +53,17 @@ def test_documents_carry_spans_and_layer_scores():
     assert {d.metadata["doc_id"] for d in only_pets} == {"pets"}
 
 
+def test_a_word_budget_returns_passages_that_fit_it():
+    retriever = MoMRetriever(index=_shared_index(), max_words=20, assembly=True)
+    docs = retriever.invoke("Which planet is red?")
+    assert sum(len(d.page_content.split()) for d in docs) <= 20
+    assert "Mars is the red planet" in docs[0].page_content
+    assert docs[0].metadata["units"] and docs[0].metadata["words"] <= 20
+    assert len(retriever.invoke("Which planet is red?", max_words=8)[0].page_content.split()) <= 8
+    plain = MoMRetriever(index=_shared_index(), max_words=20)  # no assembly by default
+    assert sum(len(d.page_content.split()) for d in plain.invoke("Which planet is red?")) == 20
+
+
 async def test_async_invoke_matches_sync():
     retriever = MoMRetriever(index=_shared_index(), k=3)
     sync = [d.id for d in retriever.invoke("telescope mirrors")]
