@@ -87,14 +87,14 @@ def test_writers_killed_at_random_points_leave_an_index_that_opens_whole(tmp_pat
     expected = _state(_open(tmp_path / "ref"))
     rng = random.Random(17)
     kills = run = 0
-    while kills < 20 and run < 30:
+    while kills < 20 and run < 60:  # a busy machine can let a run finish first
         run += 1
         folder = tmp_path / f"run{run}"
         worker = _worker("--index", str(folder), "sequence")
         for line in worker.stdout:
             if line.startswith("opened"):
                 break
-        time.sleep(rng.uniform(0.0, 0.85 * writing))
+        time.sleep(rng.uniform(0.0, 0.7 * writing))
         if worker.poll() is None:
             os.kill(worker.pid, signal.SIGKILL)
             kills += 1
