@@ -3,8 +3,8 @@
 It runs both halves of the package on a fresh machine with no network, in a few
 minutes on two CPU cores:
 
-1. **Memory retrieval.** The project's own documentation (``README.md`` and
-   ``docs/*.md`` of a source checkout, or the files given) is read into document
+1. **Memory retrieval.** The project's own documentation (``README.md`` and the
+   guides in ``docs/`` of a source checkout, or the files given) is read into document
    memories and indexed in embedded Chroma as three layers; one memory is printed as an
    outline tree, and a few questions are answered by the three-layer retriever, each hit
    showing its per-layer scores and the layers whose own search found it.
@@ -68,11 +68,13 @@ class DemoReport:
 
 
 def project_documents(root: str | Path | None = None) -> list[Path]:
-    """``README.md`` and ``docs/*.md`` of the source checkout this package runs from
-    (or of ``root``). Raises :class:`DemoError` when there are none (an installed wheel
+    """``README.md`` and the guides in ``docs/*.md`` of the source checkout this package
+    runs from (or of ``root``); ``docs/benchmarks.md`` is left out: its tables of figures
+    answer no user's question, and their prose crowds out the guides. Raises :class:`DemoError` when there are none (an installed wheel
     has no docs: pass your own files to :func:`run_demo`)."""
     root = Path(root) if root is not None else Path(__file__).resolve().parents[2]
-    paths = [p for p in [root / "README.md", *sorted((root / "docs").glob("*.md"))] if p.is_file()]
+    guides = [p for p in sorted((root / "docs").glob("*.md")) if p.name != "benchmarks.md"]
+    paths = [p for p in [root / "README.md", *guides] if p.is_file()]
     if not paths:
         raise DemoError(
             f"no README.md or docs/*.md under {root}; pass documents to read "
