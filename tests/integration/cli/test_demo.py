@@ -28,7 +28,7 @@ def test_demo_command_runs_offline_end_to_end(tmp_path):
     for number in range(1, 7):
         assert f"\n== {number}. " in out
     assert out.count("\nQ: ") == 4  # 3 retrieval questions + the RAG one
-    n_docs = len(project_documents())  # README.md and docs/*.md
+    n_docs = len(project_documents())  # README.md and the guides in docs/
     assert f"{n_docs} added, 0 updated, 0 unchanged" in out
     assert "held-out accuracy" in out and "(8 questions)" in out
     assert "ana (" in out and "ben (" in out and "head weights now" in out
