@@ -12,12 +12,20 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["JsonlJournal", "atomic_write_bytes", "atomic_write_jsonl", "atomic_write_text"]
+__all__ = [
+    "JsonlJournal",
+    "atomic_directory",
+    "atomic_write_bytes",
+    "atomic_write_jsonl",
+    "atomic_write_text",
+]
 
 
 def atomic_write_bytes(path: str | Path, data: bytes) -> Path:
@@ -47,6 +55,33 @@ def atomic_write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> P
     """Write one JSON object per line, atomically."""
     lines = [json.dumps(record, ensure_ascii=False) for record in records]
     return atomic_write_text(path, "\n".join(lines) + ("\n" if lines else ""))
+
+
+@contextmanager
+def atomic_directory(path: str | Path) -> Iterator[Path]:
+    """Build a folder in a temporary sibling of ``path`` and swap it in when the block
+    ends without an error (the old folder, if any, is replaced); on an error the
+    temporary folder is removed and ``path`` is untouched.
+
+    Example:
+        >>> import tempfile
+        >>> target = Path(tempfile.mkdtemp()) / "model"
+        >>> with atomic_directory(target) as folder:
+        ...     _ = (folder / "weights.bin").write_bytes(b"1")
+        >>> sorted(p.name for p in target.iterdir())
+        ['weights.bin']
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
+    try:
+        yield tmp
+        if path.exists():
+            shutil.rmtree(path)
+        os.replace(tmp, path)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 class JsonlJournal:

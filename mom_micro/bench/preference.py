@@ -303,6 +303,14 @@ def render_markdown(result: dict[str, Any]) -> str:
         f"Featurizing: {timing['featurize_seconds']:.1f} s. "
         f"Scoring: {timing['scoring_pairs_per_second']:,.0f} pairs/s from cached features.",
     ]
+    tuning = setup.get("backbone_tuning")
+    if tuning:
+        kept = tuning["val_accuracy"][tuning["steps"].index(tuning["best_step"])]
+        lines.append(
+            f"Backbone tuned on {tuning['pairs']} training pairs in {tuning['seconds']:.0f} s "
+            f"(validation accuracy {tuning['val_accuracy'][0]:.3f} untuned, {kept:.3f} at the "
+            f"step kept, {tuning['best_step']})."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -15,12 +15,14 @@ from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
 
 from .reward import (
     add_input_options,
+    add_tuning_options,
     count,
     featurizer_from_args,
     fraction,
     positive_float,
     read_pair_files,
     recipe_from_args,
+    tuned_featurizer,
 )
 
 __all__ = ["register"]
@@ -109,7 +111,10 @@ def _preference(args: argparse.Namespace) -> int:
         stage1_ctx=Stage1Config(alpha=args.ctx_alpha, epochs=args.epochs, seed=args.seed),
         recipe=recipe_from_args(args),
     )
-    result = run_preference_benchmark(train, test, featurizer_from_args(args), config)
+    out = Path(args.out)
+    featurizer, tuning = tuned_featurizer(args, train, out.with_name(f"{out.stem}-backbone"))
+    result = run_preference_benchmark(train, test, featurizer, config)
+    result["setup"]["backbone_tuning"] = tuning
     result["setup"]["files"] = {
         "train": args.train,
         "test": args.test or [],
@@ -502,6 +507,7 @@ def _add_preference(bench: argparse._SubParsersAction) -> None:
     )
     pref.add_argument("--out", required=True, help="result JSON (.md and .png beside it)")
     add_input_options(pref)
+    add_tuning_options(pref)
     pref.set_defaults(func=_preference)
 
 

@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import random
 import shutil
-import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, fields, replace
@@ -39,7 +37,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_micro.errors import MomMicroError
-from mom_micro.files import atomic_write_text
+from mom_micro.files import atomic_directory, atomic_write_text
 
 from .document import ReaderConfigError
 from .reasoning import SFTDataError
@@ -396,9 +394,7 @@ def _save(
     report: ReaderTrainingReport,
 ) -> None:
     """Write the reader folder next to ``out`` and swap it in (safetensors + JSON)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}-", dir=out.parent))
-    try:
+    with atomic_directory(out) as tmp:
         model.save_pretrained(tmp, safe_serialization=True)
         tokenizer.save_pretrained(tmp)
         summary = {k: v for k, v in asdict(report).items() if k not in ("out", "log")}
@@ -415,9 +411,3 @@ def _save(
         }
         atomic_write_text(tmp / READER_FILE, json.dumps(description, indent=1) + "\n")
         atomic_write_text(tmp / "training_log.json", json.dumps(report.log, indent=1) + "\n")
-        if out.exists():
-            shutil.rmtree(out)
-        os.replace(tmp, out)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from mom_micro._lazy import lazy_exports
 
 _MODULES = {
+    ".backbone_tuning": ["BackboneTuningConfig", "BackboneTuningReport", "tune_backbone"],
     ".baselines": ["OraclePerContext", "train_mixture", "train_single_bt", "train_static_mixture"],
     ".config": ["MixtureConfig", "RecipeConfig", "Stage1Config", "Stage2Config"],
     ".data": ["PreferencePair", "ReadReport"],
@@ -57,6 +58,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
+    from .backbone_tuning import BackboneTuningConfig, BackboneTuningReport, tune_backbone
     from .baselines import OraclePerContext, train_mixture, train_single_bt, train_static_mixture
     from .config import MixtureConfig, RecipeConfig, Stage1Config, Stage2Config
     from .data import PreferencePair, ReadReport

@@ -16,6 +16,7 @@ Example:
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -55,6 +56,20 @@ class TextEncoder(Protocol):
     def spec(self) -> dict[str, Any]:
         """JSON that rebuilds the encoder (stored in checkpoints)."""
         ...
+
+
+def _weights_tag(model: str) -> str:
+    """``"@<hash>"`` of a model folder's weights (empty for anything else): two folders
+    of the same name, such as two tuned backbones, must not share cached features."""
+    for name in ("model.safetensors", "pytorch_model.bin"):
+        weights = Path(model) / name
+        if weights.is_file():
+            digest = hashlib.blake2b(digest_size=6)
+            with weights.open("rb") as handle:
+                for block in iter(lambda: handle.read(1 << 20), b""):
+                    digest.update(block)
+            return f"@{digest.hexdigest()}"
+    return ""
 
 
 def _plain_pair_text(prompt: str, response: str) -> str:
@@ -100,10 +115,8 @@ class SentenceTransformerEncoder:
             if size is None:
                 raise RewardsError(f"sentence-transformers model {model!r} reports no vector size")
             self.dim, self.max_seq_length = int(size), int(self._st.max_seq_length)
-        self.name = (
-            f"st:{Path(model).name if model != BUNDLED_MINILM else 'all-MiniLM-L6-v2'}"
-            f":{self.max_seq_length}"
-        )
+        label = "all-MiniLM-L6-v2" if model == BUNDLED_MINILM else Path(model).name
+        self.name = f"st:{label}{_weights_tag(model)}:{self.max_seq_length}"
 
     @property
     def model(self) -> Any:

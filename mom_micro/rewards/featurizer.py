@@ -40,11 +40,21 @@ from .errors import FeatureError
 from .feature_cache import CachedEncoder, FeatureCache
 from .style import STYLE_DIM, STYLE_VERSION, style_matrix
 
-__all__ = ["PairFeatures", "PreferenceFeaturizer"]
+__all__ = ["PairFeatures", "PreferenceFeaturizer", "compose"]
 
 PairMode = Literal["compose", "joint"]
 #: What a Hugging Face model id looks like ("name" or "org/name"); anything else is a path.
 _HUB_ID = re.compile(r"^[A-Za-z0-9][\w.-]*(/[\w.-]+)?$")
+
+
+def compose(prompt: torch.Tensor, response: torch.Tensor) -> torch.Tensor:
+    """Composed pair features ``[e(y), e(x) * e(y)]`` from prompt and response embeddings.
+
+    Example:
+        >>> compose(torch.tensor([[2.0]]), torch.tensor([[3.0]])).tolist()
+        [[3.0, 6.0]]
+    """
+    return torch.cat([response, prompt * response], dim=1)
 
 
 @dataclass
@@ -218,8 +228,7 @@ class PreferenceFeaturizer:
             parts = [self.encoder.encode_tensor(texts)]
         else:
             ex = self.prompts(prompts) if prompt_features is None else prompt_features
-            ey = self.encoder.encode_tensor(responses)
-            parts = [ey, ex * ey]
+            parts = [compose(ex, self.encoder.encode_tensor(responses))]
         if self.style:
             parts.append(style_matrix(prompts, responses))
         return torch.cat(parts, dim=1)

@@ -434,7 +434,7 @@ class MixtureRewardModel(nn.Module):
             "format": CHECKPOINT_FORMAT,
             "config": self.config.to_dict(),
             "state": {"stage2_contexts": self.stage2_contexts},
-            "featurizer": self.featurizer.spec() if self.featurizer else None,
+            "featurizer": _portable(self.featurizer.spec(), directory) if self.featurizer else None,
         }
         state = {k: v.detach().contiguous() for k, v in self.state_dict().items()}
         weights = save_tensors(state)
@@ -463,6 +463,7 @@ class MixtureRewardModel(nn.Module):
         """
         directory = Path(directory)
         config, stage2_contexts, spec = _read_config(directory / CONFIG_FILE)
+        spec = _resolved(spec, directory)
         if n_heads is not None and n_heads != config.n_heads:
             raise CheckpointMismatchError(
                 f"checkpoint {directory} has K={config.n_heads} heads, expected K={n_heads}"
@@ -505,6 +506,28 @@ class MixtureRewardModel(nn.Module):
         model.eval()
         model.fingerprint = _fingerprint(weights)
         return model
+
+
+def _portable(spec: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """``spec`` with a backbone folder inside ``directory`` (a tuned backbone saved with
+    the model) named relative to it, so that the checkpoint can be moved whole."""
+    encoder = spec.get("encoder", {})
+    model = encoder.get("model")
+    if not isinstance(model, str) or not Path(model).is_dir():
+        return spec
+    try:
+        relative = Path(model).resolve().relative_to(directory.resolve())
+    except ValueError:
+        return spec
+    return {**spec, "encoder": {**encoder, "model": str(relative), "relative": True}}
+
+
+def _resolved(spec: dict[str, Any] | None, directory: Path) -> dict[str, Any] | None:
+    """The inverse of :func:`_portable`: a relative backbone folder under ``directory``."""
+    if spec is None or not spec["encoder"].get("relative"):
+        return spec
+    encoder = {k: v for k, v in spec["encoder"].items() if k != "relative"}
+    return {**spec, "encoder": {**encoder, "model": str(directory / encoder["model"])}}
 
 
 def _fingerprint(weights: bytes) -> str:

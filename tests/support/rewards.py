@@ -106,3 +106,37 @@ def toy_pairs(n_prompts: int = 30) -> list[PreferencePair]:
         )
         pairs.append(PreferencePair(prompt, "short", f"long rambling preamble {i} text", "concise"))
     return pairs
+
+
+def tiny_sentence_transformer(folder: Any, texts: Sequence[str], layers: int = 2) -> str:
+    """A small random BERT sentence-transformer (word-level vocabulary over ``texts``,
+    mean pooling, normalised) saved in ``folder``: a real encoder that can be tuned, made
+    in the test (no download). Returns the folder as a string."""
+    from pathlib import Path
+
+    from sentence_transformers import SentenceTransformer, models
+    from transformers import BertConfig, BertModel, BertTokenizerFast
+
+    folder = Path(folder)
+    base = folder.with_name(folder.name + "-hf")
+    base.mkdir(parents=True)
+    words = sorted({w for t in texts for w in t.lower().replace(".", " ").split()})
+    specials = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
+    (base / "vocab.txt").write_text("\n".join(specials + words) + "\n")
+    BertTokenizerFast(str(base / "vocab.txt")).save_pretrained(base)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(specials) + len(words),
+        hidden_size=32,
+        num_hidden_layers=layers,
+        num_attention_heads=2,
+        intermediate_size=64,
+        max_position_embeddings=64,
+    )
+    BertModel(config).save_pretrained(base)
+    transformer = models.Transformer(str(base), max_seq_length=48)
+    pooling = models.Pooling(32, "mean")
+    SentenceTransformer(modules=[transformer, pooling, models.Normalize()], device="cpu").save(
+        str(folder)
+    )
+    return str(folder)

@@ -68,6 +68,8 @@ PUBLIC = {
     ],
     "mom_micro.rewards": [
         "AccuracyReport",
+        "BackboneTuningConfig",
+        "BackboneTuningReport",
         "CachedEncoder",
         "CheckpointMismatchError",
         "FeatureCache",
@@ -120,6 +122,7 @@ PUBLIC = {
         "train_stage1",
         "train_stage2",
         "train_static_mixture",
+        "tune_backbone",
     ],
     "mom_micro.retrievers": [
         "BuiltNodes",
