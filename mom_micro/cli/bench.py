@@ -241,6 +241,30 @@ def _concurrency(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_dataset(
+    parser: argparse.ArgumentParser, repeatable: bool = False, limit: int | None = None
+) -> None:
+    """``--dataset`` (a QA file; repeatable when the command takes several) and
+    ``--limit-docs`` (default ``limit``: all documents when ``None``)."""
+    parser.add_argument(
+        "--dataset",
+        action="append" if repeatable else "store",
+        required=True,
+        metavar="FILE",
+        help="SQuAD JSON, or JSONL of {input, instructions, outputs}"
+        + (" (repeatable)" if repeatable else ""),
+    )
+    parser.add_argument(
+        "--limit-docs",
+        type=int,
+        default=limit,
+        metavar="N",
+        help="use only the first N documents"
+        + (" of each dataset" if repeatable else "")
+        + (f" (default {limit})" if limit is not None else ""),
+    )
+
+
 def _add_concurrency(bench: argparse._SubParsersAction) -> None:
     concurrency = bench.add_parser(
         "concurrency",
@@ -250,12 +274,7 @@ def _add_concurrency(bench: argparse._SubParsersAction) -> None:
         "concurrency level, and report the seconds and the speed-up. Writes OUT (JSON) "
         "and OUT.md.",
     )
-    concurrency.add_argument(
-        "--dataset", required=True, metavar="FILE", help="SQuAD JSON, or JSONL of {input, ...}"
-    )
-    concurrency.add_argument(
-        "--limit-docs", type=int, default=None, metavar="N", help="use only the first N documents"
-    )
+    _add_dataset(concurrency)
     concurrency.add_argument(
         "--levels", default="1,8", help="comma-separated max_concurrency values (default 1,8)"
     )
@@ -279,17 +298,9 @@ def _add_server(bench: argparse._SubParsersAction) -> None:
         "server (same reader, same embeddings), ask every question of both, and open each "
         "from a fresh client. Writes OUT (JSON), OUT.md and OUT.png.",
     )
-    server.add_argument(
-        "--dataset",
-        required=True,
-        metavar="FILE",
-        help="SQuAD JSON, or JSONL of {input, instructions, outputs}",
-    )
+    _add_dataset(server)
     server.add_argument("--chroma-host", required=True, help="the Chroma server's host")
     server.add_argument("--chroma-port", type=int, required=True, help="... and port")
-    server.add_argument(
-        "--limit-docs", type=int, default=None, metavar="N", help="use only the first N documents"
-    )
     server.add_argument(
         "--budgets",
         default=",".join(map(str, DEFAULT_BUDGETS)),
@@ -404,20 +415,7 @@ def _add_retrieval(bench: argparse._SubParsersAction) -> None:
         "questions, and report hit@B / recall@B at word budgets B, ingest time and query "
         "latency. Writes OUT (JSON), OUT.md (table) and OUT.png (plot).",
     )
-    retrieval.add_argument(
-        "--dataset",
-        action="append",
-        required=True,
-        metavar="FILE",
-        help="SQuAD JSON, or JSONL of {input, instructions, outputs} (repeatable)",
-    )
-    retrieval.add_argument(
-        "--limit-docs",
-        type=int,
-        default=None,
-        metavar="N",
-        help="use only the first N documents of each dataset",
-    )
+    _add_dataset(retrieval, repeatable=True)
     retrieval.add_argument(
         "--systems",
         default=",".join(SYSTEMS),
@@ -599,8 +597,7 @@ def _add_memory(bench: argparse._SubParsersAction) -> None:
         description="Chunk length, coverage, reading time and (with the offline SmolLM2 "
         "evaluator) MoM chunk clarity of the extractive reader and of SentenceSplitter chunks.",
     )
-    memory.add_argument("--dataset", required=True, help="SQuAD JSON or JSONL of {input, ...}")
-    memory.add_argument("--limit-docs", type=int, default=10, help="first N documents (default 10)")
+    _add_dataset(memory, limit=10)
     memory.add_argument("--target-words", type=int, default=100, help="reader granularity")
     memory.add_argument("--paths", type=int, default=1, help="sampled granularities")
     memory.add_argument(
