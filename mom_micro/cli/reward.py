@@ -259,7 +259,7 @@ def add_tuning_options(parser: argparse.ArgumentParser) -> None:
         action="store_true",
         help="first tune the MiniLM backbone on the training pairs (its top layers with one "
         "Bradley-Terry head per context, early-stopped on held-out prompts; on a CPU about "
-        "a minute per 100 pairs), then train the mixture on it",
+        "2 s per pair on a busy 2-core machine), then train the mixture on it",
     )
     parser.add_argument(
         "--tune-epochs", type=count(1), default=1, help="epochs of backbone tuning (1)"
