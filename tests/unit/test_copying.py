@@ -6,6 +6,7 @@ import torch
 
 from mom_micro.copying import CopyConstraint, TokenTrie, document_in_prompt, token_bytes
 from mom_micro.memory import escape_document, extraction_prompt, parse_memory_output
+from tests.support.memory import tiny_llama
 
 SOURCE = "Cats purr when content. They nap a lot. Dogs bark at strangers."
 VOCAB = [
@@ -120,7 +121,7 @@ def test_bad_mode_is_refused():
 
 def _tiny_model_and_tokenizer():
     from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     raw = Tokenizer(models.BPE())
     raw.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
@@ -132,17 +133,7 @@ def _tiny_model_and_tokenizer():
     )
     raw.train_from_iterator([SOURCE, "<scenario><chunk></chunk>[MASK]"] * 3, trainer)
     tokenizer = PreTrainedTokenizerFast(tokenizer_object=raw, eos_token="<eos>")
-    torch.manual_seed(0)
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        intermediate_size=32,
-        num_hidden_layers=1,
-        num_attention_heads=2,
-        num_key_value_heads=1,
-        max_position_embeddings=128,
-    )
-    return LlamaForCausalLM(config).eval(), tokenizer
+    return tiny_llama(tokenizer, hidden_size=16, layers=1, heads=2).eval(), tokenizer
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2])
@@ -164,6 +155,8 @@ def test_a_random_model_quotes_the_source_through_generate(seed):
     )
     answer = tokenizer.decode(out[0, prompt.shape[1] :])
     quote = answer.removeprefix("<chunk>").split("</chunk>")[0]
+    cut = next((k for k in range(7, 0, -1) if quote.endswith("</chunk>"[:k])), 0)
+    quote = quote[: len(quote) - cut]  # the answer may stop inside the closing tag
     for piece in quote.split("[MASK]"):
         assert piece and piece in SOURCE, answer
     memory = parse_memory_output(answer + "</chunk>core", SOURCE, min_chunk_chars=1)
@@ -182,3 +175,29 @@ def test_token_bytes_refuses_a_tokenizer_that_is_not_byte_level():
 
     with pytest.raises(ValueError, match="not byte-level BPE"):
         token_bytes(WordPiece())
+
+
+@pytest.mark.parametrize("mode", ["tiling", "spans", "off"])
+def test_local_lm_constrains_extraction_prompts_only(mode):
+    from mom_micro.generation import LocalCausalLM
+
+    model, tokenizer = _tiny_model_and_tokenizer()
+    seen = []
+    generate = model.generate
+
+    def recording(*args, **kwargs):
+        seen.append(kwargs.get("logits_processor"))
+        return generate(*args, **kwargs)
+
+    model.generate = recording
+    lm = LocalCausalLM(model=model, tokenizer=tokenizer, max_new_tokens=3, copy_chunks=mode)
+    lm(extraction_prompt("Cats <purr> & nap.", think=False), 0.0)
+    lm("Name a colour.", 0.0)
+    if mode == "off":
+        assert seen == [None, None]
+    else:
+        (constraint,) = seen[0]
+        assert constraint.mode == mode and constraint.source == b"Cats &lt;purr&gt; &amp; nap."
+        assert seen[1] is None
+    with pytest.raises(ValueError, match="copy_chunks must be one of"):
+        LocalCausalLM(copy_chunks="loose")

@@ -15,7 +15,7 @@ from mom_micro.memory.training import (
     load_sft_records,
     train_reader,
 )
-from tests.support.memory import hashing_embedder
+from tests.support.memory import hashing_embedder, tiny_llama
 from tests.support.retrieval import PETS, SPACE
 
 CHAT_TEMPLATE = (
@@ -27,9 +27,8 @@ CHAT_TEMPLATE = (
 
 def tiny_model(folder, texts):
     """A two-layer Llama with a word-level tokenizer over ``texts``, saved in ``folder``."""
-    import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     specials = ["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"]
     raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
@@ -45,20 +44,7 @@ def tiny_model(folder, texts):
         eos_token="<|im_end|>",
     )
     tokenizer.chat_template = CHAT_TEMPLATE
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=48,
-        intermediate_size=96,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=4096,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(folder)
+    tiny_llama(tokenizer).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
