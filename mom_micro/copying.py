@@ -18,11 +18,12 @@ the tail after it) is looked up in the source, and from each place where it ends
 trie is walked along the source's next bytes: every token met on the way continues the
 quote. The walk also branches into the tags that may follow the quote (``[MASK]`` once,
 then ``</chunk>``), so a token such as ``.</`` that ends the quote and starts the tag is
-allowed too; a quote whose last bytes are half a tag may only finish it. A piece is
-never empty (``[MASK]`` and ``</chunk>`` wait for at least one byte of quote), and a tail
-must come after its head. The cost per step is one substring search and a walk of a few
-bytes per place the quote occurs: a small fraction of a forward pass (see
-docs/benchmarks.md).
+allowed too; a quote whose last bytes are half a tag may only finish it. A head is never
+empty or only white space (``[MASK]`` and ``</chunk>`` wait for text), a tail may be
+empty and must come after its head, and a quote that does not fit (a chunk opened inside
+another token, text written before the constraint applied) may only close. The cost
+per step is one substring search and a walk of a few bytes per place the quote occurs:
+a small fraction of a forward pass (see docs/benchmarks.md).
 
 Where the quote may start (``mode``):
 
@@ -35,8 +36,7 @@ Where the quote may start (``mode``):
 The source is the document as the model reads it in the prompt (HTML-escaped, see
 :func:`mom_micro.memory.prompts.escape_document`); the parser unescapes the quotes, so
 a quote copied from it is found letter for letter in the original text ("exact" in
-:mod:`mom_micro.memory.anchors`). A quote that does not fit (a chunk opened inside
-another token, text written before the constraint applied) may only close.
+:mod:`mom_micro.memory.anchors`).
 """
 
 from __future__ import annotations
@@ -257,10 +257,15 @@ class CopyConstraint(LogitsProcessor):
         for tag in tags:  # the piece ends in half a tag: finish it
             for k in range(1, len(tag)):
                 quote = piece[:-k]
-                if piece.endswith(tag[:k]) and quote.strip() and self._ends(quote, *window):
+                if (
+                    piece.endswith(tag[:k])
+                    and (masked or quote.strip())
+                    and self._ends(quote, *window)
+                ):
                     allowed.update(self._tag_tokens(0, tag[k:]))
         ends = self._ends(piece, *window)
-        quoted = bool(piece.strip())  # a tag waits for a quote that is not only space
+        # [MASK] and </chunk> wait for a head that is not only space (a tail may be empty)
+        quoted = bool(masked or piece.strip())
         if quoted and ends:
             allowed.update(self._tags_from(0, tags))
         for end in ends:
@@ -272,7 +277,15 @@ class CopyConstraint(LogitsProcessor):
                 has_text = has_text or byte not in _SPACE
                 if has_text:
                     allowed.update(self._tags_from(node, tags))
-        return sorted(allowed) if allowed else self._close
+        return sorted(allowed) if allowed else self._closing(body)
+
+    def _closing(self, body: bytes) -> list[int]:
+        """The way out of a quote that does not fit: the tokens that finish ``</chunk>``
+        from where ``body`` leaves it."""
+        for k in range(len(_CLOSE) - 1, 0, -1):
+            if body.endswith(_CLOSE[:k]):
+                return self._tag_tokens(0, _CLOSE[k:])
+        return self._close
 
     def _tags_from(self, node: int, tags: Sequence[bytes]) -> list[int]:
         out: list[int] = []

@@ -201,3 +201,10 @@ def test_local_lm_constrains_extraction_prompts_only(mode):
         assert seen[1] is None
     with pytest.raises(ValueError, match="copy_chunks must be one of"):
         LocalCausalLM(copy_chunks="loose")
+
+
+def test_a_tail_may_be_empty_and_a_stuck_quote_can_always_close(spans):
+    assert b"</chunk>" in words(spans.allowed(b"<chunk>They nap[MASK]"))
+    assert b"</chunk>" not in words(spans.allowed(b"<chunk> "))  # a head of space waits
+    # a quote that left the source, half closed: only the rest of the tag, never a loop
+    assert words(spans.allowed(b"<chunk>Cats meow</")) == [b"chunk>"]
