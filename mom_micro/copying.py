@@ -30,8 +30,9 @@ Where the quote may start (``mode``):
 - ``"spans"``: anywhere in the source;
 - ``"tiling"`` (the default): where the previous chunk ended (white space may be
   skipped), as the prompt asks (the chunks follow the document and together cover all of
-  it). A small model that loops on one chunk cannot repeat it, and once the source is
-  covered and the last scenario closed, only the end-of-text token is allowed.
+  it). A small model that loops on one chunk cannot repeat it; once the source is
+  covered, the answer ends (the end-of-text token is the only one allowed) when the last
+  scenario closes or another chunk opens.
 
 The source is the document as the model reads it in the prompt (HTML-escaped, see
 :func:`mom_micro.memory.prompts.escape_document`); the parser unescapes the quotes, so
@@ -199,15 +200,13 @@ class CopyConstraint(LogitsProcessor):
                 return self._inside(generated[body:], cursor)
             cursor = self._chunk_end(generated[body:closed], cursor)
             pos = closed + len(_CLOSE)
-        if (
-            self.mode == "tiling"
-            and self.eos_token_id is not None
-            and pos > 0
-            and self._skip_space(cursor) >= len(self.source)
-            and generated.rfind(_END_SCENARIO) > pos - len(_CLOSE)
-        ):
-            return [self.eos_token_id]
+        if pos > 0 and self._covered(cursor) and generated.rfind(_END_SCENARIO) >= pos:
+            return [self.eos_token_id] if self.eos_token_id is not None else None
         return None
+
+    def _covered(self, cursor: int) -> bool:
+        """Whether, tiling, the chunks so far reach the end of the source."""
+        return self.mode == "tiling" and self._skip_space(cursor) >= len(self.source)
 
     def _skip_space(self, pos: int) -> int:
         while pos < len(self.source) and self.source[pos] in _SPACE:
@@ -247,6 +246,8 @@ class CopyConstraint(LogitsProcessor):
     def _inside(self, body: bytes, cursor: int) -> list[int]:
         tags: tuple[bytes, ...]
         head, masked, tail = body.partition(_MASK)
+        if self._covered(cursor) and self.eos_token_id is not None and not body.strip():
+            return [self.eos_token_id]  # a chunk opened after the end: the answer is done
         if masked:
             head_ends = self._ends(head, *self._head_window(cursor))
             lo = head_ends[0] if head_ends else len(self.source)

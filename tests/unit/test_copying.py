@@ -85,6 +85,9 @@ def test_tiling_starts_each_chunk_where_the_last_ended_and_then_ends(tiling):
     done = first + b" They nap a lot. Dogs bark at strangers.</chunk>Naps and barks.</"
     assert tiling.allowed(done) is None  # the core content is written freely
     assert tiling.allowed(done + b"scenario>") == [EOS]  # covered and closed: the end
+    bare = done[: -len(b"Naps and barks.</")]  # no core content, no </scenario>
+    assert tiling.allowed(bare + b"</scenario>") == [EOS]
+    assert tiling.allowed(bare + b"\n<scenario><chunk>") == [EOS]  # nothing left to quote
 
 
 def test_a_quote_that_left_the_source_may_only_close(spans):
