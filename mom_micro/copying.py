@@ -102,11 +102,16 @@ def token_bytes(tokenizer: Any) -> list[bytes | None]:
 
 class TokenTrie:
     """The tokens of a vocabulary in a byte trie: node 0 is the root; ``ends[n]`` are the
-    tokens whose bytes spell the path to node ``n``.
+    tokens whose bytes spell the path to node ``n``. Built once per tokenizer.
+
+    Kept here rather than taken from a trie package (pygtrie, marisa-trie): the
+    constraint needs to walk it byte by byte along the source and branch into the tags
+    at every node, which is a loop over these dicts, and a package would add a
+    dependency without removing that loop.
 
     Example:
         >>> trie = TokenTrie([b"a", b"ab", None, b"b"])
-        >>> sorted(trie.prefixes_of(b"abc"))
+        >>> [t for node in trie.walk(0, b"abc") for t in trie.ends[node]]
         [0, 1]
     """
 
@@ -140,10 +145,6 @@ class TokenTrie:
             node = nxt
             yield node
 
-    def prefixes_of(self, data: bytes) -> list[int]:
-        """The tokens whose bytes are a non-empty prefix of ``data``."""
-        return [t for node in self.walk(0, data) for t in self.ends[node]]
-
     def below(self, node: int) -> list[int]:
         """Every token at or below ``node``."""
         if node not in self._below:
@@ -160,7 +161,9 @@ class CopyConstraint(LogitsProcessor):
 
     ``prompt_length`` is the number of prompt tokens in each row of ``input_ids`` (what
     follows them is the answer); ``eos_token_id`` (with ``mode="tiling"``) ends the
-    answer once the source is covered.
+    answer once the source is covered. A ``LogitsProcessor`` rather than
+    ``generate(prefix_allowed_tokens_fn=...)``: a row outside a chunk is left as it is
+    instead of being given the whole vocabulary as a list at every step.
 
     Example:
         >>> trie = TokenTrie([b"<chunk>", b"</chunk>", b"Cats", b" purr", b" bark", b"."])
