@@ -48,11 +48,10 @@ from typing import Any
 
 from transformers import LogitsProcessor
 
+from .generation import COPY_MODES
+
 __all__ = ["COPY_MODES", "CopyConstraint", "TokenTrie", "document_in_prompt", "token_bytes"]
 
-#: ``off``: no constraint; ``spans``: each quote a span anywhere; ``tiling``: each chunk
-#: starts where the previous one ended.
-COPY_MODES = ("off", "spans", "tiling")
 
 _OPEN = b"<chunk>"
 _CLOSE = b"</chunk>"

@@ -16,6 +16,12 @@ __all__ = ["LocalCausalLM"]
 
 logger = logging.getLogger(__name__)
 
+#: ``copy_chunks`` of :class:`LocalCausalLM` (see :mod:`mom_micro.copying`): ``off``, no
+#: constraint; ``spans``, each quote a span anywhere; ``tiling``, each chunk a span that
+#: starts where the previous one ended. Here, not in :mod:`.copying`, so that checking
+#: the option does not import ``transformers``.
+COPY_MODES = ("off", "spans", "tiling")
+
 
 @dataclass
 class LocalCausalLM:
@@ -51,8 +57,6 @@ class LocalCausalLM:
     _lock: Any = field(default_factory=threading.RLock, init=False, repr=False)
 
     def __post_init__(self) -> None:
-        from .copying import COPY_MODES
-
         if self.copy_chunks not in COPY_MODES:
             raise ValueError(f"copy_chunks must be one of {COPY_MODES}, got {self.copy_chunks!r}")
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
+from mom_micro.generation import COPY_MODES
 
 from .reward import (
     add_input_options,
@@ -377,7 +378,7 @@ def _add_reader(bench: argparse._SubParsersAction) -> None:
     )
     reader.add_argument(
         "--copy-chunks",
-        choices=("off", "spans", "tiling"),
+        choices=COPY_MODES,
         default=None,
         help="copy-constrained chunks of local models: tiling (the default: each chunk a "
         "span where the previous ended), spans (anywhere), off",

@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mom_micro.generation import COPY_MODES
+
 from .document import MemoryExtractor, ReaderConfigError
 from .extractive import ExtractiveExtractor
 from .llm_extractor import LLMExtractor
@@ -241,8 +243,6 @@ def reader_from_config(config: Mapping[str, Any]) -> MemoryExtractor:
         )
     settings = dict(config.get("settings", {}))
     decoding = dict(config.get("model_settings", {}))
-    from mom_micro.copying import COPY_MODES
-
     if decoding.get("copy_chunks", COPY_MODES[-1]) not in COPY_MODES:
         raise ReaderConfigError(f"copy_chunks must be one of {COPY_MODES}: {decoding}")
     if is_trained_reader(model):
