@@ -59,6 +59,8 @@ _MASK = b"[MASK]"
 _END_SCENARIO = b"</scenario>"
 _DOCUMENT = re.compile(r"<document>\n(.*)\n</document>", re.DOTALL)
 _SPACE = frozenset(b" \t\r\n\f\v")
+#: A text whose tokens must join back into it, byte for byte (:func:`token_bytes`).
+_PROBE = "Copy it: <chunk>two  words</chunk>\n\nnaïve café, 5 °C."
 #: Bytes of source looked ahead for a token (longer than any token of a real vocabulary).
 _LONGEST = 128
 
@@ -78,7 +80,9 @@ def document_in_prompt(prompt: str) -> str | None:
 def token_bytes(tokenizer: Any) -> list[bytes | None]:
     """The bytes each token id of a byte-level BPE ``tokenizer`` stands for (``None`` for
     special tokens and ids without a token); raises ``ValueError`` for a tokenizer that is
-    not byte-level (its tokens cannot be mapped to bytes one by one)."""
+    not byte-level: a token outside the byte alphabet, or a probe text whose tokens'
+    bytes do not join back into it (a word-level or WordPiece tokenizer whose decoder
+    adds the spaces)."""
     from transformers.convert_slow_tokenizer import bytes_to_unicode
 
     to_byte = {ch: b for b, ch in bytes_to_unicode().items()}
@@ -96,6 +100,12 @@ def token_bytes(tokenizer: Any) -> list[bytes | None]:
                 f"token {token_id} ({token!r}) is not byte-level BPE: copy-constrained "
                 "decoding needs a byte-level tokenizer"
             ) from exc
+    ids = tokenizer(_PROBE, add_special_tokens=False)["input_ids"]
+    if b"".join(out[i] or b"" for i in ids) != _PROBE.encode("utf-8"):
+        raise ValueError(
+            "the tokenizer's tokens do not join back into the text they encode: "
+            "copy-constrained decoding needs a byte-level tokenizer"
+        )
     return out
 
 

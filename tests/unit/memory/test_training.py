@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("trl")
 
 from mom_micro.memory import ChainOfMemoryBuilder, ExtractiveExtractor, SFTDataError
-from mom_micro.memory.readers import load_trained_reader
+from mom_micro.memory.readers import load_trained_reader, reader_from_config
 from mom_micro.memory.training import (
     READER_FILE,
     ReaderTrainingConfig,
@@ -95,6 +95,11 @@ def test_a_few_steps_lower_the_loss_and_the_reader_reloads(tmp_path, teacher_dat
     assert reader.window_chars == 720 and reader.temperatures == (0.0,)
     memory = reader.extract(PETS, doc_id="pets")  # a 16-step tiny model: the fallback reads
     assert memory.coverage == 1.0
+    assert reader.llm.copy_chunks == "tiling" and reader.continuations == 2
+    assert reader.llm._trie is False  # a word-level tokenizer: read without the constraint
+    chosen = load_trained_reader(out, copy_chunks="off", continuations=0)
+    rebuilt = reader_from_config(json.loads(json.dumps(chosen.config())))
+    assert (rebuilt.llm.copy_chunks, rebuilt.continuations) == ("off", 0)
 
 
 def test_lora_adapters_are_merged_into_a_plain_model(tmp_path, teacher_data):
