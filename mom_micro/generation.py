@@ -6,12 +6,21 @@ convention the memory core accepts for guide models; framework adapters can wrap
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 __all__ = ["LocalCausalLM"]
+
+logger = logging.getLogger(__name__)
+
+#: ``copy_chunks`` of :class:`LocalCausalLM` (see :mod:`mom_micro.copying`): ``off``, no
+#: constraint; ``spans``, each quote a span anywhere; ``tiling``, each chunk a span that
+#: starts where the previous one ended. Here, not in :mod:`.copying`, so that checking
+#: the option does not import ``transformers``.
+COPY_MODES = ("off", "spans", "tiling")
 
 
 @dataclass
@@ -24,6 +33,12 @@ class LocalCausalLM:
     threads may share an instance. Prompts longer than the model's context minus
     ``max_new_tokens`` are refused with a ``ValueError`` rather than silently cut.
 
+    When a prompt holds a ``<document>`` block (MoM's extraction prompt), the text the
+    model writes inside ``<chunk>`` tags is constrained to spans of that document
+    (:class:`~mom_micro.copying.CopyConstraint`; ``copy_chunks``: ``"tiling"``, the
+    default, ``"spans"``, or ``"off"``): a small model paraphrases what it should quote.
+    A tokenizer that is not byte-level BPE is read without the constraint.
+
     Example:
         >>> lm = LocalCausalLM(max_new_tokens=32)                   # doctest: +SKIP
         >>> lm("Name a colour.", 0.0)                               # doctest: +SKIP
@@ -35,9 +50,15 @@ class LocalCausalLM:
     max_new_tokens: int = 512
     seed: int | None = 0
     prompt_lookup_tokens: int = 0
+    copy_chunks: str = "tiling"
     name: str = "SmolLM2-135M-Instruct"
     _samples: int = field(default=0, init=False, repr=False)
+    _trie: Any = field(default=None, init=False, repr=False)
     _lock: Any = field(default_factory=threading.RLock, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if self.copy_chunks not in COPY_MODES:
+            raise ValueError(f"copy_chunks must be one of {COPY_MODES}, got {self.copy_chunks!r}")
 
     @classmethod
     def from_pretrained(cls, name_or_path: str, **kwargs: Any) -> LocalCausalLM:
@@ -74,6 +95,7 @@ class LocalCausalLM:
         self, messages: Sequence[dict[str, str]], temperature: float, max_new_tokens: int | None
     ) -> str:
         import torch
+        from transformers import LogitsProcessorList
 
         self._load()
         if getattr(self.tokenizer, "chat_template", None):
@@ -98,12 +120,37 @@ class LocalCausalLM:
             if self.prompt_lookup_tokens > 0:
                 options.update(prompt_lookup_num_tokens=self.prompt_lookup_tokens)
         pad = self.tokenizer.pad_token_id or self.tokenizer.eos_token_id
+        constraint = self._copy_constraint(messages, enc["input_ids"].shape[1])
+        if constraint is not None:
+            options["logits_processor"] = LogitsProcessorList([constraint])
         with torch.no_grad():
             if temperature > 0 and self.seed is not None:
                 torch.manual_seed(self.seed + self._samples)
                 self._samples += 1
             out = self.model.generate(**enc, pad_token_id=pad, **options)
         return self.tokenizer.decode(out[0, enc["input_ids"].shape[1] :], skip_special_tokens=True)
+
+    def _copy_constraint(self, messages: Sequence[dict[str, str]], prompt_length: int) -> Any:
+        """The copy constraint for this call: ``None`` when off, when the last message
+        holds no ``<document>``, or when the tokenizer is not byte-level."""
+        if self.copy_chunks == "off" or not messages:
+            return None
+        from .copying import CopyConstraint, TokenTrie, document_in_prompt, token_bytes
+
+        source = document_in_prompt(messages[-1]["content"])
+        if source is None:
+            return None
+        if self._trie is None:
+            try:
+                self._trie = TokenTrie(token_bytes(self.tokenizer))
+            except ValueError as exc:
+                logger.warning("%s: read without copy-constrained chunks (%s)", self.name, exc)
+                self._trie = False
+        if self._trie is False:
+            return None
+        return CopyConstraint(
+            self._trie, source, prompt_length, self.copy_chunks, self.tokenizer.eos_token_id
+        )
 
     def _load(self) -> None:
         with self._lock:

@@ -21,6 +21,7 @@ Per reader:
 - ``clarity`` and ``completeness``: MoM's scores from a scorer (the CLI's: :class:`~mom_micro.memory.MemoryScorer`)
   on up to ``pairs_per_section`` boundaries and units drawn from each parsed memory;
 - ``s_per_1000_words``: reading time (the model's calls and the parsing);
+- ``continued``: mean further calls per section (:meth:`~mom_micro.memory.LLMExtractor.aread`);
 - ``hit@B`` with ``retrieval``: the reader feeds the ``mom`` system of
   :func:`~mom_micro.bench.retrieval.run_benchmark` on a QA data set (a model reader
   with the extractive reader as fallback for what it cannot read; the share of windows
@@ -58,6 +59,7 @@ from .memory import sampled_clarity, sampled_completeness
 from .outputs import markdown_rows, write_outputs
 
 __all__ = [
+    "Decoding",
     "Section",
     "markdown_table",
     "reader_sections",
@@ -94,21 +96,40 @@ def reader_sections(
     return sections
 
 
-def _reader(spec: str, guide_kwargs: dict[str, Any] | None, max_new_tokens: int | None) -> Any:
+@dataclass(frozen=True)
+class Decoding:
+    """How model readers decode; ``None`` keeps a reader's own default (a trained
+    reader's: tiling copy and 2 continuations; another model's: tiling copy where it is
+    local, no continuation)."""
+
+    max_new_tokens: int | None = None
+    copy_chunks: str | None = None
+    continuations: int | None = None
+
+
+def _reader(spec: str, guide_kwargs: dict[str, Any] | None, decoding: Decoding) -> Any:
     if spec == "extractive":
         return ExtractiveExtractor(target_words=EXTRACTIVE_TARGET_WORDS)
     if is_trained_reader(Path(spec).expanduser()):
-        return load_trained_reader(Path(spec).expanduser(), max_new_tokens=max_new_tokens)
+        given = {k: v for k, v in vars(decoding).items() if v is not None}
+        return load_trained_reader(Path(spec).expanduser(), **given)
     reader = build_reader(spec, guide_kwargs=guide_kwargs, n_paths=1)
-    if max_new_tokens is not None and hasattr(reader.llm, "max_new_tokens"):
-        reader.llm.max_new_tokens = max_new_tokens
+    for name in ("max_new_tokens", "copy_chunks"):
+        if getattr(decoding, name) is not None and hasattr(reader.llm, name):
+            setattr(reader.llm, name, getattr(decoding, name))
+    if decoding.continuations is not None:
+        reader.continuations = decoding.continuations
     return reader
 
 
-def _raw(reader: Any, section: Section) -> str:
+def _read(reader: Any, section: Section, min_chars: int) -> DocumentMemory:
+    """The memory of a section as the index reads it: a model's answer (and its
+    continuations) parsed onto the section; the extractive memory written in the tagged
+    format and parsed back."""
     if isinstance(reader, LLMExtractor):
-        return run_sync(reader.araw(section.text))
-    return format_memory_output(reader.extract(section.text, section.doc_id))
+        return run_sync(reader.aread(section.text, section.doc_id))
+    raw = format_memory_output(reader.extract(section.text, section.doc_id))
+    return parse_memory_output(raw, section.text, doc_id=section.doc_id, min_chunk_chars=min_chars)
 
 
 def _read_sections(
@@ -120,13 +141,8 @@ def _read_sections(
     out: list[DocumentMemory | None] = []
     started = time.perf_counter()
     for section in tqdm(sections, desc=name, disable=not show_progress):
-        raw = _raw(reader, section)
         try:
-            out.append(
-                parse_memory_output(
-                    raw, section.text, doc_id=section.doc_id, min_chunk_chars=min_chars
-                )
-            )
+            out.append(_read(reader, section, min_chars))
         except MemoryParseError:
             out.append(None)
     return out, time.perf_counter() - started
@@ -157,6 +173,9 @@ def _figures(
         "chunks_per_section": float(np.mean([len(m.units) for m in parsed])) if parsed else 0.0,
         "mean_chunk_words": float(np.mean(chunk_words)) if chunk_words else 0.0,
         "s_per_1000_words": seconds / max(words, 1) * 1000,
+        "continued": float(np.mean([m.metadata.get("continued", 0) for m in parsed]))
+        if parsed
+        else 0.0,
     }
 
 
@@ -165,7 +184,7 @@ def _retrieval(
     dataset: BenchDataset,
     budgets: Sequence[int],
     guide_kwargs: dict[str, Any] | None,
-    max_new_tokens: int | None,
+    decoding: Decoding,
     log: Callable[[str], None],
 ) -> dict[str, float]:
     """hit@B and recall@B of the ``mom`` system with this reader (corpus scope)."""
@@ -173,7 +192,7 @@ def _retrieval(
 
     from .retrieval import run_benchmark
 
-    reader = None if spec == "extractive" else _reader(spec, guide_kwargs, max_new_tokens)
+    reader = None if spec == "extractive" else _reader(spec, guide_kwargs, decoding)
     if isinstance(reader, LLMExtractor):
         reader.fallback = default_reader()
     recorder = None if reader is None else _Recorder(reader)
@@ -210,7 +229,7 @@ def run_reader_bench(
     student_context: int = 2048,
     max_sections: int | None = 40,
     guide_kwargs: dict[str, Any] | None = None,
-    max_new_tokens: int | None = None,
+    decoding: Decoding = Decoding(),
     scorer: Any = None,
     pairs_per_section: int = 2,
     retrieval: BenchDataset | None = None,
@@ -222,7 +241,8 @@ def run_reader_bench(
 ) -> dict[str, Any]:
     """Read the sections of ``dataset`` with every reader of ``readers`` (names, or
     ``{name: reader}``) and return the figures (see the module docstring); clarity and
-    completeness with a ``scorer`` (e.g. :class:`~mom_micro.memory.MemoryScorer`); with
+    completeness with a ``scorer`` (e.g. :class:`~mom_micro.memory.MemoryScorer`); model
+    readers decode as ``decoding`` says; with
     ``retrieval``, also the retrieval hits of each named reader in ``retrieval_readers``
     (default: all of ``readers``)."""
     if not readers:
@@ -240,7 +260,7 @@ def run_reader_bench(
         "readers": {},
     }
     for spec, given in readers.items():
-        reader = given if given is not None else _reader(spec, guide_kwargs, max_new_tokens)
+        reader = given if given is not None else _reader(spec, guide_kwargs, decoding)
         if isinstance(reader, ExtractiveExtractor):
             reader.extract("Warm-up sentence one. Warm-up sentence two.")  # load MiniLM first
         memories, seconds = _read_sections(spec, reader, sections, show_progress)
@@ -259,7 +279,7 @@ def run_reader_bench(
         for spec in retrieval_readers or readers:
             log(f"[{retrieval.name}] retrieval with the {spec} reader ...")
             result["retrieval"][spec] = _retrieval(
-                spec, retrieval, budgets, guide_kwargs, max_new_tokens, log
+                spec, retrieval, budgets, guide_kwargs, decoding, log
             )
     return result
 
@@ -275,6 +295,7 @@ _COLUMNS = (
     "clarity",
     "completeness",
     "s_per_1000_words",
+    "continued",
 )
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
+from mom_micro.generation import COPY_MODES
 
 from .reward import (
     add_input_options,
@@ -323,7 +324,12 @@ def _add_server(bench: argparse._SubParsersAction) -> None:
 
 def _reader(args: argparse.Namespace) -> int:
     from mom_micro.bench.data import load_dataset_range
-    from mom_micro.bench.reader import markdown_table, run_reader_bench, write_reader_outputs
+    from mom_micro.bench.reader import (
+        Decoding,
+        markdown_table,
+        run_reader_bench,
+        write_reader_outputs,
+    )
     from mom_micro.memory import MemoryScorer
 
     from .memory import json_object
@@ -336,7 +342,7 @@ def _reader(args: argparse.Namespace) -> int:
         student_context=args.student_context,
         max_sections=args.max_sections,
         guide_kwargs=json_object(args.guide_kwargs, "--guide-kwargs"),
-        max_new_tokens=args.max_new_tokens,
+        decoding=Decoding(args.max_new_tokens, args.copy_chunks, args.continuations),
         scorer=None if args.no_score else MemoryScorer(),
         retrieval=retrieval,
         retrieval_readers=_csv(args.retrieval_readers) if args.retrieval_readers else None,
@@ -385,6 +391,20 @@ def _add_reader(bench: argparse._SubParsersAction) -> None:
     )
     reader.add_argument(
         "--max-new-tokens", type=int, default=None, help="answer limit of model readers"
+    )
+    reader.add_argument(
+        "--copy-chunks",
+        choices=COPY_MODES,
+        default=None,
+        help="copy-constrained chunks of local models: tiling (the default: each chunk a "
+        "span where the previous ended), spans (anywhere), off",
+    )
+    reader.add_argument(
+        "--continuations",
+        type=int,
+        default=None,
+        help="further calls per section on the text after the last chunk (default: 2 for "
+        "a trained reader, 0 for other models)",
     )
     reader.add_argument("--no-score", action="store_true", help="skip clarity and completeness")
     reader.add_argument(

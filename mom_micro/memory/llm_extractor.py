@@ -13,10 +13,11 @@ from typing import Any
 from tqdm.auto import tqdm
 
 from mom_micro.errors import MomMicroError
+from mom_micro.text import text_length
 
 from .document import MemoryExtractor, describe_reader, validate_document
 from .guide import as_async_completion_fn, context_window, model_name, retrying, run_sync
-from .parsing import parse_memory_output
+from .parsing import MemoryParseError, parse_memory_output
 from .prompts import extraction_prompt
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
@@ -39,6 +40,7 @@ _SETTINGS = (
     "max_backoff",
     "max_concurrency",
     "min_chunk_chars",
+    "continuations",
 )
 
 
@@ -136,6 +138,8 @@ class LLMExtractor:
         max_concurrency: model calls in flight at once.
         fallback: a reader for what the model cannot read (e.g. ``ExtractiveExtractor()``).
         min_chunk_chars: passed to the parser (shorter chunks are merged).
+        continuations: further calls per window on the text after the model's last chunk,
+            when its answer stopped before the window's end (:meth:`aread`).
         show_progress: a progress bar over the documents of :meth:`extract_many`.
         sleep: how to wait between retries (default ``asyncio.sleep``; tests pass a
             recorder).
@@ -162,6 +166,7 @@ class LLMExtractor:
     max_concurrency: int = 4
     fallback: MemoryExtractor | None = None
     min_chunk_chars: int = 40
+    continuations: int = 0
     show_progress: bool = False
     sleep: Callable[[float], Any] | None = field(default=None, repr=False)
     _gate: tuple[Any, asyncio.Semaphore] | None = field(
@@ -188,6 +193,8 @@ class LLMExtractor:
             raise ValueError(f"max_retries must be >= 0, got {self.max_retries}")
         if self.max_concurrency < 1:
             raise ValueError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
+        if self.continuations < 0:
+            raise ValueError(f"continuations must be >= 0, got {self.continuations}")
 
     @property
     def window_chars(self) -> int:
@@ -284,16 +291,19 @@ class LLMExtractor:
 
     def config(self) -> dict[str, Any]:
         """The reader as JSON: kind ``"llm"``, the model's class and identifier (never its
-        credentials or client settings), the reading settings, the scorer and the
+        credentials or client settings), the reading settings, the decoding settings of a
+        local model (``model_settings``: its ``copy_chunks``), the scorer and the
         fallback's own configuration."""
         settings = {name: getattr(self, name) for name in _SETTINGS}
         settings["temperatures"] = list(self.temperatures or ())
         model = type(self.llm)
+        copy_chunks = getattr(self.llm, "copy_chunks", None)
         return {
             "kind": "llm",
             "model": model_name(self.llm),
             "model_class": f"{model.__module__}.{model.__qualname__}",
             "settings": settings,
+            "model_settings": {} if copy_chunks is None else {"copy_chunks": copy_chunks},
             "scorer": "MemoryScorer" if self.scorer is None else type(self.scorer).__name__,
             "fallback": None if self.fallback is None else describe_reader(self.fallback),
         }
@@ -345,8 +355,42 @@ class LLMExtractor:
             temperature = (self.temperatures or (0.0,))[0]
         return await self._complete(extraction_prompt(window, think=self.think), temperature)
 
-    async def _window(self, window: str, doc_id: str, temperature: float) -> DocumentMemory:
-        raw = await self.araw(window, temperature)
+    async def aread(
+        self, window: str, doc_id: str = "document", temperature: float | None = None
+    ) -> DocumentMemory:
+        """One window read into a memory: the model's answer (:meth:`araw`) parsed onto
+        it; then, up to ``continuations`` times, the text after the last chunk the model
+        wrote, when at least ``min_chunk_chars`` of it are left (the answer stopped early
+        or ran out of tokens), read by one more call and joined on in document order. A
+        continuation whose answer does not parse ends the reading (noted in
+        ``metadata["parse_warnings"]``); an answer to the first call that does not parse
+        raises :class:`~mom_micro.memory.MemoryParseError`.
+
+        Example:
+            >>> source = "Cats purr when content. They nap a lot. Dogs bark at strangers."
+            >>> answers = iter(["<chunk>Cats purr[MASK]content.</chunk>Cats purr.",
+            ...                 "<chunk>They nap[MASK]strangers.</chunk>Naps, barks."])
+            >>> reader = LLMExtractor(lambda prompt, t: next(answers), n_paths=1,
+            ...                       min_chunk_chars=5, continuations=1)
+            >>> memory = run_sync(reader.aread(source))
+            >>> memory.chunks(), memory.metadata["coverage_as_written"]
+            (['Cats purr when content.', 'They nap a lot. Dogs bark at strangers.'], 1.0)
+        """
+        memory = self._parse(await self.araw(window, temperature), window, doc_id)
+        for _ in range(self.continuations):
+            end = int(memory.metadata["written_end"])
+            rest = window[end:]
+            if text_length(rest) < self.min_chunk_chars:
+                break
+            try:
+                more = self._parse(await self.araw(rest, temperature), rest, doc_id)
+            except MemoryParseError as exc:
+                memory.metadata["parse_warnings"].append(f"continuation at {end}: {exc}")
+                break
+            memory = _joined(memory, more, end)
+        return memory
+
+    def _parse(self, raw: str, window: str, doc_id: str) -> DocumentMemory:
         return parse_memory_output(raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars)
 
     async def _path(
@@ -358,7 +402,7 @@ class LLMExtractor:
         path: str,
     ) -> _Path:
         parts = await asyncio.gather(
-            *(self._window(text[a:b], doc_id, temperature) for a, b in windows),
+            *(self.aread(text[a:b], doc_id, temperature) for a, b in windows),
             return_exceptions=True,
         )
         units: list[MemoryUnit] = []
@@ -366,6 +410,7 @@ class LLMExtractor:
         anchors: dict[str, int] = {}
         fallback_windows: dict[int, str] = {}
         written = visible = 0.0
+        continued = 0
         for i, ((start, end), part) in enumerate(zip(windows, parts)):
             size = len("".join(text[start:end].split()))
             visible += size
@@ -379,6 +424,7 @@ class LLMExtractor:
                 for method, count in part.metadata.get("anchors", {}).items():
                     anchors[method] = anchors.get(method, 0) + count
                 written += size * part.metadata.get("coverage_as_written", 1.0)
+                continued += part.metadata.get("continued", 0)
             units.extend(replace(u, start=u.start + start, end=u.end + start) for u in part.units)
         if len(fallback_windows) == len(windows):
             reasons = "; ".join(sorted(set(fallback_windows.values())))
@@ -395,7 +441,37 @@ class LLMExtractor:
                 "anchors": anchors,
                 "coverage_as_written": written / max(visible, 1.0),
                 "windows": len(windows),
+                "continued": continued,
                 "think": self.think,
             },
         )
         return _Path(memory, fallback_windows)
+
+
+def _joined(first: DocumentMemory, more: DocumentMemory, at: int) -> DocumentMemory:
+    """``first`` (a window's memory) up to ``at``, where its last written chunk ends, and
+    ``more`` (the memory of the window's text from ``at``) after it, as one memory of the
+    window; anchors, warnings and outline items added up, ``coverage_as_written`` over the
+    whole window."""
+    units = [replace(u, end=min(u.end, at)) for u in first.units if u.start < at]
+    units += [replace(u, start=u.start + at, end=u.end + at) for u in more.units]
+    visible = len("".join(first.source.split()))
+    rest = len("".join(more.source.split()))
+    skipped = max((1.0 - first.metadata["coverage_as_written"]) * visible - rest, 0.0)
+    skipped += (1.0 - more.metadata["coverage_as_written"]) * rest
+    anchors = dict(first.metadata["anchors"])
+    for method, count in more.metadata["anchors"].items():
+        anchors[method] = anchors.get(method, 0) + count
+    return replace(
+        first,
+        units=units,
+        metadata={
+            **first.metadata,
+            "parse_warnings": first.metadata["parse_warnings"] + more.metadata["parse_warnings"],
+            "outline_items": first.metadata["outline_items"] + more.metadata["outline_items"],
+            "anchors": anchors,
+            "coverage_as_written": 1.0 - skipped / max(visible, 1),
+            "written_end": at + int(more.metadata["written_end"]),
+            "continued": first.metadata.get("continued", 0) + 1,
+        },
+    )

@@ -219,10 +219,11 @@ def _first_sentence(text: str, start: int, end: int) -> str:
 
 def _tile(
     scenarios: list[_Scenario], source: str, min_chars: int, warnings: list[str]
-) -> tuple[list[MemoryUnit], int]:
+) -> tuple[list[MemoryUnit], int, int]:
     """Spans that cover every non-space character: overlaps clipped, short gaps absorbed,
     long gaps (text the model skipped) made units of their own, short units merged. Also
-    returns how many non-space characters lay outside every chunk the model wrote.
+    returns how many non-space characters lay outside every chunk the model wrote, and
+    where its last chunk ended.
 
     Lengths are :func:`~mom_micro.text.text_length` (a CJK character counts as a short
     word), so ``min_chars`` means the same amount of text in Chinese as in English."""
@@ -233,6 +234,7 @@ def _tile(
         nxt = _anchor(scenarios[i + 1]).start if i + 1 < len(scenarios) else len(source)
         end = scenario.end if scenario.end is not None else nxt
         spans.append([start, max(min(end, nxt), start + 1), scenario.title, scenario.core])
+    written_end = max(span[1] for span in spans)
     pieces: list[list] = []
     cursor = 0
     for span in spans + [[len(source), len(source), None, None]]:
@@ -273,7 +275,7 @@ def _tile(
         MemoryUnit(title or "Untitled", core or "", start, end)
         for start, end, title, core in merged
     ]
-    return units, skipped
+    return units, skipped, written_end
 
 
 def parse_memory_output(
@@ -296,8 +298,9 @@ def parse_memory_output(
 
     ``memory.metadata`` says how well the output fit the source: ``parse_warnings`` (what
     was repaired), ``anchors`` (how many anchors, heads and tails, were found ``exact``,
-    ``normalized``, ``fuzzy`` or were ``missing``) and ``coverage_as_written`` (the share of the source's
-    non-space characters inside the chunks the model wrote, before the gaps were filled).
+    ``normalized``, ``fuzzy`` or were ``missing``), ``coverage_as_written`` (the share of the source's
+    non-space characters inside the chunks the model wrote, before the gaps were filled)
+    and ``written_end`` (where the last chunk the model wrote ends in ``source``).
 
     It survives: a ``<think>`` block (closed or not), prose or markdown fences around the
     output, missing closing tags, tags in any letter case, anchors with other spacing,
@@ -342,7 +345,7 @@ def parse_memory_output(
             f"none of the {len(scenarios)} chunks could be located in the source document "
             f"(first anchor: {scenarios[0].head[:50]!r})"
         )
-    units, skipped = _tile(located, source, min_chunk_chars, warnings)
+    units, skipped, written_end = _tile(located, source, min_chunk_chars, warnings)
     visible = len("".join(source.split()))
     return DocumentMemory(
         doc_id=doc_id,
@@ -354,6 +357,7 @@ def parse_memory_output(
             "outline_items": outline,
             "anchors": anchors,
             "coverage_as_written": 1.0 - skipped / max(visible, 1),
+            "written_end": written_end,
         },
     )
 

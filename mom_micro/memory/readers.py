@@ -25,6 +25,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from mom_micro.generation import COPY_MODES
+
 from .document import MemoryExtractor, ReaderConfigError
 from .extractive import ExtractiveExtractor
 from .llm_extractor import LLMExtractor
@@ -130,12 +132,20 @@ def load_trained_reader(
     max_new_tokens: int | None = None,
     max_concurrency: int = 1,
     prompt_lookup_tokens: int = 10,
+    copy_chunks: str = "tiling",
+    continuations: int = 2,
 ) -> LLMExtractor:
     """A reader trained by :func:`~.training.train_reader`, as an
     :class:`~mom_micro.memory.LLMExtractor` that reads the way it learned: the ``<think>``
     prompt, sections of the size it was trained on, one greedy path. Its answers copy
     anchors and sentences from the section, so greedy decoding drafts from the prompt
     (``prompt_lookup_tokens``; 0 turns it off).
+
+    A small model quotes inexactly, loops on one chunk and runs out of tokens before the
+    section's end, so by default its chunks are decoded as spans of the section that
+    follow each other (``copy_chunks="tiling"``, see :mod:`mom_micro.copying`; ``"spans"``
+    or ``"off"``), and the text after its last chunk is read by up to ``continuations``
+    more calls (:meth:`~mom_micro.memory.LLMExtractor.aread`).
 
     Example:
         >>> reader = load_trained_reader("memreader", fallback=ExtractiveExtractor())  # doctest: +SKIP
@@ -158,8 +168,14 @@ def load_trained_reader(
     except (ValueError, KeyError, TypeError) as exc:
         raise ReaderConfigError(f"{folder / READER_FILE} is damaged ({exc})") from exc
     return LLMExtractor(
-        _local_model(folder, max_new_tokens=new_tokens, prompt_lookup_tokens=prompt_lookup_tokens),
+        _local_model(
+            folder,
+            max_new_tokens=new_tokens,
+            prompt_lookup_tokens=prompt_lookup_tokens,
+            copy_chunks=copy_chunks,
+        ),
         temperatures=(0.0,),
+        continuations=continuations,
         think=think,
         context_tokens=context_tokens,
         chars_per_token=chars_per_token,
@@ -225,10 +241,16 @@ def reader_from_config(config: Mapping[str, Any]) -> MemoryExtractor:
             f"an LLM reader on {model_class} ({model}) cannot be rebuilt from its "
             "configuration (its client is not stored): pass the reader again"
         )
-    if is_trained_reader(model):
-        return load_trained_reader(model, fallback=fallback)
     settings = dict(config.get("settings", {}))
+    decoding = dict(config.get("model_settings", {}))
+    if decoding.get("copy_chunks", COPY_MODES[-1]) not in COPY_MODES:
+        raise ReaderConfigError(f"copy_chunks must be one of {COPY_MODES}: {decoding}")
+    if is_trained_reader(model):
+        kept = {k: settings[k] for k in ("continuations",) if k in settings}
+        return load_trained_reader(model, fallback=fallback, **decoding, **kept)
     llm = load_guide(model)
+    for name, value in decoding.items():
+        setattr(llm, name, value)
     try:
         return LLMExtractor(llm, fallback=fallback, **settings)
     except TypeError as exc:

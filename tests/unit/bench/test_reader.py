@@ -63,3 +63,29 @@ def test_readers_that_parse_and_one_that_does_not(dataset, tmp_path):
     assert json.loads(paths[0].read_text())["sections"] == result["sections"]
     table = paths[1].read_text()
     assert "| chatty | 0.000 |" in table and "anchors_exact" in table
+
+
+def test_continuations_are_counted_and_decoding_reaches_model_readers(dataset):
+    def half(prompt, temperature):
+        """Quotes only the first two words of each section it is given."""
+        section = prompt.split("<document>\n")[1].split("\n</document>")[0]
+        return f"<chunk>{' '.join(section.split()[:2])}</chunk>Start."
+
+    readers = {"halves": LLMExtractor(half, n_paths=1, min_chunk_chars=5, continuations=1)}
+    result = run_reader_bench(
+        dataset, readers, student_context=900, show_progress=False, log=lambda line: None
+    )
+    assert result["readers"]["halves"]["continued"] == 1.0  # one more call per section
+
+    from mom_micro.bench.reader import Decoding, _reader
+
+    reader = _reader(
+        "smollm2", None, Decoding(max_new_tokens=9, copy_chunks="off", continuations=2)
+    )
+    assert (reader.llm.max_new_tokens, reader.llm.copy_chunks, reader.continuations) == (
+        9,
+        "off",
+        2,
+    )
+    kept = _reader("smollm2", None, Decoding())
+    assert (kept.llm.copy_chunks, kept.continuations) == ("tiling", 0)

@@ -315,3 +315,68 @@ def test_config_names_the_model_and_settings_but_no_credentials():
     assert config["settings"]["max_concurrency"] == 6
     assert config["settings"]["temperatures"] == [0.1, 0.5]
     assert config["fallback"] == fallback.config()
+
+
+PETS = (
+    "Cats purr when they are content and warm.\n\n"
+    "They nap for most of the day in the sun.\n\n"
+    "Dogs bark at strangers who pass the gate.\n\n"
+    "They fetch sticks and come back for more."
+)
+
+
+def pets_answer(source: str, first: str, last: str, core: str) -> str:
+    """A tagged answer with one chunk from ``first`` to ``last`` (quoted from ``source``)."""
+    assert first in source and last in source
+    return f"<outline>{core}</outline><scenario><chunk>{first}[MASK]{last}</chunk>{core}</scenario>"
+
+
+class ScriptedReader:
+    """A guide that answers each call from a script and records the document it read."""
+
+    def __init__(self, *answers: str) -> None:
+        self.answers = list(answers)
+        self.documents: list[str] = []
+
+    def __call__(self, prompt: str, temperature: float) -> str:
+        self.documents.append(prompt.split("<document>\n")[1].split("\n</document>")[0])
+        return self.answers[len(self.documents) - 1]
+
+
+def test_a_continuation_reads_what_the_answer_left_and_joins_it_in_order():
+    guide = ScriptedReader(
+        pets_answer(PETS, "Cats purr when", "in the sun.", "Cats rest."),
+        pets_answer(PETS, "Dogs bark at", "back for more.", "Dogs play."),
+    )
+    reader = LLMExtractor(guide, n_paths=1, min_chunk_chars=10, continuations=2)
+    memory = reader.extract(PETS, "pets")
+    cut = PETS.index("in the sun.") + len("in the sun.")
+    assert guide.documents == [PETS, PETS[cut:]]  # the second call saw only the rest
+    assert memory.chunks() == [PETS[:cut], PETS[cut:].strip()]
+    assert memory.cores == ["Cats rest.", "Dogs play."]
+    assert memory.metadata["coverage_as_written"] == pytest.approx(1.0)
+    assert memory.metadata["anchors"]["exact"] == 4 and memory.metadata["continued"] == 1
+
+
+def test_without_continuations_the_rest_stays_a_gap():
+    guide = ScriptedReader(pets_answer(PETS, "Cats purr when", "in the sun.", "Cats rest."))
+    memory = LLMExtractor(guide, n_paths=1, min_chunk_chars=10).extract(PETS, "pets")
+    assert len(guide.documents) == 1
+    assert memory.metadata["coverage_as_written"] == pytest.approx(0.5, abs=0.05)
+
+
+def test_a_continuation_that_does_not_parse_keeps_the_first_answer():
+    guide = ScriptedReader(
+        pets_answer(PETS, "Cats purr when", "in the sun.", "Cats rest."), "no tags at all"
+    )
+    reader = LLMExtractor(guide, n_paths=1, min_chunk_chars=10, continuations=3)
+    memory = reader.extract(PETS, "pets")
+    assert len(guide.documents) == 2
+    assert memory.metadata["continued"] == 0
+    assert any("no <chunk> found" in w for w in memory.metadata["parse_warnings"])
+    assert memory.coverage == pytest.approx(1.0)  # the gap is still tiled
+
+
+def test_negative_continuations_are_refused():
+    with pytest.raises(ValueError, match="continuations must be >= 0"):
+        LLMExtractor(lambda p, t: "", n_paths=1, continuations=-1)

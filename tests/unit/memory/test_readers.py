@@ -71,6 +71,15 @@ def test_configurations_rebuild_local_readers_and_refuse_remote_ones():
     rebuilt = reader_from_config(json.loads(json.dumps(local.config())))
     assert isinstance(rebuilt, LLMExtractor) and isinstance(rebuilt.llm, LocalCausalLM)
     assert rebuilt.temperatures == local.temperatures and rebuilt.fallback == extractive
+    assert rebuilt.llm.copy_chunks == "tiling" and rebuilt.continuations == 0
+    plain = LLMExtractor(LocalCausalLM(copy_chunks="off"), n_paths=1, continuations=2)
+    config = json.loads(json.dumps(plain.config()))
+    assert config["model_settings"] == {"copy_chunks": "off"}
+    rebuilt = reader_from_config(config)
+    assert rebuilt.llm.copy_chunks == "off" and rebuilt.continuations == 2
+    config["model_settings"]["copy_chunks"] = "loose"
+    with pytest.raises(ReaderConfigError, match="copy_chunks must be one of"):
+        reader_from_config(config)
     remote = LLMExtractor(FakeListChatModel(responses=["x"]), n_paths=1)
     with pytest.raises(ReaderConfigError, match="cannot be rebuilt .* pass the reader again"):
         reader_from_config(remote.config())

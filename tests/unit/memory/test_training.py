@@ -8,14 +8,14 @@ import pytest
 pytest.importorskip("trl")
 
 from mom_micro.memory import ChainOfMemoryBuilder, ExtractiveExtractor, SFTDataError
-from mom_micro.memory.readers import load_trained_reader
+from mom_micro.memory.readers import load_trained_reader, reader_from_config
 from mom_micro.memory.training import (
     READER_FILE,
     ReaderTrainingConfig,
     load_sft_records,
     train_reader,
 )
-from tests.support.memory import hashing_embedder
+from tests.support.memory import hashing_embedder, tiny_llama
 from tests.support.retrieval import PETS, SPACE
 
 CHAT_TEMPLATE = (
@@ -27,9 +27,8 @@ CHAT_TEMPLATE = (
 
 def tiny_model(folder, texts):
     """A two-layer Llama with a word-level tokenizer over ``texts``, saved in ``folder``."""
-    import torch
     from tokenizers import Tokenizer, models, pre_tokenizers, trainers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+    from transformers import PreTrainedTokenizerFast
 
     specials = ["<unk>", "<pad>", "<|im_start|>", "<|im_end|>"]
     raw = Tokenizer(models.WordLevel(unk_token="<unk>"))
@@ -45,20 +44,7 @@ def tiny_model(folder, texts):
         eos_token="<|im_end|>",
     )
     tokenizer.chat_template = CHAT_TEMPLATE
-    config = LlamaConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=48,
-        intermediate_size=96,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        num_key_value_heads=4,
-        max_position_embeddings=4096,
-        pad_token_id=tokenizer.pad_token_id,
-        bos_token_id=tokenizer.bos_token_id,
-        eos_token_id=tokenizer.eos_token_id,
-    )
-    torch.manual_seed(0)
-    LlamaForCausalLM(config).save_pretrained(folder)
+    tiny_llama(tokenizer).save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     return folder
 
@@ -109,6 +95,11 @@ def test_a_few_steps_lower_the_loss_and_the_reader_reloads(tmp_path, teacher_dat
     assert reader.window_chars == 720 and reader.temperatures == (0.0,)
     memory = reader.extract(PETS, doc_id="pets")  # a 16-step tiny model: the fallback reads
     assert memory.coverage == 1.0
+    assert reader.llm.copy_chunks == "tiling" and reader.continuations == 2
+    assert reader.llm._trie is False  # a word-level tokenizer: read without the constraint
+    chosen = load_trained_reader(out, copy_chunks="off", continuations=0)
+    rebuilt = reader_from_config(json.loads(json.dumps(chosen.config())))
+    assert (rebuilt.llm.copy_chunks, rebuilt.continuations) == ("off", 0)
 
 
 def test_lora_adapters_are_merged_into_a_plain_model(tmp_path, teacher_data):
