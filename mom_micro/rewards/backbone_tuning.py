@@ -59,7 +59,7 @@ from .errors import RewardsError
 from .feature_cache import CachedEncoder
 from .featurizer import compose
 from .scaling import FeatureScaler
-from .splits import grouped_split
+from .splits import grouped_split, prompt_groups
 from .style import STYLE_DIM, style_matrix
 from .trainer import torch_threads
 
@@ -254,8 +254,7 @@ def tune_backbone(
         raise RewardsError(
             f"tuning the backbone needs at least 4 preference pairs, got {len(pairs)}"
         )
-    ids: dict[str, int] = {}
-    groups = torch.tensor([ids.setdefault(p.prompt, len(ids)) for p in pairs])
+    groups = prompt_groups([p.prompt for p in pairs])
     generator = torch.Generator().manual_seed(config.seed)
     train_idx, val_idx = grouped_split(groups, config.val_fraction, generator)
     train = [pairs[i] for i in train_idx.tolist()]

@@ -38,6 +38,7 @@ from .data import PreferencePair
 from .encoders import LastTokenEncoder, SentenceTransformerEncoder, TextEncoder, encoder_from_spec
 from .errors import FeatureError
 from .feature_cache import CachedEncoder, FeatureCache
+from .splits import prompt_groups
 from .style import STYLE_DIM, STYLE_VERSION, style_matrix
 
 __all__ = ["PairFeatures", "PreferenceFeaturizer", "compose"]
@@ -240,6 +241,5 @@ class PreferenceFeaturizer:
         chosen = self.pairs(prompts, [p.chosen for p in pairs], ex)
         rejected = self.pairs(prompts, [p.rejected for p in pairs], ex)
         labels = [p.context for p in pairs]
-        ids: dict[str, int] = {}
-        groups = torch.tensor([ids.setdefault(p, len(ids)) for p in prompts], dtype=torch.long)
+        groups = prompt_groups(prompts)
         return PairFeatures(ex, chosen, rejected, self.contexts(labels), labels, groups)

@@ -19,7 +19,7 @@ import torch
 from .data import PreferencePair
 from .errors import RewardsError
 
-__all__ = ["budget_rows", "grouped_split", "split_by_prompt", "subsample"]
+__all__ = ["budget_rows", "grouped_split", "prompt_groups", "split_by_prompt", "subsample"]
 
 
 def split_by_prompt(
@@ -67,6 +67,17 @@ def budget_rows(contexts: Sequence[str | None], per_context: int, seed: int) -> 
         candidates = [i for i, c in enumerate(contexts) if c == label]
         rows += rng.sample(candidates, min(per_context, len(candidates)))
     return sorted(rows)
+
+
+def prompt_groups(prompts: Sequence[str]) -> torch.Tensor:
+    """Each prompt's group number (its first appearance's rank), for :func:`grouped_split`.
+
+    Example:
+        >>> prompt_groups(["a", "b", "a"]).tolist()
+        [0, 1, 0]
+    """
+    ids: dict[str, int] = {}
+    return torch.tensor([ids.setdefault(p, len(ids)) for p in prompts], dtype=torch.long)
 
 
 def grouped_split(
