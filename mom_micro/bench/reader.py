@@ -30,6 +30,8 @@ Per reader:
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -41,11 +43,13 @@ import numpy as np
 from tqdm.auto import tqdm
 
 from mom_micro.figures import atomic_write_figure, pyplot
+from mom_micro.files import atomic_write_text
 from mom_micro.memory import (
     DocumentMemory,
     ExtractiveExtractor,
     LLMExtractor,
     MemoryParseError,
+    describe_reader,
     format_memory_output,
     parse_memory_output,
     split_windows,
@@ -186,8 +190,10 @@ def _retrieval(
     guide_kwargs: dict[str, Any] | None,
     decoding: Decoding,
     log: Callable[[str], None],
+    memory_cache: Path | None = None,
 ) -> dict[str, float]:
-    """hit@B and recall@B of the ``mom`` system with this reader (corpus scope)."""
+    """hit@B and recall@B of the ``mom`` system with this reader (corpus scope); a model
+    reader's memories are kept in ``memory_cache`` when given (see :class:`_Recorder`)."""
     from mom_micro.retrievers.nodes import default_reader
 
     from .retrieval import run_benchmark
@@ -195,13 +201,15 @@ def _retrieval(
     reader = None if spec == "extractive" else _reader(spec, guide_kwargs, decoding)
     if isinstance(reader, LLMExtractor):
         reader.fallback = default_reader()
-    recorder = None if reader is None else _Recorder(reader)
+    recorder = None if reader is None else _Recorder(reader, memory_cache)
     result = run_benchmark(dataset, systems=("mom",), budgets=budgets, reader=recorder, log=log)
     figures = {
         k: v for k, v in result["systems"]["mom"].items() if k.startswith(("hit@", "recall@"))
     }
     figures["ingest_s"] = result["systems"]["mom"]["ingest_s"]
     if recorder is not None and recorder.memories:
+        figures["reading_s"] = round(recorder.seconds, 2)
+        figures["resumed_documents"] = recorder.resumed
         memories = recorder.memories
         windows = sum(m.metadata.get("windows", 0) for m in memories)
         fell = sum(len(m.metadata.get("fallback_windows", {})) for m in memories)
@@ -210,15 +218,56 @@ def _retrieval(
     return figures
 
 
-class _Recorder:
-    """A reader that keeps the memories it made (to count what fell back)."""
+def _slug(spec: str) -> str:
+    """A folder name for a reader spec (a path or ``module:Class``)."""
+    return "".join(c if c.isalnum() or c in "-_." else "_" for c in spec).strip("._") or "reader"
 
-    def __init__(self, reader: Any) -> None:
+
+class _Recorder:
+    """A reader that keeps the memories it made (to count what fell back) and the
+    seconds its reading took.
+
+    With a ``cache`` folder each memory is also written there as JSON (with its reading
+    seconds), under a hash of the reader's configuration and the text, and a later run
+    with the same reader takes it from there instead of reading again: a model reader
+    needs hours for a corpus on a CPU, so a stopped run resumes where it stopped. The
+    index's own resume (unchanged documents skipped) does not serve here, because each
+    bench run builds a fresh index.
+    """
+
+    def __init__(self, reader: Any, cache: Path | None = None) -> None:
         self.reader = reader
+        self.cache = cache
         self.memories: list[DocumentMemory] = []
+        self.seconds = 0.0
+        self.resumed = 0
+        self._reader_key = json.dumps(describe_reader(reader), sort_keys=True, default=str)
+
+    def _path(self, text: str) -> Path | None:
+        if self.cache is None:
+            return None
+        key = hashlib.sha256(f"{self._reader_key}\0{text}".encode()).hexdigest()
+        return self.cache / f"{key[:32]}.json"
 
     def extract(self, text: str, doc_id: str | None = None) -> DocumentMemory:
-        memory: DocumentMemory = self.reader.extract(text, doc_id)
+        path = self._path(text)
+        if path is not None and path.is_file():
+            try:
+                stored = json.loads(path.read_text(encoding="utf-8"))
+                memory, seconds = DocumentMemory.from_dict(stored["memory"]), stored["seconds"]
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValueError(
+                    f"{path} is not a cached memory (delete it to read again): {exc}"
+                ) from exc
+            self.resumed += 1
+        else:
+            started = time.perf_counter()
+            memory = self.reader.extract(text, doc_id)
+            seconds = time.perf_counter() - started
+            if path is not None:
+                payload = {"doc_id": doc_id, "seconds": seconds, "memory": memory.to_dict()}
+                atomic_write_text(path, json.dumps(payload))
+        self.seconds += seconds
         self.memories.append(memory)
         return memory
 
@@ -235,6 +284,7 @@ def run_reader_bench(
     retrieval: BenchDataset | None = None,
     retrieval_readers: Sequence[str] | None = None,
     budgets: Sequence[int] = (100, 200, 400, 800),
+    memory_cache: str | Path | None = None,
     seed: int = 0,
     show_progress: bool = True,
     log: Callable[[str], None] = print,
@@ -244,7 +294,10 @@ def run_reader_bench(
     completeness with a ``scorer`` (e.g. :class:`~mom_micro.memory.MemoryScorer`); model
     readers decode as ``decoding`` says; with
     ``retrieval``, also the retrieval hits of each named reader in ``retrieval_readers``
-    (default: all of ``readers``)."""
+    (default: all of ``readers``); with ``memory_cache``, a folder where the model
+    readers' memories of the retrieval documents are kept, a stopped run resumes
+    (``reading_s`` then sums the reading seconds of every run, ``ingest_s`` is this
+    run's, ``resumed_documents`` counts the memories taken from the folder)."""
     if not readers:
         raise ValueError("name at least one reader")
     if not isinstance(readers, Mapping):
@@ -278,8 +331,9 @@ def run_reader_bench(
         result["retrieval"] = {"dataset": retrieval.name, "docs": len(retrieval.documents)}
         for spec in retrieval_readers or readers:
             log(f"[{retrieval.name}] retrieval with the {spec} reader ...")
+            cache = None if memory_cache is None else Path(memory_cache) / _slug(spec)
             result["retrieval"][spec] = _retrieval(
-                spec, retrieval, budgets, guide_kwargs, decoding, log
+                spec, retrieval, budgets, guide_kwargs, decoding, log, cache
             )
     return result
 

@@ -347,6 +347,7 @@ def _reader(args: argparse.Namespace) -> int:
         retrieval=retrieval,
         retrieval_readers=_csv(args.retrieval_readers) if args.retrieval_readers else None,
         budgets=[int(b) for b in _csv(args.budgets)],
+        memory_cache=args.memory_cache,
         seed=args.seed,
         show_progress=args.progress,
     )
@@ -418,6 +419,13 @@ def _add_reader(bench: argparse._SubParsersAction) -> None:
     )
     reader.add_argument(
         "--budgets", default="100,200,400,800", help="retrieval word budgets (default %(default)s)"
+    )
+    reader.add_argument(
+        "--memory-cache",
+        default=None,
+        metavar="DIR",
+        help="keep the model readers' memories of the --retrieval documents here (JSON per "
+        "document); a stopped run given the same DIR reads only what is missing",
     )
     reader.add_argument("--seed", type=int, default=0)
     reader.add_argument("--out", required=True, help="result JSON (.md and .png beside it)")

@@ -89,3 +89,35 @@ def test_continuations_are_counted_and_decoding_reaches_model_readers(dataset):
     )
     kept = _reader("smollm2", None, Decoding())
     assert (kept.llm.copy_chunks, kept.continuations) == ("tiling", 0)
+
+
+class CountingReader(ExtractiveExtractor):
+    """The extractive reader, counting its readings."""
+
+    calls = 0
+
+    def extract(self, text, doc_id=None):
+        self.calls += 1
+        return super().extract(text, doc_id)
+
+
+def test_a_stopped_retrieval_run_resumes_from_the_memory_cache(water_text, tmp_path):
+    from mom_micro.bench.reader import _Recorder
+
+    reader = CountingReader(target_words=40, embedder=hashing_embedder)
+    first = _Recorder(reader, tmp_path)
+    memory = first.extract(water_text, "water")
+    assert reader.calls == 1 and len(list(tmp_path.glob("*.json"))) == 1
+
+    again = _Recorder(reader, tmp_path)  # a new run, the same folder: nothing is read
+    assert again.extract(water_text, "water").to_dict() == memory.to_dict()
+    assert reader.calls == 1 and again.resumed == 1 and again.seconds == first.seconds
+
+    other = CountingReader(target_words=80, embedder=hashing_embedder)
+    _Recorder(other, tmp_path).extract(water_text, "water")  # another reader reads anew
+    assert other.calls == 1 and len(list(tmp_path.glob("*.json"))) == 2
+
+    for path in tmp_path.glob("*.json"):
+        path.write_text('{"seconds": 1.0}')
+    with pytest.raises(ValueError, match="is not a cached memory"):
+        _Recorder(reader, tmp_path).extract(water_text, "water")
