@@ -235,8 +235,12 @@ def run_preference_benchmark(
     methods["oracle_per_context"] = oracle.evaluate(test).to_dict()
     if config.recipe is not None:
         recipe = config.recipe
-        shipped, _ = timed("shipped", lambda: train_reward_model(train, featurizer, recipe))
+        shipped, report = timed("shipped", lambda: train_reward_model(train, featurizer, recipe))
         methods["shipped"] = evaluate(shipped, test).to_dict()
+        methods["shipped"]["ctx_alpha"] = report.ctx_alpha
+        methods["shipped"]["ctx_alpha_accuracy"] = {
+            str(a): acc for a, acc in report.ctx_alpha_accuracy.items()
+        }
     return {
         "contexts": test.context_labels(),
         "methods": methods,

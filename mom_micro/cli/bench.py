@@ -109,7 +109,7 @@ def _preference(args: argparse.Namespace) -> int:
         seed=args.seed,
         **_paper_stages(args),
         context_stage1=not args.no_ctx,
-        stage1_ctx=Stage1Config(alpha=args.ctx_alpha, epochs=args.epochs, seed=args.seed),
+        stage1_ctx=Stage1Config(alpha=args.ctx_alpha[0], epochs=args.epochs, seed=args.seed),
         recipe=recipe_from_args(args),
     )
     out = Path(args.out)

@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS
 from mom_micro.rewards.readers import FORMATS
 
 #: Where ``reward train --tune-backbone`` writes the tuned backbone, inside the model folder.
@@ -85,6 +86,8 @@ def number(low: float, high: float = math.inf, closed: bool = False) -> Callable
 #: argparse ``type`` of a rate or temperature, and of a share of the data.
 positive_float = number(0.0)
 fraction = number(0.0, 1.0)
+#: argparse ``type`` of a weight that may be zero.
+non_negative_float = number(0.0, closed=True)
 
 
 def featurizer_from_args(args: argparse.Namespace) -> Any:
@@ -131,7 +134,8 @@ def recipe_from_args(args: argparse.Namespace, budget: int | None = None) -> Any
         heads=args.heads,
         context_stage1=getattr(args, "context_stage1", "auto"),
         stage1=Stage1Config(epochs=args.epochs),
-        stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha),
+        stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha[0]),
+        ctx_alphas=tuple(args.ctx_alpha),
         budget=budget,
         stage2=Stage2Config(tau=args.tau),
         seed=args.seed,
@@ -307,9 +311,13 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ctx-alpha",
-        type=float,
-        default=0.1,
-        help="entropy weight of the context-aware stage-1 router (default 0.1)",
+        type=non_negative_float,
+        nargs="+",
+        default=list(CONTEXT_ROUTER_ALPHAS),
+        metavar="ALPHA",
+        help="entropy weight(s) of the context-aware stage-1 router; with several, each is "
+        "trained and the model that ranks stage 1's held-out prompts best is kept "
+        "(default: %(default)s)",
     )
     parser.add_argument(
         "--tau", type=positive_float, default=1e-3, help="stage-2 Hedge temperature (1e-3)"

@@ -5,7 +5,9 @@ of ``mom-micro bench preference``, so that the benchmark measures exactly what a
 gets (:class:`~mom_micro.rewards.config.RecipeConfig` lists the choices):
 
 1. stage 1 on every pair: the context-aware router when the pairs carry two or more
-   context labels (``context_stage1="auto"``), else the paper's prompt-only router;
+   context labels (``context_stage1="auto"``), else the paper's prompt-only router. The
+   context-aware router is trained once per entropy weight of ``ctx_alphas``, and the
+   model whose routed pairwise accuracy on stage 1's held-out prompts is best is kept;
 2. stage 2 (Hedge) on ``budget`` labelled pairs per context, kept per context only
    where cross-validation on those labels says it helps (``Stage2Config.guard_folds``).
 
@@ -18,9 +20,9 @@ Example:
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
-from .config import RecipeConfig
+from .config import RecipeConfig, Stage1Config
 from .data import PreferencePair
 from .featurizer import PairFeatures, PreferenceFeaturizer
 from .model import MixtureRewardModel
@@ -39,6 +41,10 @@ class RecipeReport:
     context_stage1: bool
     stage1: TrainResult
     stage2: TrainResult | None
+    #: The context-aware router's held-out accuracy per entropy weight tried (empty
+    #: when only one was trained), and the weight kept.
+    ctx_alpha_accuracy: dict[float, float] = field(default_factory=dict)
+    ctx_alpha: float | None = None
 
 
 def train_reward_model(
@@ -55,19 +61,41 @@ def train_reward_model(
     use_context = config.context_stage1 == "on" or (
         config.context_stage1 == "auto" and len(labels) >= 2
     )
-    model = MixtureRewardModel.create(
-        featurizer,
-        n_heads=config.heads,
-        seed=config.seed,
-        profiles=profiles,
-        stage1_context=use_context,
-    )
-    stage1_config = config.stage1_ctx if use_context else config.stage1
-    stage1 = train_stage1(model, features, replace(stage1_config, seed=config.seed))
+
+    def stage1_model(stage1_config: Stage1Config) -> tuple[MixtureRewardModel, TrainResult]:
+        model = MixtureRewardModel.create(
+            featurizer,
+            n_heads=config.heads,
+            seed=config.seed,
+            profiles=profiles,
+            stage1_context=use_context,
+        )
+        return model, train_stage1(model, features, replace(stage1_config, seed=config.seed))
+
+    accuracy: dict[float, float] = {}
+    if not use_context:
+        model, stage1 = stage1_model(config.stage1)
+        alpha = None
+    else:
+        kept: tuple[MixtureRewardModel, TrainResult, float] | None = None
+        for alpha in config.ctx_alphas:
+            model, stage1 = stage1_model(replace(config.stage1_ctx, alpha=alpha))
+            held_out = stage1.held_out
+            if held_out is None or len(held_out) == 0:  # nothing to choose by
+                kept = (model, stage1, alpha)
+                break
+            margins = model.pair_margins(features.subset(held_out))
+            accuracy[alpha] = float((margins > 0).float().mean())
+            if kept is None or accuracy[alpha] > accuracy[kept[2]]:
+                kept = (model, stage1, alpha)
+        assert kept is not None  # ctx_alphas is never empty
+        model, stage1, alpha = kept
+        if len(accuracy) < 2:
+            accuracy = {}
     stage2 = None
     if config.budget > 0 and labels:
         rows = budget_rows(features.contexts, config.budget, config.seed)
         stage2 = train_stage2(
             model, features.subset(rows), replace(config.stage2, seed=config.seed)
         )
-    return model, RecipeReport(use_context, stage1, stage2)
+    return model, RecipeReport(use_context, stage1, stage2, accuracy, alpha)

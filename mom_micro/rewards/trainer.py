@@ -63,6 +63,8 @@ class TrainResult:
     seconds: float = 0.0
     pairs: int = 0
     dropped_contexts: list[str] = field(default_factory=list)
+    #: Stage 1: the rows held out for early stopping (their prompts were not trained on).
+    held_out: torch.Tensor | None = None
 
 
 @contextmanager
@@ -120,8 +122,10 @@ class Stage1Trainer:
     def _train(self, features: PairFeatures) -> TrainResult:
         config, model = self.config, self.model
         start = time.perf_counter()
+        result = TrainResult()
         generator = torch.Generator().manual_seed(config.seed)
         train_idx, val_idx = grouped_split(features.groups, config.val_fraction, generator)
+        result.held_out = val_idx
         model.reset_routing()
         model.fit_scalers(
             features.prompt[train_idx],
@@ -134,7 +138,7 @@ class Stage1Trainer:
         scheduler = torch.optim.lr_scheduler.LambdaLR(
             optimizer, _cosine(config.epochs * steps_per_epoch)
         )
-        result = TrainResult(pairs=len(train_idx))
+        result.pairs = len(train_idx)
         best_state, best_val, stale = None, math.inf, 0
         bar = tqdm(
             range(config.epochs),

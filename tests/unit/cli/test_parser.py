@@ -53,7 +53,7 @@ def test_cli_registers_reward_and_bench_commands():
         and args.context == ["a.json=helpful"]
         and args.curve == [0, 10, 25, 50, 100]
     )
-    assert args.ctx_alpha == 0.1 and not args.no_ctx
+    assert args.ctx_alpha == [0.1, 0.0] and not args.no_ctx
     args = parser.parse_args(["reward", "rank", "--model", "m", "--prompt", "p", "r1", "r2"])
     assert args.responses == ["r1", "r2"]
 
