@@ -118,3 +118,34 @@ def test_stage2_starts_from_the_stage1_router():
         model.stage1_log_route(feats.prompt),
         atol=1e-6,
     )
+
+
+def _first_per_context(features: PairFeatures, n: int) -> list[int]:
+    return [
+        i
+        for c in sorted(set(features.contexts))
+        for i in [j for j, x in enumerate(features.contexts) if x == c][:n]
+    ]
+
+
+def test_the_stage2_guard_keeps_stage1_where_unguarded_stage2_hurts():
+    # 20 labels per context, half of them flipped at random: stage 2 alone follows the
+    # noise and loses what stage 1 knew; the guard sees no gain on held-out labels
+    full = _flipped_by_context(1000, seed=11)
+    train, test = full.subset(range(700)), full.subset(range(700, 1000))
+    model = train_mixture(_template(train), train, FAST, stage1_context=True)
+    state = {k: v.clone() for k, v in model.state_dict().items()}
+    stage1 = evaluate(model, test).average
+    for noise in (0, 2):
+        noisy = train.subset(_first_per_context(train, 20))
+        flip = torch.rand(len(noisy), generator=torch.Generator().manual_seed(noise)) < 0.5
+        noisy.chosen[flip], noisy.rejected[flip] = noisy.rejected[flip], noisy.chosen[flip]
+        accuracy = {}
+        for guard_folds in (0, 5):
+            model.reset_routing()
+            model.load_state_dict(state)
+            config = Stage2Config(tau=1e-3, lr=0.1, progress=False, guard_folds=guard_folds)
+            dropped = train_stage2(model, noisy, config).dropped_contexts
+            accuracy[guard_folds] = evaluate(model, test).average
+        assert accuracy[0] < stage1 - 0.2, (stage1, accuracy)  # unguarded stage 2 hurts
+        assert accuracy[5] == stage1 and dropped == ["a", "b"]
