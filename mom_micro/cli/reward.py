@@ -159,6 +159,9 @@ def _train(args: argparse.Namespace) -> int:
         f"stage 1, {router}: {report.stage1.pairs} pairs, best epoch "
         f"{report.stage1.best_epoch + 1}, {report.stage1.seconds:.1f} s"
     )
+    if report.ctx_alpha_accuracy:
+        tried = ", ".join(f"{a:g}: {acc:.3f}" for a, acc in report.ctx_alpha_accuracy.items())
+        print(f"entropy weight {report.ctx_alpha:g} kept (held-out accuracy {tried})")
     if report.stage2 is not None:
         dropped = report.stage2.dropped_contexts
         print(

@@ -45,6 +45,7 @@ SPLIT = ["--split-by-prompt", "0.2", "--out", "o.json"]
         (["reward", "train", "a.json", "--out", "m", "--epochs", "0"], "--epochs"),
         (["reward", "train", "a.json", "--out", "m", "--budget", "-5"], "--budget"),
         (["reward", "train", "a.json", "--out", "m", "--heads", "ten"], "--heads"),
+        (["reward", "train", "a.json", "--out", "m", "--ctx-alpha", "0.1", "-1"], "--ctx-alpha"),
         (["bench", "personalize", "--train", "a.json", *SPLIT, "--draws", "0"], "--draws"),
         (["bench", "personalize", "--train", "a.json", *SPLIT, "--l2", "-1"], "--l2"),
     ],
