@@ -86,8 +86,16 @@ def number(low: float, high: float = math.inf, closed: bool = False) -> Callable
 #: argparse ``type`` of a rate or temperature, and of a share of the data.
 positive_float = number(0.0)
 fraction = number(0.0, 1.0)
-#: argparse ``type`` of a weight that may be zero.
-non_negative_float = number(0.0, closed=True)
+
+
+def weights(text: str) -> list[float]:
+    """An argparse ``type``: a comma-separated list of finite numbers >= 0 (a list in
+    one argument, so that a file name after the flag is not taken for a number)."""
+    parse = number(0.0, closed=True)
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:
+        raise argparse.ArgumentTypeError(f"{text!r} names no number")
+    return [parse(part) for part in parts]
 
 
 def featurizer_from_args(args: argparse.Namespace) -> Any:
@@ -314,13 +322,12 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--ctx-alpha",
-        type=non_negative_float,
-        nargs="+",
+        type=weights,
         default=list(CONTEXT_ROUTER_ALPHAS),
-        metavar="ALPHA",
+        metavar="A[,A...]",
         help="entropy weight(s) of the context-aware stage-1 router; with several, each is "
         "trained and the model that ranks stage 1's held-out prompts best is kept "
-        "(default: %(default)s)",
+        f"(default: {','.join(f'{a:g}' for a in CONTEXT_ROUTER_ALPHAS)})",
     )
     parser.add_argument(
         "--tau", type=positive_float, default=1e-3, help="stage-2 Hedge temperature (1e-3)"

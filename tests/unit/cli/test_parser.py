@@ -54,6 +54,8 @@ def test_cli_registers_reward_and_bench_commands():
         and args.curve == [0, 10, 25, 50, 100]
     )
     assert args.ctx_alpha == [0.1, 0.0] and not args.no_ctx
+    args = parser.parse_args(["reward", "train", "--ctx-alpha", "0,0.3", "a.json", "--out", "m"])
+    assert args.ctx_alpha == [0.0, 0.3] and args.files == ["a.json"]  # the file is not a weight
     args = parser.parse_args(["reward", "rank", "--model", "m", "--prompt", "p", "r1", "r2"])
     assert args.responses == ["r1", "r2"]
 
