@@ -60,8 +60,10 @@ def atomic_write_jsonl(path: str | Path, records: Iterable[dict[str, Any]]) -> P
 @contextmanager
 def atomic_directory(path: str | Path) -> Iterator[Path]:
     """Build a folder in a temporary sibling of ``path`` and swap it in when the block
-    ends without an error (the old folder, if any, is replaced); on an error the
-    temporary folder is removed and ``path`` is untouched.
+    ends without an error; on an error the temporary folder is removed and ``path`` is
+    untouched. An old folder is renamed aside, the new one renamed in, and only then is
+    the old one deleted, so ``path`` is missing only between two renames, never while a
+    large folder is being deleted.
 
     Example:
         >>> import tempfile
@@ -76,12 +78,23 @@ def atomic_directory(path: str | Path) -> Iterator[Path]:
     tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}-", dir=path.parent))
     try:
         yield tmp
-        if path.exists():
-            shutil.rmtree(path)
-        os.replace(tmp, path)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
+    aside = None
+    if path.exists():
+        aside = Path(tempfile.mkdtemp(prefix=f".{path.name}-old-", dir=path.parent))
+        os.replace(path, aside / path.name)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        if aside is not None:
+            os.replace(aside / path.name, path)
+            aside.rmdir()
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    if aside is not None:
+        shutil.rmtree(aside, ignore_errors=True)
 
 
 class JsonlJournal:
