@@ -241,6 +241,7 @@ def run_preference_benchmark(
         methods["shipped"]["ctx_alpha_accuracy"] = {
             str(a): acc for a, acc in report.ctx_alpha_accuracy.items()
         }
+        methods["shipped"]["stage2_contexts"] = shipped.stage2_contexts
     return {
         "contexts": test.context_labels(),
         "methods": methods,

@@ -23,24 +23,21 @@ from .reward import (
     positive_float,
     read_pair_files,
     recipe_from_args,
+    split_csv,
     tuned_featurizer,
 )
 
 __all__ = ["register"]
 
 
-def _csv(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
-
-
 def _retrieval(args: argparse.Namespace) -> int:
     from mom_micro.bench.retrieval import run_retrieval_bench
 
-    budgets = [int(b) for b in _csv(args.budgets)]
+    budgets = [int(b) for b in split_csv(args.budgets)]
     run_retrieval_bench(
         args.dataset,
         args.out,
-        systems=_csv(args.systems),
+        systems=split_csv(args.systems),
         budgets=budgets,
         scope=args.scope,
         limit_docs=args.limit_docs,
@@ -211,7 +208,7 @@ def _memory(args: argparse.Namespace) -> int:
 def _server(args: argparse.Namespace) -> int:
     from mom_micro.bench.server import run_server_bench_file, server_markdown
 
-    budgets = [int(b) for b in _csv(args.budgets)]
+    budgets = [int(b) for b in split_csv(args.budgets)]
     result = run_server_bench_file(
         args.dataset,
         args.out,
@@ -233,7 +230,7 @@ def _concurrency(args: argparse.Namespace) -> int:
         args.dataset,
         args.out,
         limit_docs=args.limit_docs,
-        levels=[int(level) for level in _csv(args.levels)],
+        levels=[int(level) for level in split_csv(args.levels)],
         latency=args.latency,
         n_paths=args.paths,
         log=print,
@@ -338,15 +335,15 @@ def _reader(args: argparse.Namespace) -> int:
     retrieval = load_dataset_range(args.retrieval) if args.retrieval else None
     result = run_reader_bench(
         dataset,
-        _csv(args.readers),
+        split_csv(args.readers),
         student_context=args.student_context,
         max_sections=args.max_sections,
         guide_kwargs=json_object(args.guide_kwargs, "--guide-kwargs"),
         decoding=Decoding(args.max_new_tokens, args.copy_chunks, args.continuations),
         scorer=None if args.no_score else MemoryScorer(),
         retrieval=retrieval,
-        retrieval_readers=_csv(args.retrieval_readers) if args.retrieval_readers else None,
-        budgets=[int(b) for b in _csv(args.budgets)],
+        retrieval_readers=split_csv(args.retrieval_readers) if args.retrieval_readers else None,
+        budgets=[int(b) for b in split_csv(args.budgets)],
         memory_cache=args.memory_cache,
         seed=args.seed,
         show_progress=args.progress,

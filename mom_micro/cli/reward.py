@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS
+from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS, Stage2Config
 from mom_micro.rewards.readers import FORMATS
 
 #: Where ``reward train --tune-backbone`` writes the tuned backbone, inside the model folder.
@@ -34,6 +34,7 @@ __all__ = [
     "positive_float",
     "read_pair_files",
     "register",
+    "split_csv",
     "tuned_featurizer",
 ]
 
@@ -88,11 +89,16 @@ positive_float = number(0.0)
 fraction = number(0.0, 1.0)
 
 
+def split_csv(text: str) -> list[str]:
+    """The non-empty, stripped items of a comma-separated flag value."""
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
 def weights(text: str) -> list[float]:
     """An argparse ``type``: a comma-separated list of finite numbers >= 0 (a list in
     one argument, so that a file name after the flag is not taken for a number)."""
     parse = number(0.0, closed=True)
-    parts = [part.strip() for part in text.split(",") if part.strip()]
+    parts = split_csv(text)
     if not parts:
         raise argparse.ArgumentTypeError(f"{text!r} names no number")
     return [parse(part) for part in parts]
@@ -134,7 +140,7 @@ def recipe_from_args(args: argparse.Namespace, budget: int | None = None) -> Any
     """The :class:`~mom_micro.rewards.RecipeConfig` of the training flags (what ``reward
     train`` trains with them; ``budget`` overrides ``--budget``; a flag a command lacks
     keeps the recipe's default)."""
-    from mom_micro.rewards import RecipeConfig, Stage1Config, Stage2Config
+    from mom_micro.rewards import RecipeConfig, Stage1Config
 
     if budget is None:
         budget = getattr(args, "budget", RecipeConfig.budget)
@@ -145,7 +151,7 @@ def recipe_from_args(args: argparse.Namespace, budget: int | None = None) -> Any
         stage1_ctx=Stage1Config(epochs=args.epochs, alpha=args.ctx_alpha[0]),
         ctx_alphas=tuple(args.ctx_alpha),
         budget=budget,
-        stage2=Stage2Config(tau=args.tau),
+        stage2=Stage2Config(tau=args.tau, guard_z=args.guard_z),
         seed=args.seed,
     )
 
@@ -331,6 +337,13 @@ def add_input_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument(
         "--tau", type=positive_float, default=1e-3, help="stage-2 Hedge temperature (1e-3)"
+    )
+    parser.add_argument(
+        "--guard-z",
+        type=number(0.0, closed=True),
+        default=Stage2Config.guard_z,
+        help="a context keeps its stage-2 routing only where it beats the earlier routing "
+        "on held-out labels by this many standard deviations (default %(default)s)",
     )
     parser.add_argument("--seed", type=count(0), default=0, help="random seed (0)")
 

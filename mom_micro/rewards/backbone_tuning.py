@@ -20,7 +20,8 @@ One head per context lets the encoder learn what each context prefers even where
 contexts disagree (a single head would average their preferences away). Validation
 accuracy on held-out prompts is measured before the first step (after a linear probe
 has fitted the heads on the untuned encoder) and every ``eval_every`` steps; the best
-encoder is kept, so tuning that does not help leaves the encoder as it was; ``patience`` evaluations without a gain stop the run early.
+encoder is kept, so tuning that does not help leaves the encoder as it was; ``patience``
+evaluations without a gain stop the run early.
 
 Only the top ``tune_layers`` transformer layers are trained (all with ``None``): on a
 CPU the backward pass through the lower layers costs more than it gives on a few

@@ -194,8 +194,8 @@ class Stage2Config:
     has many contexts). On the HH + DSP mixture stage 2 after the context-aware stage 1
     never gained (unguarded it lost 3.4 points on a validation split), and on one of
     three test splits ``guard_z = 1`` kept it for two contexts and lost 0.9 points where
-    ``guard_z = 2`` kept stage 1; with randomly flipped labels ``guard_z = 1`` let 2 of
-    9 draws through (docs/benchmarks.md).
+    ``guard_z = 2`` kept stage 1, and with half of the labels flipped at random
+    ``guard_z = 1`` let stage 2 through where 2 did not (docs/benchmarks.md).
     """
 
     tau: float = 1e-3

@@ -54,6 +54,7 @@ def test_benchmark_runs_every_method_and_writes_json_markdown_and_png(hash_featu
     expected = evaluate(shipped, features).to_dict()
     assert {k: result["methods"]["shipped"][k] for k in expected} == expected
     assert result["methods"]["shipped"]["ctx_alpha"] in config.recipe.ctx_alphas
+    assert result["methods"]["shipped"]["stage2_contexts"] == shipped.stage2_contexts
     for row in result["methods"].values():
         assert set(row["per_context"]) == {"concise", "friendly"}
         assert 0.0 <= row["average"] <= 1.0

@@ -56,6 +56,12 @@ def test_cli_registers_reward_and_bench_commands():
     assert args.ctx_alpha == [0.1, 0.0] and not args.no_ctx
     args = parser.parse_args(["reward", "train", "--ctx-alpha", "0,0.3", "a.json", "--out", "m"])
     assert args.ctx_alpha == [0.0, 0.3] and args.files == ["a.json"]  # the file is not a weight
+    from mom_micro.cli.reward import recipe_from_args
+
+    recipe = recipe_from_args(parser.parse_args(["reward", "train", "a.json", "--out", "m"]))
+    assert recipe.stage2.guard_z == 2.0 and recipe.ctx_alphas == (0.1, 0.0)
+    args = parser.parse_args(["reward", "train", "a.json", "--out", "m", "--guard-z", "1"])
+    assert recipe_from_args(args).stage2.guard_z == 1.0
     args = parser.parse_args(["reward", "rank", "--model", "m", "--prompt", "p", "r1", "r2"])
     assert args.responses == ["r1", "r2"]
 
