@@ -130,22 +130,26 @@ def test_two_processes_ingest_into_one_index_while_a_third_queries(chroma_server
 
 
 def test_the_server_killed_during_an_ingest_then_a_rerun_completes_it(chroma_server):
-    _server_index(chroma_server)
-    writer = _worker(chroma_server, "shared", "ingest", "k", "12")
-    for line in writer.stdout:
-        if line.startswith("opened"):
-            break
-    time.sleep(1.5)
+    count = 60
+    watcher = _server_index(chroma_server)
+    writer = _worker(chroma_server, "shared", "ingest", "k", str(count))
+    # The kill waits for the writer's first committed document (seen from this second
+    # client), not for a clock, so it lands inside the batch however fast the machine.
+    deadline = time.monotonic() + 300
+    while not (watcher.refresh(force=True) or len(watcher)):
+        assert writer.poll() is None, writer.communicate()[0]
+        assert time.monotonic() < deadline, "the writer committed nothing in 300 s"
+        time.sleep(0.02)
     chroma_server.proc.kill()  # SIGKILL: the server dies mid-write
     chroma_server.proc.wait()
     out = writer.communicate(timeout=120)[0]
-    assert writer.returncode != 0 and "ChromaServerUnavailable" in out
+    assert writer.returncode != 0 and "ChromaServerUnavailable" in out, out
     chroma_server.start()
-    rerun = _worker(chroma_server, "shared", "ingest", "k", "12")
+    rerun = _worker(chroma_server, "shared", "ingest", "k", str(count))
     out = rerun.communicate(timeout=300)[0]
     assert rerun.returncode == 0, out
     index = _server_index(chroma_server)
-    assert len(index) == 12
+    assert len(index) == count
     report = index.check()
     assert report.ok and report.orphans == 0 and report.pending == 0, report
 
