@@ -17,6 +17,9 @@ the benchmarks (answer tokens).
   apostrophes kept ("SARS-CoV-2", "and/or"), what key phrases are built from.
 - **Sentences** (:func:`split_sentences`): spans into the original string, so that the
   memory's chunks stay exact slices of the source.
+- **Markup** (:func:`blank_markup`): HTML tags blanked out, character for character, so
+  that a page's tags are read as the white space they render as and every offset still
+  points into the original.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ __all__ = [
     "PHRASE_STOP_WORDS",
     "STOP_WORDS",
     "Sentence",
+    "blank_markup",
     "count_words",
     "is_heading",
     "phrase_tokens",
@@ -100,6 +104,58 @@ class Sentence:
     line_start: bool
     blank_before: bool
     heading: bool
+
+
+#: The elements of HTML (the WHATWG living standard's list, plus a few common obsolete
+#: ones); a tag of another name ("<number>", "<UNK>", a placeholder in prose) is text.
+HTML_ELEMENTS = frozenset(
+    "a abbr address area article aside audio b base bdi bdo blockquote body br button "
+    "canvas caption center cite code col colgroup data datalist dd del details dfn dialog "
+    "div dl dt em embed fieldset figcaption figure font footer form h1 h2 h3 h4 h5 h6 head "
+    "header hgroup hr html i iframe img input ins kbd label legend li link main map mark "
+    "menu meta meter nav noscript object ol optgroup option output p param picture pre "
+    "progress q rp rt ruby s samp script section select small source span strike strong "
+    "style sub summary sup table tbody td template textarea tfoot th thead time title tr "
+    "track tt u ul var video wbr".split()
+)
+# an opening or closing tag whose attributes, if any, are name=value pairs or bare names
+# followed by one ("<a href=x>"); "<b and c>" in prose is not a tag
+_TAG = re.compile(
+    r"<(/?)([A-Za-z][A-Za-z0-9]*)"
+    r"((?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))*)\s*/?>"
+)
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+
+
+def blank_markup(text: str) -> str:
+    """``text`` with its HTML tags and comments replaced by spaces, one per character.
+    Offsets into the result are offsets into ``text``, and a span of it is the same span
+    of ``text`` without the tags. Line breaks stay where the page has them: a tag that
+    starts a block (a list item, a table cell) does not start a line here, which would
+    cut a page into a line per cell and per item.
+
+    Only tags of :data:`HTML_ELEMENTS` count, with attributes written ``name=value``; a
+    placeholder such as ``<number>`` and a comparison such as ``a <b and c> d`` are text.
+    A regular expression and not an HTML parser: the parsers on hand (``html.parser``,
+    BeautifulSoup) report text without the offsets a memory's exact spans need.
+
+    Example:
+        >>> page = "<p>Born in <a href='/paris'>Paris</a>.</p><ul><li>one</li></ul>"
+        >>> blank_markup(page).split()
+        ['Born', 'in', 'Paris', '.', 'one']
+        >>> len(blank_markup(page)) == len(page), blank_markup(page).index("Paris") == page.index("Paris")
+        (True, True)
+        >>> blank_markup("if a <b and c> d, mask <number>")
+        'if a <b and c> d, mask <number>'
+    """
+
+    def blank(match: re.Match[str]) -> str:
+        tag = match.group(0)
+        if match.re is _TAG and match.group(2).lower() not in HTML_ELEMENTS:
+            return tag
+        return re.sub(r"[^\n]", " ", tag)
+
+    return _TAG.sub(blank, _COMMENT.sub(blank, text))
 
 
 def count_words(text: str) -> int:

@@ -409,6 +409,7 @@ class MemoryIndex:
         chroma_timeout: float = 5.0,
         lock_timeout: float = 600.0,
         sentence_probes: bool = True,
+        keep_markup: bool = False,
     ) -> MemoryIndex:
         """An empty index (see :meth:`from_documents` for the arguments).
 
@@ -477,13 +478,14 @@ class MemoryIndex:
             ),
             "reader": describe_reader(reader),
             "sentence_probes": bool(sentence_probes),
+            "keep_markup": bool(keep_markup),
         }
         index = cls(
             stores,
             catalog,
             name,
             embed_model=embed_model,
-            builder=MemoryNodeBuilder(reader=reader),
+            builder=MemoryNodeBuilder(reader=reader, keep_markup=bool(keep_markup)),
             persist_dir=folder,
             server=server,
             lock_timeout=lock_timeout,
@@ -519,6 +521,7 @@ class MemoryIndex:
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
         sentence_probes: bool = True,
+        keep_markup: bool = False,
         show_progress: bool = False,
     ) -> MemoryIndex:
         """Read, embed and store ``documents``; the report of the ingest is ``index.last_report``.
@@ -539,6 +542,11 @@ class MemoryIndex:
                 per chunk: roughly one more embedding pass over the text than the chunks
                 alone, and the sentence view of the fusion; False skips them for a
                 cheaper ingest, see docs/benchmarks.md).
+            keep_markup: let the reader read HTML tags as words (False, the default: a tag
+                is read as the white space it renders as,
+                :func:`~mom_micro.text.blank_markup`; a chunk is then the span of the
+                page with its tags blanked, at the original's offsets). Kept in the
+                index, so that documents added later are read the same way.
             show_progress: a progress bar over the documents.
         """
         index = cls.create(
@@ -551,6 +559,7 @@ class MemoryIndex:
             chroma_port=chroma_port,
             chroma_timeout=chroma_timeout,
             sentence_probes=sentence_probes,
+            keep_markup=keep_markup,
         )
         index.add_documents(documents, show_progress=show_progress)
         return index
@@ -647,6 +656,8 @@ class MemoryIndex:
             lock_timeout=lock_timeout,
         )
         index.sentence_probes = bool(header.get("sentence_probes", True))
+        # an index from before markup was blanked read its documents with their tags
+        index.builder.keep_markup = bool(header.get("keep_markup", True))
         index._restore_reader(header, reader, replace_reader)
         index._recover_if_idle()
         if check:
@@ -1278,7 +1289,8 @@ class MemoryIndex:
             catalog,
             DEFAULT_NAME,
             embed_model=embed_model,
-            builder=MemoryNodeBuilder(reader=reader or default_reader()),
+            # built before markup was blanked: its documents were read with their tags
+            builder=MemoryNodeBuilder(reader=reader or default_reader(), keep_markup=True),
             persist_dir=folder,
             lock_timeout=lock_timeout,
         )
@@ -1308,6 +1320,7 @@ class MemoryIndex:
                     "reader": describe_reader(index.builder.reader or default_reader()),
                     "embed_model": marker.get("embed_model"),
                     "migrated_from": marker["version"],
+                    "keep_markup": True,
                 }
             )
             index._write_marker(

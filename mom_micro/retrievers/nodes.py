@@ -9,7 +9,9 @@ into
 - one **core** node per memory unit (that unit's core content),
 - one **chunk** node per memory unit, whose text is the exact source span
   ``source[start:end]`` while the text it is *embedded* with is ``title + "\\n" + chunk``
-  (as in the public MoM code).
+  (as in the public MoM code). The source the reader reads is the document with its
+  HTML tags blanked out (:func:`~mom_micro.text.blank_markup`, same offsets) unless
+  ``keep_markup``.
 
 Relationships: SOURCE -> the document on every node; outline --CHILD--> cores;
 core --PARENT--> outline and --CHILD--> its chunk; chunk --PARENT--> its core;
@@ -40,6 +42,7 @@ from mom_micro.memory import (
     InvalidDocumentError,
     MemoryExtractor,
 )
+from mom_micro.text import blank_markup
 
 __all__ = [
     "INDEX_LAYERS",
@@ -279,9 +282,12 @@ class BuiltNodes:
     rejected: list[RejectedDocument] = field(default_factory=list)
 
 
-def _id_and_text(node: BaseNode) -> tuple[str, str]:
+def _id_and_text(node: BaseNode, markup: bool) -> tuple[str, str]:
+    """The document id of ``node`` and the text the reader reads (its tags blanked out
+    unless ``markup``)."""
     doc_id = node.id_ if isinstance(node, Document) else node.ref_doc_id
-    return doc_id or node.node_id, node.get_content(metadata_mode=MetadataMode.NONE)
+    text = node.get_content(metadata_mode=MetadataMode.NONE)
+    return doc_id or node.node_id, text if markup else blank_markup(text)
 
 
 def _outcome(
@@ -316,6 +322,10 @@ class MemoryNodeBuilder:
         include_document_metadata: copy the document's metadata onto its nodes.
         max_workers: documents read at once by :meth:`abuild` (threads), for a reader
             without its own ``aextract_many``.
+        keep_markup: let the reader read HTML tags as words (False, the default: they
+            are read as the white space they render as, :func:`~mom_micro.text.blank_markup`;
+            the memory's source is then the page with its tags blanked, whose offsets are
+            the original's).
     """
 
     reader: MemoryExtractor | None = None
@@ -323,6 +333,7 @@ class MemoryNodeBuilder:
     embed_chunk_title: bool = True
     include_document_metadata: bool = True
     max_workers: int = 1
+    keep_markup: bool = False
 
     def __post_init__(self) -> None:
         if self.max_workers < 1:
@@ -336,7 +347,7 @@ class MemoryNodeBuilder:
 
     def read(self, node: BaseNode) -> DocumentMemory | RejectedDocument:
         """The memory of one document (or source node), or why the reader refused it."""
-        doc_id, text = _id_and_text(node)
+        doc_id, text = _id_and_text(node, self.keep_markup)
         try:
             return _outcome(doc_id, self.get_reader().extract(text, doc_id=doc_id))
         except (InvalidDocumentError, ValueError) as exc:
@@ -371,7 +382,8 @@ class MemoryNodeBuilder:
         reader = self.get_reader()
         batch = getattr(reader, "aextract_many", None)
         if callable(batch):
-            ids, texts = zip(*map(_id_and_text, sources)) if sources else ((), ())
+            read = [_id_and_text(node, self.keep_markup) for node in sources]
+            ids, texts = zip(*read) if read else ((), ())
             results = await batch(
                 list(texts), list(ids), return_exceptions=True, show_progress=show_progress
             )

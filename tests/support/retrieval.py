@@ -31,7 +31,7 @@ class ParagraphReader:
         validate_document(text, doc_id)
         self.calls += 1
         units = []
-        for match in re.finditer(r"\S(?:.*?\S)?(?=\n\s*\n|\s*\Z)", text, flags=re.S):
+        for match in re.finditer(r"\S(?:.*?\S)?(?=[ \t]*\n\s*\n|\s*\Z)", text, flags=re.S):
             block = match.group(0)
             first, _, rest = block.partition("\n")
             title = first.strip() if rest.strip() else " ".join(block.split()[:4])

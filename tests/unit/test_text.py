@@ -1,6 +1,6 @@
-"""Sentences as exact spans, headings, word counts in English and Chinese."""
+"""Sentences as exact spans, headings, word counts in English and Chinese, markup."""
 
-from mom_micro.text import count_words, split_sentences
+from mom_micro.text import blank_markup, count_words, split_sentences
 
 
 def test_sentences_are_exact_spans_and_abbreviations_do_not_split():
@@ -43,3 +43,19 @@ def test_in_markdown_only_hash_lines_are_headings():
     )
     headings = [text[s.start : s.end] for s in split_sentences(text) if s.heading]
     assert headings == ["# Title", "## Usage"]
+
+
+def test_html_tags_are_blanked_in_place_and_placeholders_are_not():
+    page = (
+        '<H2> History </H2> <P>Born in <a href="/wiki/Paris">Paris</a>.</P>'
+        "<!-- a comment --><Ul><Li>one</Li></Ul> <td class='x' colspan=2>cell</td>"
+    )
+    blank = blank_markup(page)
+    assert len(blank) == len(page)
+    assert blank.split() == ["History", "Born", "in", "Paris", ".", "one", "cell"]
+    for word in ("History", "Paris", "one", "cell"):  # offsets point into the page
+        start = blank.index(word)
+        assert page[start : start + len(word)] == word
+    assert "\n" not in blank  # no line where the page has none
+    prose = "Mask each <number> and <UNK>; if a <b and c> d then x<y."
+    assert blank_markup(prose) == prose

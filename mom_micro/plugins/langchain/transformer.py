@@ -10,6 +10,7 @@ from langchain_core.documents import BaseDocumentTransformer, Document
 
 from mom_micro.memory import InvalidDocumentError, MemoryExtractor
 from mom_micro.retrievers.nodes import RejectedDocument, default_reader
+from mom_micro.text import blank_markup
 
 __all__ = ["MoMDocumentTransformer"]
 
@@ -44,6 +45,10 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
         prepend_title: put the outline title in front of each chunk's text.
         include_layers: which layers to emit: ``("chunk",)`` (default), plus
             ``"core"`` and/or ``"outline"``.
+        keep_markup: let the reader read HTML tags as words (False, the default: a tag
+            is read as the white space it renders as, :func:`~mom_micro.text.blank_markup`,
+            so a chunk is the span of the page with its tags blanked, at the original's
+            ``start_index``/``end_index``).
 
     A document the reader rejects is skipped with a warning and listed in ``rejected``.
     """
@@ -53,6 +58,7 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
         reader: MemoryExtractor | None = None,
         prepend_title: bool = False,
         include_layers: Sequence[str] = ("chunk",),
+        keep_markup: bool = False,
     ) -> None:
         unknown = set(include_layers) - {"outline", "core", "chunk"}
         if unknown:
@@ -60,6 +66,7 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
         self.reader = reader
         self.prepend_title = prepend_title
         self.include_layers = tuple(include_layers)
+        self.keep_markup = keep_markup
         self.rejected: list[RejectedDocument] = []
 
     def _reader(self) -> MemoryExtractor:
@@ -74,7 +81,8 @@ class MoMDocumentTransformer(BaseDocumentTransformer):
         for position, doc in enumerate(documents):
             doc_id = str(doc.id or doc.metadata.get("source") or f"doc-{position}")
             try:
-                memory = self._reader().extract(doc.page_content, doc_id=doc_id)
+                text = doc.page_content if self.keep_markup else blank_markup(doc.page_content)
+                memory = self._reader().extract(text, doc_id=doc_id)
             except (InvalidDocumentError, ValueError) as exc:
                 logger.warning("document %r rejected by the memory reader: %s", doc_id, exc)
                 self.rejected.append(RejectedDocument(doc_id, str(exc)))

@@ -83,6 +83,12 @@ class MoMNodeParser(NodeParser):
     max_workers: int = Field(
         default=1, ge=1, description="Documents read concurrently by the async path."
     )
+    keep_markup: bool = Field(
+        default=False,
+        description="Let the reader read HTML tags as words (False: a tag is read as the "
+        "white space it renders as, and a chunk is the span of the page with its tags "
+        "blanked out, at the original's offsets).",
+    )
     reader_signature: str = Field(
         default="",
         description="repr of the reader, so that IngestionPipeline's cache tells parsers "
@@ -104,6 +110,7 @@ class MoMNodeParser(NodeParser):
         embed_chunk_title: bool = True,
         include_document_metadata: bool = True,
         max_workers: int = 1,
+        keep_markup: bool = False,
         callback_manager: CallbackManager | None = None,
         **reader_kwargs: Any,
     ) -> MoMNodeParser:
@@ -119,6 +126,7 @@ class MoMNodeParser(NodeParser):
             embed_chunk_title=embed_chunk_title,
             include_document_metadata=include_document_metadata,
             max_workers=max_workers,
+            keep_markup=keep_markup,
             callback_manager=callback_manager or CallbackManager([]),
         )
 
@@ -146,6 +154,7 @@ class MoMNodeParser(NodeParser):
             embed_chunk_title=self.embed_chunk_title,
             include_document_metadata=self.include_document_metadata,
             max_workers=self.max_workers,
+            keep_markup=self.keep_markup,
         )
         self.reader = builder.get_reader()
         return builder

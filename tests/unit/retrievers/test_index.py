@@ -113,6 +113,7 @@ def test_a_folder_of_format_2_is_migrated_in_place_and_answers_as_before(
     assert not (tmp_path / "old" / "docstore.json").exists()
     assert json.loads((tmp_path / "old" / "mom_index.json").read_text())["version"] == 3
     assert migrated.doc_ids == ["pets", "space"] and migrated.check().ok
+    assert migrated.builder.keep_markup  # read as it was built: tags and all
     for question in ("rockets thrust propellant", "Which animal barks?", "red planet"):
         assert _ids(migrated.as_retriever(similarity_top_k=3).retrieve(question)) == _ids(
             fresh.as_retriever(similarity_top_k=3).retrieve(question)
@@ -123,3 +124,17 @@ def test_a_folder_of_format_2_is_migrated_in_place_and_answers_as_before(
     assert migrated.check().ok and migrated.check().orphans == 0
     again = MemoryIndex.load(tmp_path / "old", reader=reader, embed_model=embed)
     assert _ids(again.as_retriever().retrieve("fish rivers"))[0] == "pets#chunk-3"
+
+
+@pytest.mark.parametrize("keep_markup", [False, True])
+def test_how_markup_is_read_is_kept_for_documents_added_after_reopening(
+    tmp_path, reader, embed, docs, keep_markup
+):
+    MemoryIndex.from_documents(
+        docs, tmp_path / "idx", reader=reader, embed_model=embed, keep_markup=keep_markup
+    )
+    reopened = MemoryIndex.load(tmp_path / "idx", reader=reader, embed_model=embed)
+    reopened.insert(Document(text="<P>Owls hunt at <b>night</b> in silence.</P>", id_="owls"))
+    [chunk] = [c for c in reopened.chunk_nodes() if c.metadata["doc_id"] == "owls"]
+    assert ("<b>" in chunk.text) is keep_markup
+    assert "Owls hunt at" in chunk.text and "night" in chunk.text

@@ -7,6 +7,7 @@ from llama_index.core.schema import MetadataMode, NodeRelationship
 
 from mom_micro.plugins.llama_index import MoMNodeParser
 from mom_micro.retrievers.nodes import node_id_for
+from mom_micro.text import blank_markup
 
 
 def _by_layer(nodes, layer):
@@ -73,3 +74,23 @@ def test_titles_can_be_left_out_of_the_embedded_text(reader, docs):
     for node in parser.get_nodes_from_documents(docs):
         if node.metadata["layer"] != "outline":
             assert node.get_content(metadata_mode=MetadataMode.EMBED) == node.text
+
+
+def test_html_tags_are_read_as_white_space_at_the_pages_offsets(reader):
+    page = (
+        "<H2>Cats</H2>\n<P>Cats purr when <b>content</b> and nap often.</P>\n\n"
+        '<H2>Dogs</H2>\n<P>Dogs bark at <a href="/post">the postman</a> daily.</P>'
+    )
+    doc = Document(text=page, id_="pets")
+    parser = MoMNodeParser.from_defaults(reader=reader)
+    chunks = _by_layer(parser.get_nodes_from_documents([doc]), "chunk")
+    assert [" ".join(c.text.split()) for c in chunks] == [
+        "Cats Cats purr when content and nap often.",
+        "Dogs Dogs bark at the postman daily.",
+    ]
+    for chunk in chunks:  # the same span of the page, its tags blanked
+        assert blank_markup(page[chunk.start_char_idx : chunk.end_char_idx]) == chunk.text
+        assert "<" not in chunk.get_content(metadata_mode=MetadataMode.EMBED)
+    kept = MoMNodeParser.from_defaults(reader=reader, keep_markup=True)
+    chunks = _by_layer(kept.get_nodes_from_documents([doc]), "chunk")
+    assert chunks[0].text.startswith("<H2>Cats</H2>")

@@ -10,6 +10,7 @@ from langchain_tests.integration_tests import RetrieversIntegrationTests
 
 from mom_micro.plugins.langchain import MoMDocumentTransformer, MoMRetriever
 from mom_micro.retrievers import MemoryIndex
+from mom_micro.text import blank_markup
 from tests.support.retrieval import PETS, SPACE, HashEmbedding, ParagraphReader
 
 _INDEX: dict[str, MemoryIndex] = {}
@@ -96,3 +97,19 @@ def test_transformer_emits_exact_chunks_and_reports_rejections():
     assert first.page_content.startswith("Cats\nCats")
     with pytest.raises(ValueError, match="unknown layer"):
         MoMDocumentTransformer(include_layers=("summary",))
+
+
+def test_transformer_reads_html_tags_as_white_space_at_the_pages_offsets():
+    page = "<P>Cats purr when <b>content</b>.</P>\n\n<P>Dogs bark at <i>night</i>.</P>"
+    chunks = MoMDocumentTransformer(reader=ParagraphReader()).transform_documents(
+        [Document(page_content=page)]
+    )
+    assert [" ".join(c.page_content.split()) for c in chunks] == [
+        "Cats purr when content .",
+        "Dogs bark at night .",
+    ]
+    for chunk in chunks:
+        span = page[chunk.metadata["start_index"] : chunk.metadata["end_index"]]
+        assert blank_markup(span) == chunk.page_content
+    kept = MoMDocumentTransformer(reader=ParagraphReader(), keep_markup=True)
+    assert kept.transform_documents([Document(page_content=page)])[0].page_content.startswith("<P>")
