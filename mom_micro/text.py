@@ -29,6 +29,7 @@ from dataclasses import dataclass
 
 __all__ = [
     "CJK_CHAR_WEIGHT",
+    "HTML_ELEMENTS",
     "PHRASE_STOP_WORDS",
     "STOP_WORDS",
     "Sentence",
@@ -118,11 +119,11 @@ HTML_ELEMENTS = frozenset(
     "style sub summary sup table tbody td template textarea tfoot th thead time title tr "
     "track tt u ul var video wbr".split()
 )
-# an opening or closing tag whose attributes, if any, are name=value pairs or bare names
-# followed by one ("<a href=x>"); "<b and c>" in prose is not a tag
+# an opening or closing tag whose attributes, if any, are all name=value pairs
+# ("<a href=x>"); "<b and c>" in prose is not a tag
 _TAG = re.compile(
-    r"<(/?)([A-Za-z][A-Za-z0-9]*)"
-    r"((?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))*)\s*/?>"
+    r"</?([A-Za-z][A-Za-z0-9]*)"
+    r"(?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))*\s*/?>"
 )
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 
@@ -150,12 +151,12 @@ def blank_markup(text: str) -> str:
     """
 
     def blank(match: re.Match[str]) -> str:
-        tag = match.group(0)
-        if match.re is _TAG and match.group(2).lower() not in HTML_ELEMENTS:
-            return tag
-        return re.sub(r"[^\n]", " ", tag)
+        return re.sub(r"[^\n]", " ", match.group(0))
 
-    return _TAG.sub(blank, _COMMENT.sub(blank, text))
+    def blank_element(match: re.Match[str]) -> str:
+        return blank(match) if match.group(1).lower() in HTML_ELEMENTS else match.group(0)
+
+    return _TAG.sub(blank_element, _COMMENT.sub(blank, text))
 
 
 def count_words(text: str) -> int:
