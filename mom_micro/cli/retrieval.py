@@ -77,6 +77,8 @@ def _ingest(args: argparse.Namespace) -> int:
             Document(text=text, id_=doc_id, metadata={"file_path": str(Path(path).resolve())})
         )
     options = _location(args)
+    if args.keep_markup:
+        options["keep_markup"] = True
     index = MemoryIndex.open(
         options.pop("persist_dir", None), reader=index_reader(args.reader), **options
     )
@@ -194,6 +196,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="memory reader: extractive (default), a reader folder made by train-reader, "
         "or a guide model (smollm2, a model folder, module:Class)",
+    )
+    ingest.add_argument(
+        "--keep-markup",
+        action="store_true",
+        help="read HTML tags as words (a new index only; by default tags read as white "
+        "space, and an index keeps the choice it was created with)",
     )
     ingest.add_argument(
         "--no-progress",

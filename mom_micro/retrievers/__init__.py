@@ -32,6 +32,7 @@ _MODULES = {
         "IngestReport",
         "MemoryIndex",
         "ReaderMismatch",
+        "SettingMismatch",
         "UnknownDocumentError",
         "default_embed_model",
     ],
@@ -78,6 +79,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         IngestReport,
         MemoryIndex,
         ReaderMismatch,
+        SettingMismatch,
         UnknownDocumentError,
     )
     from .lexical import LexicalIndex, LexicalScores

@@ -92,6 +92,7 @@ __all__ = [
     "IngestReport",
     "MemoryIndex",
     "ReaderMismatch",
+    "SettingMismatch",
     "UnknownDocumentError",
 ]
 
@@ -143,6 +144,16 @@ class IndexBusy(MomMicroError, RuntimeError):
 class ReaderMismatch(MomMicroError, ValueError):
     """The memory reader given is not the one the index was built with (or none is
     given for a reader that cannot be rebuilt from its description)."""
+
+
+class SettingMismatch(MomMicroError, ValueError):
+    """An option that is fixed when an index is created (``keep_markup``,
+    ``sentence_probes``) was given with another value than the stored one."""
+
+
+#: The options of :meth:`MemoryIndex.create` that are stored with the index and cannot
+#: change afterwards: every document must be read and probed the same way.
+FIXED_SETTINGS = ("keep_markup", "sentence_probes")
 
 
 @dataclass
@@ -682,12 +693,17 @@ class MemoryIndex:
         with :meth:`load` when it exists, else created empty with :meth:`create`
         (``options`` go to whichever runs).
 
+        How the index reads (``keep_markup``, ``sentence_probes``) is fixed when it is
+        created and stored with it: given to ``open`` on an index that exists, each must
+        agree with the stored choice, or :class:`SettingMismatch` says which differs.
+
         Example:
             .. code-block:: python
 
                 index = MemoryIndex.open("./mom_index")
                 index.add_documents(docs)        # unchanged documents are skipped
         """
+        settings = {key: options.pop(key) for key in FIXED_SETTINGS if key in options}
         host, port = options.get("chroma_host"), options.get("chroma_port")
         if persist_dir is not None:
             exists = (Path(persist_dir) / MARKER).is_file()
@@ -704,7 +720,9 @@ class MemoryIndex:
         else:
             exists = False
         if exists:
-            return cls.load(persist_dir, **options)
+            index = cls.load(persist_dir, **options)
+            index._check_settings(settings)
+            return index
         allowed = {
             "index_name",
             "reader",
@@ -715,7 +733,23 @@ class MemoryIndex:
             "chroma_timeout",
             "lock_timeout",
         }
-        return cls.create(persist_dir, **{k: v for k, v in options.items() if k in allowed})
+        created = {k: v for k, v in options.items() if k in allowed}
+        return cls.create(persist_dir, **created, **settings)
+
+    def _check_settings(self, settings: Mapping[str, Any]) -> None:
+        """Raise :class:`SettingMismatch` when ``settings`` (``keep_markup``,
+        ``sentence_probes``) differ from the ones this index was created with."""
+        stored = {"keep_markup": self.builder.keep_markup, "sentence_probes": self.sentence_probes}
+        differ = [
+            f"{key}={bool(value)} (the index was created with {key}={stored[key]})"
+            for key, value in settings.items()
+            if bool(value) != stored[key]
+        ]
+        if differ:
+            raise SettingMismatch(
+                f"index {self.name!r} opened with {'; '.join(differ)}; every document of an "
+                "index is read the same way: open it without the option, or build a new index"
+            )
 
     # -- the reader ---------------------------------------------------------------------------
     def _restore_reader(

@@ -155,6 +155,7 @@ PUBLIC = {
         "Passage",
         "ReaderMismatch",
         "RejectedDocument",
+        "SettingMismatch",
         "ThreeLayerRetriever",
         "UnknownDocumentError",
         "assemble_passages",

@@ -70,3 +70,34 @@ def test_ingest_query_delete_end_to_end(tmp_path, capsys):
     assert "1 documents in the index" in capsys.readouterr().out
     assert main(["delete", "wells.txt", "--index", index]) == 2
     assert "no document 'wells.txt'" in capsys.readouterr().err
+
+
+def test_ingest_reads_html_tags_as_space_unless_keep_markup(tmp_path, capsys):
+    page = tmp_path / "owls.html"
+    page.write_text(
+        "<P>Owls hunt at <b>night</b>. Their soft feathers make their flight silent.</P>\n\n"
+        "<P>Barn owls swallow mice whole and bring up pellets of fur and bone.</P>",
+        encoding="utf-8",
+    )
+    question = ["query", "How do owls fly silently?", "-k", "1", "--width", "1000"]
+    blanked, kept = str(tmp_path / "blanked"), str(tmp_path / "kept")
+    assert main(["ingest", str(page), "--index", blanked, "--no-progress"]) == 0
+    assert main([*question, "--index", blanked]) == 0
+    out = capsys.readouterr().out
+    assert "feathers" in out and "<b>" not in out and "<P>" not in out
+    assert main(["ingest", str(page), "--index", kept, "--keep-markup", "--no-progress"]) == 0
+    assert main([*question, "--index", kept]) == 0
+    assert "<b>night</b>" in capsys.readouterr().out
+    # the choice stays with the index: an ingest without the flag reads as it was created
+    again = tmp_path / "more.html"
+    again.write_text("<P>Owls turn their heads <i>far</i> round.</P>", encoding="utf-8")
+    assert main(["ingest", str(again), "--index", kept, "--no-progress"]) == 0
+    assert main(["query", "owls turn their heads", "-k", "1", "--index", kept]) == 0
+    assert "<i>far</i>" in capsys.readouterr().out
+    # and asking an index made without it to keep tags is refused, nothing read
+    assert main(["ingest", str(again), "--index", blanked, "--keep-markup", "--no-progress"]) == 2
+    assert "keep_markup=True (the index was created with keep_markup=False)" in (
+        capsys.readouterr().err
+    )
+    assert main(["query", "owls turn their heads", "--index", blanked]) == 0
+    assert "more.html" not in capsys.readouterr().out

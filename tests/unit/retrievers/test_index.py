@@ -10,6 +10,7 @@ from llama_index.core import Document
 
 from mom_micro.retrievers import (
     MemoryIndex,
+    SettingMismatch,
     UnknownDocumentError,
 )
 from tests.support.retrieval import write_legacy_index
@@ -138,3 +139,21 @@ def test_how_markup_is_read_is_kept_for_documents_added_after_reopening(
     [chunk] = [c for c in reopened.chunk_nodes() if c.metadata["doc_id"] == "owls"]
     assert ("<b>" in chunk.text) is keep_markup
     assert "Owls hunt at" in chunk.text and "night" in chunk.text
+
+
+def test_open_creates_with_the_reading_options_and_refuses_to_change_them(tmp_path, reader, embed):
+    page = Document(text="<P>Owls hunt at <b>night</b> in silence.</P>", id_="owls")
+    created = MemoryIndex.open(
+        tmp_path / "idx", reader=reader, embed_model=embed, keep_markup=True, sentence_probes=False
+    )
+    created.insert(page)
+    assert "<b>" in created.chunk_nodes()[0].text and created.sentence_probes is False
+    # reopened with the same choices, or without naming them: the stored ones hold
+    for options in ({}, {"keep_markup": True, "sentence_probes": False}):
+        again = MemoryIndex.open(tmp_path / "idx", reader=reader, embed_model=embed, **options)
+        assert again.builder.keep_markup and again.sentence_probes is False
+    with pytest.raises(SettingMismatch, match=r"keep_markup=False \(the index was created with"):
+        MemoryIndex.open(tmp_path / "idx", reader=reader, embed_model=embed, keep_markup=False)
+    assert [
+        c.text for c in MemoryIndex.load(tmp_path / "idx", embed_model=embed).chunk_nodes()
+    ] == [c.text for c in created.chunk_nodes()]
