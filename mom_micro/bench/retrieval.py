@@ -559,10 +559,16 @@ def sweep_layer_weights(
     scope: str = "corpus",
     top_k: int = 12,
     layer_top_k: dict[str, int] | None = None,
+    assembly: bool = False,
 ) -> list[dict[str, float]]:
     """hit@budget and recall@budget of the ``mom`` retriever for each
     :class:`~mom_micro.retrievers.LayerWeights` in ``grid``, searching the layers once
     per question (how the defaults were measured).
+
+    The context is the ``top_k`` ranked chunks cut at ``budget`` words (the bench's
+    ``mom``), or with ``assembly`` the retriever's own context for the budget
+    (``max_words=budget, assembly=True``: passages, best sentences; the bench's
+    ``mom_passages``).
 
     Example:
         >>> grid = [LayerWeights(core=c) for c in (0.0, 0.5, 1.0)]            # doctest: +SKIP
@@ -582,6 +588,8 @@ def sweep_layer_weights(
         answerable = 0
         for question, retriever, bundle, hits in searched:
             weighted = retriever.with_options(weights=weights)
+            if assembly:
+                weighted = weighted.with_options(max_words=budget, assembly=True)
             texts = [r.node.get_content() for r in weighted.fuse(bundle, hits)]
             context = cut_to_budget(texts, budget)
             verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)

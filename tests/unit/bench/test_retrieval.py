@@ -111,6 +111,13 @@ def test_sweep_scores_each_weight_point_on_one_search_per_question():
     assert [row["lexical"] for row in rows] == [0.0, 0.5]
     assert all(row["hit@20"] == 1.0 and row["recall@20"] == 1.0 for row in rows)
 
+    # at 6 words the plain cut keeps the chunk's first words; the assembled context its
+    # best sentence ("Parrots can imitate human speech. Many birds migrate south ...")
+    dataset.questions = dataset.questions[1:]
+    [plain] = sweep_layer_weights(index, dataset, grid[1:], budget=6, top_k=1)
+    [assembled] = sweep_layer_weights(index, dataset, grid[1:], budget=6, assembly=True)
+    assert (plain["hit@6"], assembled["hit@6"]) == (0.0, 1.0)
+
 
 def _long_document(topic: str, paragraphs: int = 6) -> str:
     """A document long enough for several 128-token chunks, each paragraph about
