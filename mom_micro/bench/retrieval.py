@@ -91,7 +91,7 @@ RetrieveFn = Callable[[Any, str | None], "list[str] | Callable[[int], list[str]]
 def _chroma_store(name: str) -> Any:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    from mom_micro.retrievers.chroma import COSINE_SPACE, ephemeral_client
+    from mom_micro.retrievers.storage.chroma import COSINE_SPACE, ephemeral_client
 
     client = ephemeral_client()
     try:
@@ -151,7 +151,7 @@ def _build_baseline(
     index = VectorStoreIndex(searched, storage_context=storage, embed_model=embed_model)
     k = _top_k(searched, budget)
     if name == "hybrid128":
-        from mom_micro.retrievers.stores import cosine_converter
+        from mom_micro.retrievers.storage.stores import cosine_converter
 
         return _hybrid(index, searched, k, cosine_converter(store)), searched
     if name == "llamaindex_hybrid":

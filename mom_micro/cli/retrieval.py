@@ -9,6 +9,7 @@ folder is refused rather than replacing the stored one.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -140,12 +141,22 @@ def _repair(args: argparse.Namespace) -> int:
 
     options = _location(args)
     index = MemoryIndex.load(options.pop("persist_dir", None), check=False, **options)
-    found = index.repair()
-    print(f"{_describe(_location(args))}: found {found}")
-    if found.damaged:
-        print("dropped (ingest them again): " + ", ".join(sorted(found.damaged)))
-    print(f"now: {index.check()}")
-    return 0
+    report = index.repair(drop=args.drop)
+    print(f"{_describe(_location(args))}: {report}")
+    if report.dropped:
+        print("dropped (ingest them again): " + ", ".join(sorted(report.dropped)))
+    now = index.check()
+    print(f"now: {now}")
+    if report.kept:
+        vectors = sum(report.kept.values())
+        print(
+            f"not repaired: {', '.join(sorted(report.kept))}; `mom-micro repair --drop` with "
+            f"the same location deletes {vectors} vectors of {len(report.kept)} document(s) "
+            "so that they can be ingested again",
+            file=sys.stderr,
+        )
+        return 2
+    return 0 if now.ok else 2
 
 
 def _indexes(args: argparse.Namespace) -> int:
@@ -250,9 +261,16 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     repair = sub.add_parser(
         "repair",
-        help="finish interrupted writes and drop documents that miss vectors",
-        description="Recover interrupted writes, drop the records of documents whose "
-        "vectors are missing (ingest them again afterwards) and delete stray vectors.",
+        help="finish interrupted writes, rebuild lost records; --drop what cannot be repaired",
+        description="Recover interrupted writes, rebuild the records of documents whose "
+        "vectors are there from those vectors, and delete superseded versions. Nothing "
+        "else is deleted unless --drop is given: then documents that miss vectors or whose "
+        "record is unreadable are dropped (ingest them again afterwards).",
+    )
+    repair.add_argument(
+        "--drop",
+        action="store_true",
+        help="also drop the documents that cannot be repaired (it says how many vectors go)",
     )
     _add_location(repair)
     repair.set_defaults(func=_repair)

@@ -219,7 +219,8 @@ def build_reader(
 def reader_from_config(config: Mapping[str, Any]) -> MemoryExtractor:
     """Rebuild a reader from its :meth:`config` (as an index stores it): the extractive
     reader, or an LLM reader on a local model (a trained reader folder, a model folder or
-    the offline SmolLM2). A reader on a remote model (its client holds credentials that
+    the offline SmolLM2). Nothing is imported by name: a configuration that names a
+    ``module:Class`` raises, whatever its ``model_class`` says. A reader on a remote model (its client holds credentials that
     are never stored) or a custom reader must be passed again: that raises
     :class:`~mom_micro.memory.document.ReaderConfigError`.
 
@@ -236,6 +237,12 @@ def reader_from_config(config: Mapping[str, Any]) -> MemoryExtractor:
     model, model_class = str(config.get("model")), str(config.get("model_class", ""))
     fallback_config = config.get("fallback")
     fallback = None if not fallback_config else reader_from_config(fallback_config)
+    if _IMPORT_PATH.match(model) and not Path(model).exists():
+        raise ReaderConfigError(
+            f"the stored LLM reader names {model!r}: a stored configuration never imports "
+            "or calls code by name (an index or a file from someone else could run "
+            "anything); pass the reader again"
+        )
     if not model_class.endswith("LocalCausalLM"):
         raise ReaderConfigError(
             f"an LLM reader on {model_class} ({model}) cannot be rebuilt from its "

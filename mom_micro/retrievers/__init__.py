@@ -14,8 +14,9 @@ from mom_micro._lazy import lazy_exports
 
 _MODULES = {
     ".assembly": ["Passage", "assemble_passages"],
-    ".catalog": ["DocumentRecord", "IndexDamaged"],
-    ".chroma": [
+    ".embedding": ["BundledMiniLM", "default_embed_model"],
+    ".storage.catalog": ["DocumentRecord"],
+    ".storage.chroma": [
         "ChromaServerUnavailable",
         "ChromaServerUnsupported",
         "InvalidIndexName",
@@ -27,14 +28,15 @@ _MODULES = {
     ".index": [
         "IndexBusy",
         "IndexCheck",
+        "IndexDamaged",
         "IndexExists",
         "IndexNotFound",
         "IngestReport",
         "MemoryIndex",
         "ReaderMismatch",
+        "RepairReport",
         "SettingMismatch",
         "UnknownDocumentError",
-        "default_embed_model",
     ],
     ".lexical": ["LexicalIndex", "LexicalScores"],
     ".nodes": [
@@ -53,32 +55,25 @@ _MODULES = {
     ],
     ".probes": ["sentence_probes"],
     ".retriever": ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"],
-    ".stores": ["LayerHit", "LayerStores"],
+    ".storage.stores": ["LayerHit", "LayerStores"],
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .assembly import Passage, assemble_passages
-    from .catalog import DocumentRecord, IndexDamaged
-    from .chroma import (
-        ChromaServerUnavailable,
-        ChromaServerUnsupported,
-        InvalidIndexName,
-        connect_chroma_server,
-        index_names,
-        open_chroma_path,
-    )
     from .embedding import BundledMiniLM, default_embed_model
     from .fusion import FusedScore, LayerWeights, fuse_layers
     from .index import (
         IndexBusy,
         IndexCheck,
+        IndexDamaged,
         IndexExists,
         IndexNotFound,
         IngestReport,
         MemoryIndex,
         ReaderMismatch,
+        RepairReport,
         SettingMismatch,
         UnknownDocumentError,
     )
@@ -99,4 +94,13 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     )
     from .probes import sentence_probes
     from .retriever import MAX_QUERY_CHARS, InvalidQueryError, ThreeLayerRetriever, check_query
-    from .stores import LayerHit, LayerStores
+    from .storage.catalog import DocumentRecord
+    from .storage.chroma import (
+        ChromaServerUnavailable,
+        ChromaServerUnsupported,
+        InvalidIndexName,
+        connect_chroma_server,
+        index_names,
+        open_chroma_path,
+    )
+    from .storage.stores import LayerHit, LayerStores

@@ -118,7 +118,7 @@ def node_id_for(doc_id: str, layer: str, unit: int | None = None) -> str:
 
 def versioned_id(node_id: str, op: str) -> str:
     """The id a node's vector is stored under for the document version ``op``
-    (:mod:`mom_micro.retrievers.catalog`): a write never overwrites the version readers
+    (:mod:`mom_micro.retrievers.storage.catalog`): a write never overwrites the version readers
     see.
 
     Example:

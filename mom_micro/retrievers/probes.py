@@ -24,7 +24,7 @@ from mom_micro.text import split_sentences
 from .nodes import LAYER_CHUNK, LAYER_SENTENCE
 
 if TYPE_CHECKING:
-    from .stores import LayerHit
+    from .storage.stores import LayerHit
 
 __all__ = ["MIN_PROBE_WORDS", "probe_cosines", "sentence_probes"]
 
@@ -80,7 +80,7 @@ def probe_cosines(hits: Sequence[LayerHit]) -> dict[tuple[str, int], dict[int, f
     among that chunk's probes (the ``~s<i>`` of its id); the best when one repeats.
 
     Example:
-        >>> from mom_micro.retrievers.stores import LayerHit
+        >>> from mom_micro.retrievers.storage.stores import LayerHit
         >>> probe_cosines([LayerHit("p#chunk-2~s1", "p", 2, "1", 0.8),
         ...                LayerHit("p#chunk-2~s0", "p", 2, "1", 0.5)])
         {('p', 2): {1: 0.8, 0: 0.5}}

@@ -21,7 +21,7 @@ from .fusion import FusedScore, LayerWeights, fuse_layers
 from .lexical import LexicalIndex
 from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, LAYER_SENTENCE, node_id_for
 from .probes import probe_cosines
-from .stores import LayerHit, LayerStores
+from .storage.stores import LayerHit, LayerStores
 
 __all__ = ["MAX_QUERY_CHARS", "InvalidQueryError", "ThreeLayerRetriever", "check_query"]
 

@@ -123,7 +123,9 @@ def test_two_writers_into_one_folder_lose_nothing(tmp_path):
     assert index.check().orphans == 0
 
 
-def test_a_damaged_index_is_refused_in_one_line_and_repair_makes_it_whole(tmp_path, capsys):
+def test_a_damaged_index_is_refused_and_repair_drops_a_document_only_when_told(
+    tmp_path, capsys
+):
     folder = tmp_path / "idx"
     index = MemoryIndex.from_documents(
         [document(f"d-{i}") for i in range(4)],
@@ -140,12 +142,99 @@ def test_a_damaged_index_is_refused_in_one_line_and_repair_makes_it_whole(tmp_pa
     assert main(["query", "river", "--index", str(folder)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "damaged" in err
-    repaired = _open(folder, check=False)
-    found = repaired.repair()
-    assert list(found.damaged) == ["d-1"]
+    # without --drop nothing is deleted: the command says what --drop would delete
+    assert main(["repair", "--index", str(folder)]) == 2
+    out, err = capsys.readouterr()
+    assert "'d-1'" in out and "--drop" in err and "1 document(s)" in err
+    assert chunks.count() > 0 and _open(folder, check=False).doc_ids == ["d-0", "d-1", "d-2", "d-3"]
+    assert main(["repair", "--drop", "--index", str(folder)]) == 0
+    assert "dropped (ingest them again): d-1" in capsys.readouterr().out
+    repaired = _open(folder)
     assert repaired.doc_ids == ["d-0", "d-2", "d-3"] and repaired.check().ok
     assert repaired.add_documents([document("d-1")]).added == ["d-1"]
     assert _open(folder).check().ok
+
+
+def test_lost_records_are_refused_and_repair_rebuilds_them_from_the_vectors(tmp_path, capsys):
+    folder = tmp_path / "idx"
+    index = MemoryIndex.from_documents(
+        [document(f"d-{i}") for i in range(3)],
+        folder,
+        reader=ParagraphReader(),
+        embed_model=HashEmbedding(),
+    )
+    before = {d: index.document(d).vectors for d in index.doc_ids}
+    vectors = sum(sum(v.values()) for v in before.values())
+    catalog = chromadb.PersistentClient(path=str(folder / "chroma")).get_collection(
+        "mom-default-catalog"
+    )
+    catalog.delete(where={"kind": "doc"})  # every document record gone, the vectors stay
+    assert main(["query", "river", "--index", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert f"{vectors} vectors of 3 document(s) have no record" in err
+    assert main(["repair", "--index", str(folder)]) == 0
+    assert "rebuilt the records of 3 document(s)" in capsys.readouterr().out
+    repaired = _open(folder)
+    assert {d: repaired.document(d).vectors for d in repaired.doc_ids} == before
+    assert repaired.as_retriever(similarity_top_k=2).retrieve("river")
+    # the rebuilt records carry no hash: the next ingest reads the documents again
+    assert repaired.add_documents([document("d-0")]).updated == ["d-0"]
+
+
+def test_an_unreadable_record_names_its_document_and_drop_lets_it_be_ingested_again(
+    tmp_path, capsys
+):
+    folder = tmp_path / "idx"
+    MemoryIndex.from_documents(
+        [document(f"d-{i}") for i in range(2)],
+        folder,
+        reader=ParagraphReader(),
+        embed_model=HashEmbedding(),
+    )
+    catalog = chromadb.PersistentClient(path=str(folder / "chroma")).get_collection(
+        "mom-default-catalog"
+    )
+    text = catalog.get(ids=["doc:d-1"], include=["documents"])["documents"][0]
+    catalog.update(ids=["doc:d-1"], documents=[text[: len(text) // 2]], embeddings=[[0.0]])
+    assert main(["query", "river", "--index", str(folder)]) == 2
+    assert "'d-1'" in capsys.readouterr().err
+    assert main(["repair", "--index", str(folder)]) == 2
+    assert "--drop" in capsys.readouterr().err
+    assert main(["repair", "--drop", "--index", str(folder)]) == 0
+    repaired = _open(folder)
+    assert repaired.doc_ids == ["d-0"]
+    assert repaired.add_documents([document("d-1")]).added == ["d-1"]
+    assert _open(folder).check().ok
+
+
+def test_two_first_ingests_into_one_new_folder_create_one_index(tmp_path):
+    folder = tmp_path / "new"
+    runs = [
+        subprocess.Popen(
+            [sys.executable, "-c", _FIRST_INGEST, str(folder), f"p{i}-"],
+            env={**os.environ, "PYTHONPATH": str(ROOT), "ANONYMIZED_TELEMETRY": "False"},
+            cwd=ROOT,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(2)
+    ]
+    for run in runs:
+        _, err = run.communicate(timeout=300)
+        assert run.returncode == 0, err[-2000:]
+    index = _open(folder)
+    assert sorted(index.doc_ids) == [f"p{i}-d-{j}" for i in range(2) for j in range(3)]
+    assert index.check().ok
+
+
+_FIRST_INGEST = """
+import sys
+from mom_micro.retrievers import MemoryIndex
+from tests.support.retrieval import HashEmbedding, ParagraphReader
+from tests.support.worker import document
+index = MemoryIndex.open(sys.argv[1], reader=ParagraphReader(), embed_model=HashEmbedding())
+index.add_documents([document(sys.argv[2] + f"d-{j}") for j in range(3)])
+"""
 
 
 @pytest.mark.parametrize(

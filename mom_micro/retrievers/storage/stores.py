@@ -8,7 +8,7 @@ convention.
 
 Vectors are stored per document *version*: a node's vector id is ``node_id@op``
 (:func:`~mom_micro.retrievers.nodes.versioned_id`), and the index decides which version
-of each document is visible (:mod:`mom_micro.retrievers.catalog`). A hit is read from its
+of each document is visible (:mod:`mom_micro.retrievers.storage.catalog`). A hit is read from its
 id alone -- document, layer, unit and version -- so every store answers the same way, and
 a Chroma collection is asked for ids and distances only.
 """
@@ -33,8 +33,8 @@ from llama_index.core.vector_stores.types import (
 )
 from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from ..nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
 from .chroma import COSINE_SPACE, chroma_distance_to_cosine, reporting_server_errors
-from .nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
 
 __all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
 
@@ -125,7 +125,7 @@ class LayerStores:
             filter on ``layer``).
         server: ``(host, port)`` of the Chroma server behind the stores, if any: a lost
             connection is then reported as
-            :class:`~mom_micro.retrievers.chroma.ChromaServerUnavailable`.
+            :class:`~mom_micro.retrievers.storage.chroma.ChromaServerUnavailable`.
         visible: ``(doc_id, op) -> bool``, which document versions queries may return
             (the index sets it to its committed versions); None: every vector.
     """
@@ -166,7 +166,7 @@ class LayerStores:
         ``client`` (created when missing, unless ``create`` is False).
 
         Example:
-            >>> from mom_micro.retrievers.chroma import ephemeral_client
+            >>> from mom_micro.retrievers.storage.chroma import ephemeral_client
             >>> names = {layer: f"doctest-{layer}" for layer in INDEX_LAYERS}
             >>> LayerStores.from_chroma(ephemeral_client(), names).store("chunk").client.name
             'doctest-chunk'

@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 
 from mom_micro.retrievers import ChromaServerUnsupported, InvalidIndexName
-from mom_micro.retrievers.chroma import (
+from mom_micro.retrievers.storage.chroma import (
     check_index_name,
     collection_name,
     connect_chroma_server,

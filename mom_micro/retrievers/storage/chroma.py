@@ -79,7 +79,7 @@ def check_index_name(name: str) -> str:
         >>> check_index_name("my papers")
         Traceback (most recent call last):
         ...
-        mom_micro.retrievers.chroma.InvalidIndexName: index name 'my papers' is not allowed: use 1-63 letters, digits, '_' or '-', starting and ending with a letter or digit
+        mom_micro.retrievers.storage.chroma.InvalidIndexName: index name 'my papers' is not allowed: use 1-63 letters, digits, '_' or '-', starting and ending with a letter or digit
     """
     if not isinstance(name, str) or not _INDEX_NAME.fullmatch(name):
         raise InvalidIndexName(

@@ -53,8 +53,9 @@ from llama_index.core.schema import BaseNode, TextNode
 from llama_index.core.vector_stores.utils import metadata_dict_to_node, node_to_metadata_dict
 from typing_extensions import override
 
-from mom_micro.errors import MomMicroError
 from mom_micro.files import atomic_write_text
+
+from .errors import IndexDamaged
 
 __all__ = [
     "Catalog",
@@ -68,11 +69,6 @@ __all__ = [
 
 #: Chroma returns at most this many records per ``get`` here (SQLite's variable limit).
 _PAGE = 2000
-
-
-class IndexDamaged(MomMicroError, ValueError):
-    """The index's records or vectors are missing or unreadable; the message says what
-    and how to repair or rebuild it."""
 
 
 def new_op() -> str:
@@ -148,7 +144,14 @@ class PendingOperation:
 
 
 class Catalog(ABC):
-    """Where an index keeps its header, document records and journal (module docstring)."""
+    """Where an index keeps its header, document records and journal (module docstring).
+
+    Attributes:
+        chunks_in_layers: the chunk nodes are read back from the chunk layer's own
+            vectors, so that a lost document record can be rebuilt from them.
+    """
+
+    chunks_in_layers: bool = False
 
     @abstractmethod
     def header(self) -> dict[str, Any] | None:
@@ -159,8 +162,30 @@ class Catalog(ABC):
         """Replace the header."""
 
     @abstractmethod
+    def document_texts(self) -> dict[str, str]:
+        """The committed documents' records as stored (JSON), by document id."""
+
     def documents(self) -> dict[str, DocumentRecord]:
-        """The committed documents, by id."""
+        """The committed documents, by id; an unreadable record raises
+        :class:`IndexDamaged` naming the document."""
+        records, unreadable = self.readable_documents()
+        if unreadable:
+            doc_id, reason = next(iter(unreadable.items()))
+            more = f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""
+            raise IndexDamaged(f"the record of document {doc_id!r} is unreadable{more}: {reason}")
+        return records
+
+    def readable_documents(self) -> tuple[dict[str, DocumentRecord], dict[str, str]]:
+        """The records that can be read, and ``{doc_id: why}`` for those that cannot
+        (a record cut short or overwritten): what a repair works from."""
+        records: dict[str, DocumentRecord] = {}
+        unreadable: dict[str, str] = {}
+        for doc_id, text in self.document_texts().items():
+            try:
+                records[doc_id] = DocumentRecord.from_json(text)
+            except IndexDamaged as exc:
+                unreadable[doc_id] = str(exc)
+        return records, unreadable
 
     @abstractmethod
     def commit(self, record: DocumentRecord, chunks: Iterable[BaseNode] = ()) -> None:
@@ -207,6 +232,8 @@ class ChromaCatalog(Catalog):
             once the layers are open).
     """
 
+    chunks_in_layers = True
+
     def __init__(self, collection: Any, chunks: Any | None) -> None:
         self.collection = collection
         self.chunks = chunks
@@ -223,14 +250,17 @@ class ChromaCatalog(Catalog):
             metadatas=[{"kind": key.split(":", 1)[0]}],
         )
 
-    def _all(self, kind: str) -> list[str]:
-        texts: list[str] = []
+    def _all(self, kind: str) -> dict[str, str]:
+        """``{key: text}`` of every record of ``kind`` (``doc`` or ``op``), key without
+        its ``kind:`` prefix."""
+        texts: dict[str, str] = {}
         offset = 0
         while True:
             page = self.collection.get(
                 where={"kind": kind}, include=["documents"], limit=_PAGE, offset=offset
             )
-            texts += page["documents"]
+            for key, text in zip(page["ids"], page["documents"], strict=True):
+                texts[key.split(":", 1)[1]] = text
             if len(page["ids"]) < _PAGE:
                 return texts
             offset += _PAGE
@@ -253,9 +283,8 @@ class ChromaCatalog(Catalog):
         self._put(_HEADER, json.dumps(dict(header), ensure_ascii=False))
 
     @override
-    def documents(self) -> dict[str, DocumentRecord]:
-        records = [DocumentRecord.from_json(text) for text in self._all("doc")]
-        return {record.doc_id: record for record in records}
+    def document_texts(self) -> dict[str, str]:
+        return self._all("doc")
 
     @override
     def commit(self, record: DocumentRecord, chunks: Iterable[BaseNode] = ()) -> None:
@@ -277,7 +306,7 @@ class ChromaCatalog(Catalog):
 
     @override
     def pending(self) -> list[PendingOperation]:
-        return [PendingOperation.from_json(text) for text in self._all("op")]
+        return [PendingOperation.from_json(text) for text in self._all("op").values()]
 
     @override
     def token(self) -> str:
@@ -285,7 +314,7 @@ class ChromaCatalog(Catalog):
 
     @override
     def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
-        from .nodes import split_versioned_id
+        from ..nodes import split_versioned_id
 
         if self.chunks is None:
             raise IndexDamaged("the catalog was opened without its chunk layer")
@@ -363,11 +392,8 @@ class JsonCatalog(Catalog):
         self._write()
 
     @override
-    def documents(self) -> dict[str, DocumentRecord]:
-        return {
-            doc_id: DocumentRecord.from_json(text)
-            for doc_id, text in self._data["documents"].items()
-        }
+    def document_texts(self) -> dict[str, str]:
+        return dict(self._data["documents"])
 
     @override
     def commit(self, record: DocumentRecord, chunks: Iterable[BaseNode] = ()) -> None:

@@ -18,7 +18,7 @@ from typing import Any
 from mom_micro.memory import MemoryExtractor, ReaderConfigError
 from mom_micro.memory.readers import reader_from_config
 
-from .nodes import default_reader
+from ..nodes import default_reader
 
 __all__ = ["reader_from", "same_reader"]
 
