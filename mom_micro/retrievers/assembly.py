@@ -288,9 +288,9 @@ def assemble_passages(
         text = "\n".join(texts[f.key] for f in group)
         n = sum(words[f.key] for f in group)
         trimmed = room is not None and n > room
-        if trimmed and not assemble:
+        if room is not None and n > room and not assemble:
             text, n = _first_words(text, room), room
-        elif trimmed:
+        elif room is not None and n > room:
             pieces = [
                 (
                     texts[f.key],

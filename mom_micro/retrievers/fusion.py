@@ -212,7 +212,7 @@ def fuse_layers(
     floors = (_floor(chunk_scores), _floor(core_scores), _floor(outline_scores))
     fused: list[FusedScore] = []
     for key in keys:
-        imputed = []
+        imputed: list[str] = []
         chunk = chunk_scores.get(key)
         if chunk is None:
             chunk, imputed = floors[0], [*imputed, "chunk"]

@@ -29,6 +29,7 @@ refused with one line that says what is damaged and how to repair it
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -38,15 +39,16 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.callbacks import CallbackManager
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
-from llama_index.core.schema import BaseNode, Document, MetadataMode, TextNode
+from llama_index.core.schema import BaseNode, Document, TextNode
 
 from mom_micro.errors import MomMicroError
 from mom_micro.memory import MemoryExtractor, describe_reader
 
+from .committed import CommittedDocuments
 from .embedding import default_embed_model
 from .fusion import LayerWeights
 from .lexical import LexicalIndex
-from .nodes import INDEX_LAYERS, LAYER_CHUNK, MemoryNodeBuilder, default_reader, parse_node_id
+from .nodes import MemoryNodeBuilder, default_reader
 from .retriever import MAX_QUERY_CHARS, ThreeLayerRetriever
 from .storage.catalog import DocumentRecord, PendingOperation
 from .storage.chroma import check_index_name
@@ -55,6 +57,7 @@ from .storage.errors import (
     IndexDamaged,
     IndexExists,
     IndexNotFound,
+    ReaderMismatch,
     UnknownDocumentError,
 )
 from .storage.integrity import IndexCheck, RepairReport, check_index, repair_index
@@ -62,17 +65,14 @@ from .storage.journal import Journal, hold_lock
 from .storage.location import (
     DEFAULT_NAME,
     FORMAT,
-    MARKER,
-    VERSION,
     IndexLocation,
     IndexParts,
     VectorStoreArg,
     index_location,
     new_header,
-    read_marker,
 )
-from .storage.migration import migrate_folder
-from .storage.reader_record import reader_from, same_reader
+from .storage.migration import current_marker
+from .storage.reader_record import choose_reader, require_reader
 from .storage.writer import IndexWriter, IngestReport
 
 __all__ = [
@@ -90,9 +90,7 @@ __all__ = [
 ]
 
 
-class ReaderMismatch(MomMicroError, ValueError):
-    """The memory reader given is not the one the index was built with (or none is
-    given for a reader that cannot be rebuilt from its description)."""
+logger = logging.getLogger(__name__)
 
 
 class SettingMismatch(MomMicroError, ValueError):
@@ -104,8 +102,13 @@ class SettingMismatch(MomMicroError, ValueError):
 #: change afterwards: every document must be read and probed the same way.
 FIXED_SETTINGS = ("keep_markup", "sentence_probes")
 
-#: The options of :meth:`MemoryIndex.open` that say where the index lives.
+#: The options of :meth:`MemoryIndex.open` that say where the index lives, and those
+#: that go on to :meth:`MemoryIndex.load` (or, but the last two, to ``create``).
 _LOCATION_OPTIONS = ("vector_store", "chroma_host", "chroma_port", "chroma_timeout")
+_LOAD_OPTIONS = ("index_name", "reader", "embed_model", "lock_timeout", "replace_reader", "check")
+
+#: How a new index's header names the default embedding model.
+BUNDLED = "all-MiniLM-L6-v2 (bundled)"
 
 
 class MemoryIndex:
@@ -162,7 +165,6 @@ class MemoryIndex:
         self.name = name
         self._embed_model = embed_model
         self.builder = builder or MemoryNodeBuilder()
-        self.refresh_interval = refresh_interval
         self.journal = Journal(self.catalog, self.stores, location, lock_timeout, stale_after)
         self.writer = IndexWriter(
             self.catalog,
@@ -172,15 +174,10 @@ class MemoryIndex:
             lambda texts: self.embed_model.get_text_embedding_batch(texts),
             sentence_probes=sentence_probes,
         )
-        self.lexical = LexicalIndex()
+        self.committed = CommittedDocuments(self.catalog, location.reporting, refresh_interval)
         self.stored_reader: dict[str, Any] | None = None
         self.last_report: IngestReport | None = None
-        self._versions: dict[str, str] = {}
-        self._records: dict[str, DocumentRecord] = {}
-        self._chunks: dict[tuple[str, int], TextNode] = {}
-        self._token: str | None = None
-        self._refreshed = 0.0
-        self.stores.visible = self._visible
+        self.stores.visible = self.committed.visible
         self.refresh(force=True)
 
     @property
@@ -200,6 +197,11 @@ class MemoryIndex:
     def server(self) -> tuple[str, int] | None:
         """``(host, port)`` of the Chroma server holding the index, if any."""
         return self.location.server
+
+    @property
+    def lexical(self) -> LexicalIndex:
+        """The BM25 statistics over the committed chunks (refreshed with the records)."""
+        return self.committed.lexical
 
     @property
     def sentence_probes(self) -> bool:
@@ -237,19 +239,26 @@ class MemoryIndex:
             chroma_timeout=chroma_timeout,
         )
         return cls._create(
-            location, index_name, reader, embed_model, lock_timeout, sentence_probes, keep_markup
+            location,
+            index_name=index_name,
+            reader=reader,
+            embed_model=embed_model,
+            lock_timeout=lock_timeout,
+            sentence_probes=sentence_probes,
+            keep_markup=keep_markup,
         )
 
     @classmethod
     def _create(
         cls,
         location: IndexLocation,
-        index_name: str | None,
-        reader: MemoryExtractor | None,
-        embed_model: BaseEmbedding | None,
-        lock_timeout: float,
-        sentence_probes: bool,
-        keep_markup: bool,
+        *,
+        index_name: str | None = None,
+        reader: MemoryExtractor | None = None,
+        embed_model: BaseEmbedding | None = None,
+        lock_timeout: float = 600.0,
+        sentence_probes: bool = True,
+        keep_markup: bool = False,
     ) -> MemoryIndex:
         """Create the index under the location's write lock, the marker last: a second
         process creating the same folder waits, then finds it there."""
@@ -275,11 +284,7 @@ class MemoryIndex:
                 reader=index.stored_reader,
                 sentence_probes=bool(sentence_probes),
                 keep_markup=bool(keep_markup),
-                embed_model=(
-                    getattr(embed_model, "model_name", None)
-                    if embed_model is not None
-                    else "all-MiniLM-L6-v2 (bundled)"
-                ),
+                embed_model=getattr(embed_model, "model_name", None) if embed_model else BUNDLED,
             )
             with location.reporting():
                 parts.catalog.write_header(header)
@@ -317,15 +322,10 @@ class MemoryIndex:
             chroma_host: put the index on the Chroma server on this host ...
             chroma_port: ... and this port.
             chroma_timeout: seconds before an unreachable server raises.
-            sentence_probes: embed every sentence of every chunk as a probe (about three
-                per chunk: roughly one more embedding pass over the text than the chunks
-                alone, and the sentence view of the fusion; False skips them for a
-                cheaper ingest, see docs/benchmarks.md).
-            keep_markup: let the reader read HTML tags as words (False, the default: a tag
-                is read as the white space it renders as,
-                :func:`~mom_micro.text.blank_markup`; a chunk is then the span of the
-                page with its tags blanked, at the original's offsets). Kept in the
-                index, so that documents added later are read the same way.
+            sentence_probes: embed every sentence of every chunk as a probe (about one
+                more embedding pass; False for a cheaper ingest, see docs/benchmarks.md).
+            keep_markup: read HTML tags as words (False: a tag reads as the white space it
+                renders as, :func:`~mom_micro.text.blank_markup`). Fixed at creation.
             show_progress: a progress bar over the documents.
         """
         index = cls.create(
@@ -378,40 +378,31 @@ class MemoryIndex:
             chroma_timeout=chroma_timeout,
         )
         return cls._load(
-            location, index_name, reader, replace_reader, embed_model, lock_timeout, check
+            location,
+            index_name=index_name,
+            reader=reader,
+            replace_reader=replace_reader,
+            embed_model=embed_model,
+            lock_timeout=lock_timeout,
+            check=check,
         )
 
     @classmethod
     def _load(
         cls,
         location: IndexLocation,
-        index_name: str | None,
-        reader: MemoryExtractor | None,
-        replace_reader: bool,
-        embed_model: BaseEmbedding | None,
-        lock_timeout: float,
-        check: bool,
+        *,
+        index_name: str | None = None,
+        reader: MemoryExtractor | None = None,
+        replace_reader: bool = False,
+        embed_model: BaseEmbedding | None = None,
+        lock_timeout: float = 600.0,
+        check: bool = True,
     ) -> MemoryIndex:
-        folder = location.folder
-        if folder is None and location.server is None:
+        if not location.persistent:
             raise ValueError("give the index folder, or chroma_host and chroma_port")
-        if folder is not None:
-            if not (folder / MARKER).is_file():
-                what = (
-                    "does not exist"
-                    if not folder.exists()
-                    else f"holds no memory index ({MARKER} missing)"
-                )
-                raise IndexNotFound(f"{folder} {what}")
-            marker = read_marker(folder)
-            if marker["version"] < VERSION:
-                migrate_folder(
-                    location,
-                    marker,
-                    describe_reader(reader or default_reader()),
-                    marker.get("embed_model"),
-                )
-                marker = read_marker(folder)
+        if location.folder is not None:  # a folder of an earlier format is migrated first
+            marker = current_marker(location, lambda: describe_reader(reader or default_reader()))
             index_name = index_name or marker.get("name")
         name = check_index_name(index_name or DEFAULT_NAME)
         parts = location.parts(name, create=False)
@@ -463,45 +454,24 @@ class MemoryIndex:
                 index = MemoryIndex.open("./mom_index")
                 index.add_documents(docs)        # unchanged documents are skipped
         """
+        unknown = set(options) - set(_LOCATION_OPTIONS) - set(_LOAD_OPTIONS) - set(FIXED_SETTINGS)
+        if unknown:
+            raise TypeError(f"MemoryIndex.open got unexpected options {sorted(unknown)}")
         settings = {key: options.pop(key) for key in FIXED_SETTINGS if key in options}
-        where = {key: options.pop(key) for key in _LOCATION_OPTIONS if key in options}
-        location = index_location(persist_dir, **where)
-        lock_timeout = options.get("lock_timeout", 600.0)
-        if not location.exists(options.get("index_name")):
-            location.check_new(check_index_name(options.get("index_name") or DEFAULT_NAME))
-        with hold_lock(location.lock(), location.where, lock_timeout):
-            if location.exists(options.get("index_name")):
-                known = {
-                    "index_name",
-                    "reader",
-                    "replace_reader",
-                    "embed_model",
-                    "lock_timeout",
-                    "check",
-                }
-                unknown = set(options) - known
-                if unknown:
-                    raise TypeError(f"MemoryIndex.open got unexpected options {sorted(unknown)}")
-                index = cls._load(
-                    location,
-                    options.get("index_name"),
-                    options.get("reader"),
-                    options.get("replace_reader", False),
-                    options.get("embed_model"),
-                    lock_timeout,
-                    options.get("check", True),
-                )
+        location = index_location(
+            persist_dir, **{key: options.pop(key) for key in _LOCATION_OPTIONS if key in options}
+        )
+        name = options.get("index_name")
+        if not location.exists(name):
+            location.check_new(check_index_name(name or location.default_name()))
+        with hold_lock(location.lock(), location.where, options.get("lock_timeout", 600.0)):
+            if location.exists(name):
+                index = cls._load(location, **options)
                 index._check_settings(settings)
                 return index
-            return cls._create(
-                location,
-                options.get("index_name"),
-                options.get("reader"),
-                options.get("embed_model"),
-                lock_timeout,
-                settings.get("sentence_probes", True),
-                settings.get("keep_markup", False),
-            )
+            for key in ("replace_reader", "check"):  # load options only
+                options.pop(key, None)
+            return cls._create(location, **options, **settings)
 
     def _check_settings(self, settings: Mapping[str, Any]) -> None:
         """Raise :class:`SettingMismatch` when ``settings`` (``keep_markup``,
@@ -524,98 +494,45 @@ class MemoryIndex:
     ) -> None:
         stored = header.get("reader")
         self.stored_reader = dict(stored) if stored else None
-        if reader is None:
-            self.builder.reader = reader_from(stored)
-            return
-        given = describe_reader(reader)
-        if stored and not same_reader(stored, given) and not replace and self._records:
-            raise ReaderMismatch(
-                f"index {self.name!r} was built with the reader {stored.get('kind')!r}, not "
-                f"{given.get('kind')!r} ({given.get('class', given.get('model'))}); pass "
-                "the same reader, or replace_reader=True to read new documents with this one"
-            )
-        self.builder.reader = reader
-        if not stored or replace:
+        self.builder.reader = choose_reader(
+            self.name, self.stored_reader, reader, replace, bool(self.committed.records)
+        )
+        if reader is not None and (not stored or replace):
+            given = describe_reader(reader)
             with self._writing(recover=False), self.location.reporting():
                 self.catalog.write_header({**header, "reader": given})
             self.stored_reader = given
 
-    def _require_reader(self) -> None:
-        if self.builder.reader is None:
-            stored = self.stored_reader or {}
-            raise ReaderMismatch(
-                f"index {self.name!r} was built with the reader {stored.get('kind')!r} "
-                f"({stored.get('class', stored.get('model', ''))}), which cannot be rebuilt "
-                "from its description: pass the same reader (reader=...) to open the index "
-                "for adding documents"
-            )
-
-    # -- records in memory ---------------------------------------------------------------------
-    def _visible(self, doc_id: str, op: str) -> bool:
-        return self._versions.get(doc_id) == op
-
+    # -- contents ---------------------------------------------------------------------------
     def refresh(self, force: bool = False) -> bool:
         """Take in what other clients committed since the last look (at most every
-        ``refresh_interval`` seconds unless ``force``); True when something changed.
-        Records that cannot be read are left out (:meth:`check` reports them)."""
-        now = time.monotonic()
-        if not force and now - self._refreshed < self.refresh_interval:
-            return False
-        self._refreshed = now
-        with self.location.reporting():
-            token = self.catalog.token()
-            if token == self._token and not force:
-                return False
-            records, _ = self.catalog.readable_documents()
-            changed = {d: r.op for d, r in records.items() if self._versions.get(d) != r.op}
-            gone = [d for d in self._versions if d not in records]
-            nodes = self.catalog.chunk_nodes(changed) if changed else []
-        for doc_id in [*gone, *changed]:
-            self.lexical.remove(doc_id)
-            for key in [k for k in self._chunks if k[0] == doc_id]:
-                del self._chunks[key]
-        for node in nodes:
-            self._chunks[(node.metadata["doc_id"], int(node.metadata["unit"]))] = node
-        self.lexical.add(
-            ((node.metadata["doc_id"], int(node.metadata["unit"])), _lexical_text(node))
-            for node in nodes
-        )
-        self._records = records
-        self._versions = {d: r.op for d, r in records.items()}
-        self._token = token
-        return bool(changed or gone)
+        ``refresh_interval`` seconds unless ``force``); True when something changed
+        (:meth:`~.committed.CommittedDocuments.refresh`)."""
+        return self.committed.refresh(force)
 
-    # -- contents -----------------------------------------------------------------------------
     @property
     def doc_ids(self) -> list[str]:
         """Ids of the documents in the index."""
-        return sorted(self._records)
+        return sorted(self.committed.records)
 
     def __len__(self) -> int:
-        return len(self._records)
+        return len(self.committed.records)
 
     def document(self, doc_id: str) -> DocumentRecord | None:
         """The committed record of ``doc_id`` (hash, version, vector counts, source)."""
-        return self._records.get(doc_id)
+        return self.committed.records.get(doc_id)
 
     def chunk_nodes(self) -> list[TextNode]:
         """Every committed chunk node, by document and position."""
-        return [self._chunks[key] for key in sorted(self._chunks)]
+        return self.committed.chunk_nodes()
 
     def layer_counts(self) -> dict[str, int]:
         """How many vectors each layer holds for the committed documents."""
-        totals = dict.fromkeys(INDEX_LAYERS, 0)
-        for record in self._records.values():
-            for layer, count in record.vectors.items():
-                totals[layer] = totals.get(layer, 0) + count
-        return totals
+        return self.committed.layer_counts()
 
     def get_node(self, node_id: str) -> BaseNode | None:
         """A committed chunk node by id, or None."""
-        parsed = parse_node_id(node_id)
-        if parsed is None or parsed[1] != LAYER_CHUNK:
-            return None
-        return self._chunks.get((parsed[0], parsed[2]))
+        return self.committed.get_node(node_id)
 
     # -- writing ------------------------------------------------------------------------------
     @contextmanager
@@ -652,9 +569,11 @@ class MemoryIndex:
         :meth:`~.storage.writer.IndexWriter.write`); ``report.seconds`` says where the
         time went.
         """
-        self._require_reader()
+        require_reader(self.name, self.builder.reader, self.stored_reader)
         with self._writing():
-            report = self.writer.write(documents, self._records, show_progress, rebuild, group_size)
+            report = self.writer.write(
+                documents, self.committed.records, show_progress, rebuild, group_size
+            )
             return self._finish(report)
 
     async def aadd_documents(
@@ -667,10 +586,10 @@ class MemoryIndex:
         """Async :meth:`add_documents`, for a reader whose calls wait on a model server:
         up to ``group_size`` documents are read at once while those read are embedded
         and stored (:meth:`~.storage.writer.IndexWriter.awrite`)."""
-        self._require_reader()
+        require_reader(self.name, self.builder.reader, self.stored_reader)
         with self._writing():
             report = await self.writer.awrite(
-                documents, self._records, show_progress, rebuild, group_size
+                documents, self.committed.records, show_progress, rebuild, group_size
             )
             return self._finish(report)
 
@@ -680,9 +599,7 @@ class MemoryIndex:
         report.time("index", began)
         self.last_report = report
         if report.rejected:
-            import logging
-
-            logging.getLogger(__name__).warning("memory index: %s", report)
+            logger.warning("memory index: %s", report)
         return report
 
     def insert(self, document: Document) -> IngestReport:
@@ -696,7 +613,7 @@ class MemoryIndex:
             UnknownDocumentError: no such document (the message lists a few known ids).
         """
         with self._writing():
-            self.writer.delete(doc_id, self._records, self.name)
+            self.writer.delete(doc_id, self.committed.records, self.name)
             self.refresh(force=True)
 
     # -- checking -----------------------------------------------------------------------------
@@ -745,7 +662,7 @@ class MemoryIndex:
             layer_top_k=layer_top_k,
             doc_ids=doc_ids,
             reranker=reranker,
-            lexical=self.lexical,
+            lexical=self.committed.lexical,
             lexical_top_k=lexical_top_k,
             dedupe_threshold=dedupe_threshold,
             max_query_chars=max_query_chars,
@@ -755,8 +672,3 @@ class MemoryIndex:
             callback_manager=callback_manager,
             verbose=verbose,
         )
-
-
-def _lexical_text(node: BaseNode) -> str:
-    """What BM25 indexes of a chunk: its title and text."""
-    return node.get_content(metadata_mode=MetadataMode.EMBED)

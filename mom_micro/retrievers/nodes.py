@@ -390,9 +390,9 @@ class MemoryNodeBuilder:
             return self._collect(sources, [_outcome(d, r) for d, r in zip(ids, results)])
         gate = asyncio.Semaphore(self.max_workers)
 
-        async def read(node: BaseNode) -> DocumentMemory | RejectedDocument:
+        async def read_one(node: BaseNode) -> DocumentMemory | RejectedDocument:
             async with gate:
                 return await asyncio.to_thread(self.read, node)
 
-        results = await asyncio.gather(*(read(node) for node in sources))
-        return self._collect(sources, results)
+        outcomes = await asyncio.gather(*(read_one(node) for node in sources))
+        return self._collect(sources, list(outcomes))

@@ -242,10 +242,10 @@ class ThreeLayerRetriever(BaseRetriever):
             sentence_scores,
         )
         if self.max_words is not None:
-            results = self._assemble(query_bundle, fused, hits.get(LAYER_SENTENCE, []))
+            assembled = self._assemble(query_bundle, fused, hits.get(LAYER_SENTENCE, []))
             if self.reranker is not None:
-                results = self.reranker.postprocess_nodes(results, query_bundle=query_bundle)
-            return results
+                return self.reranker.postprocess_nodes(assembled, query_bundle=query_bundle)
+            return assembled
         keep = (
             self.similarity_top_k if self.reranker is None else max(self.similarity_top_k * 3, 10)
         )

@@ -126,6 +126,7 @@ PUBLIC = {
     ],
     "mom_micro.retrievers": [
         "BuiltNodes",
+        "BundledMiniLM",
         "ChromaServerUnavailable",
         "ChromaServerUnsupported",
         "DocumentRecord",
@@ -155,6 +156,7 @@ PUBLIC = {
         "Passage",
         "ReaderMismatch",
         "RejectedDocument",
+        "RepairReport",
         "SettingMismatch",
         "ThreeLayerRetriever",
         "UnknownDocumentError",

@@ -1,5 +1,6 @@
 """What can be wrong with where an index lives: nothing there, something already
-there, another writer holding it, or its records and vectors damaged.
+there, another writer holding it, its records and vectors damaged, or a reader that
+is not the one it was built with.
 
 Example:
     >>> issubclass(IndexNotFound, FileNotFoundError), issubclass(IndexDamaged, ValueError)
@@ -10,7 +11,14 @@ from __future__ import annotations
 
 from mom_micro.errors import MomMicroError
 
-__all__ = ["IndexBusy", "IndexDamaged", "IndexExists", "IndexNotFound", "UnknownDocumentError"]
+__all__ = [
+    "IndexBusy",
+    "IndexDamaged",
+    "IndexExists",
+    "IndexNotFound",
+    "ReaderMismatch",
+    "UnknownDocumentError",
+]
 
 
 class IndexNotFound(MomMicroError, FileNotFoundError):
@@ -28,6 +36,11 @@ class IndexBusy(MomMicroError, RuntimeError):
 class IndexDamaged(MomMicroError, ValueError):
     """The index's records or vectors are missing or unreadable; the message says what
     and how to repair or rebuild it."""
+
+
+class ReaderMismatch(MomMicroError, ValueError):
+    """The memory reader given is not the one the index was built with (or none is
+    given for a reader that cannot be rebuilt from its description)."""
 
 
 class UnknownDocumentError(MomMicroError, KeyError):

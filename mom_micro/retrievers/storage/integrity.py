@@ -134,10 +134,10 @@ def check_index(catalog: Catalog, stores: LayerStores) -> IndexCheck:
         for op, n in ops.items():
             if (doc_id, op) in in_flight or doc_id in unreadable:
                 continue
-            record = records.get(doc_id)
-            if record is None:
+            recorded = records.get(doc_id)
+            if recorded is None:
                 unrecorded[doc_id] = unrecorded.get(doc_id, 0) + n
-            elif record.op != op:
+            elif recorded.op != op:
                 report.orphans += n
     if unrecorded:  # a writer may have begun (or committed) since the first reads
         now_pending = {p.doc_id for p in catalog.pending()}

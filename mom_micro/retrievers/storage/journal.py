@@ -193,4 +193,4 @@ class Journal:
         """Delete every version of ``doc_id`` but ``keep`` and those that writers still
         running are writing."""
         live = {p.op for p in pending if p.doc_id == doc_id and p.op != keep and self.alive(p)}
-        self.stores.delete_versions(doc_id, keep={keep, *live} - {None})
+        self.stores.delete_versions(doc_id, keep={op for op in (keep, *live) if op is not None})

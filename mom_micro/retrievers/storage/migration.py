@@ -12,24 +12,23 @@ migration runs again on the next open.
 Example:
     .. code-block:: python
 
-        marker = read_marker(folder)
-        if marker["version"] < VERSION:
-            migrate_folder(ChromaFolder(folder), marker, reader_description)
+        marker = current_marker(ChromaFolder(folder), lambda: reader_description)
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from ..nodes import INDEX_LAYERS, LAYER_CHUNK
 from .catalog import DocumentRecord
-from .errors import IndexDamaged
+from .errors import IndexDamaged, IndexNotFound
 from .journal import Journal
 from .location import (
     DEFAULT_NAME,
+    MARKER,
     VERSION,
     ChromaLocation,
     IndexLocation,
@@ -37,9 +36,10 @@ from .location import (
     OwnVectorStore,
     chroma_parts,
     new_header,
+    read_marker,
 )
 
-__all__ = ["LEGACY_DOCSTORE", "migrate_folder"]
+__all__ = ["LEGACY_DOCSTORE", "current_marker", "migrate_folder"]
 
 logger = logging.getLogger(__name__)
 
@@ -131,3 +131,27 @@ def migrate_folder(
     logger.warning(
         "%s: migrated a format-%s index to format %s", location.folder, marker["version"], VERSION
     )
+
+
+def current_marker(
+    location: IndexLocation,
+    reader: Callable[[], Mapping[str, Any]],
+    embed_model: str | None = None,
+) -> dict[str, Any]:
+    """The marker of the index folder at ``location``, after migrating an index of an
+    earlier format (``reader()`` describes the reader to record, see :func:`migrate_folder`).
+
+    Raises:
+        IndexNotFound: the folder does not exist or holds no memory index.
+        IndexDamaged: the marker is unreadable or names an unknown format or store.
+    """
+    folder = location.folder
+    if folder is None or not folder.exists():
+        raise IndexNotFound(f"{folder} does not exist")
+    if not (folder / MARKER).is_file():
+        raise IndexNotFound(f"{folder} holds no memory index ({MARKER} missing)")
+    marker = read_marker(folder)
+    if marker["version"] < VERSION:
+        migrate_folder(location, marker, reader(), embed_model or marker.get("embed_model"))
+        marker = read_marker(folder)
+    return marker

@@ -15,12 +15,13 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
-from mom_micro.memory import MemoryExtractor, ReaderConfigError
+from mom_micro.memory import MemoryExtractor, ReaderConfigError, describe_reader
 from mom_micro.memory.readers import reader_from_config
 
 from ..nodes import default_reader
+from .errors import ReaderMismatch
 
-__all__ = ["reader_from", "same_reader"]
+__all__ = ["choose_reader", "reader_from", "require_reader", "same_reader"]
 
 
 def reader_from(description: Mapping[str, Any] | None) -> MemoryExtractor | None:
@@ -47,3 +48,44 @@ def same_reader(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
         return json.dumps(dict(description), sort_keys=True, default=str)
 
     return key(a) == key(b)
+
+
+def choose_reader(
+    name: str,
+    stored: Mapping[str, Any] | None,
+    given: MemoryExtractor | None,
+    replace: bool,
+    has_documents: bool,
+) -> MemoryExtractor | None:
+    """The reader index ``name`` reads new documents with: the stored one rebuilt when
+    none is ``given`` (None when it cannot be, see :func:`reader_from`); else ``given``,
+    which must name the stored reader unless ``replace`` or the index is still empty.
+
+    Raises:
+        ReaderMismatch: ``given`` is another reader than the one the documents were read with.
+    """
+    if given is None:
+        return reader_from(stored)
+    description = describe_reader(given)
+    if stored and not same_reader(stored, description) and not replace and has_documents:
+        raise ReaderMismatch(
+            f"index {name!r} was built with the reader {stored.get('kind')!r}, not "
+            f"{description.get('kind')!r} ({description.get('class', description.get('model'))}"
+            "); pass the same reader, or replace_reader=True to read new documents with this one"
+        )
+    return given
+
+
+def require_reader(
+    name: str, reader: MemoryExtractor | None, stored: Mapping[str, Any] | None
+) -> MemoryExtractor:
+    """``reader``, or :class:`ReaderMismatch` naming the stored reader to pass again."""
+    if reader is None:
+        stored = stored or {}
+        raise ReaderMismatch(
+            f"index {name!r} was built with the reader {stored.get('kind')!r} "
+            f"({stored.get('class', stored.get('model', ''))}), which cannot be rebuilt "
+            "from its description: pass the same reader (reader=...) to open the index "
+            "for adding documents"
+        )
+    return reader

@@ -237,7 +237,9 @@ class LayerStores:
                     for start in range(0, len(ids), _PAGE):
                         collection.delete(ids=ids[start : start + _PAGE])
                     continue
-                filters = [MetadataFilter(key="doc_id", value=doc_id)]
+                filters: list[MetadataFilter | MetadataFilters] = [
+                    MetadataFilter(key="doc_id", value=doc_id)
+                ]
                 if kept:
                     filters.append(
                         MetadataFilter(key="op", value=sorted(kept), operator=FilterOperator.NIN)
@@ -285,7 +287,7 @@ class LayerStores:
     def _query(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
     ) -> VectorStoreQuery:
-        filters: list[MetadataFilter] = []
+        filters: list[MetadataFilter | MetadataFilters] = []
         if self.shared:
             filters.append(MetadataFilter(key="layer", value=layer))
         if doc_ids is not None:

@@ -148,14 +148,15 @@ class IndexWriter:
     def whole_checker(self, records: Mapping[str, DocumentRecord]) -> Callable[[str], bool]:
         """``doc_id -> bool``: whether every layer holds all the committed version's
         vectors (always True for a store that cannot list its vectors)."""
-        counts = self.stores.vector_counts()
-        if counts is None:
+        found = self.stores.vector_counts()
+        if found is None:
             return lambda doc_id: True
+        counts = found
 
         def whole(doc_id: str) -> bool:
             record = records[doc_id]
             return all(
-                counts.get(layer, {}).get((doc_id, record.op), 0) >= expected
+                (counts[layer][(doc_id, record.op)] if layer in counts else 0) >= expected
                 for layer, expected in record.vectors.items()
             )
 

@@ -123,9 +123,7 @@ def test_two_writers_into_one_folder_lose_nothing(tmp_path):
     assert index.check().orphans == 0
 
 
-def test_a_damaged_index_is_refused_and_repair_drops_a_document_only_when_told(
-    tmp_path, capsys
-):
+def test_a_damaged_index_is_refused_and_repair_drops_a_document_only_when_told(tmp_path, capsys):
     folder = tmp_path / "idx"
     index = MemoryIndex.from_documents(
         [document(f"d-{i}") for i in range(4)],
