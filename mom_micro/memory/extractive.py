@@ -92,7 +92,7 @@ class ExtractiveExtractor:
             characters); ``None`` (default): the latter only; ``False``: none.
 
     Every step is linear in the length of the document (the embedding of its sentences
-    dominates), so a 5 MB text costs about fifty times a 100 KB one (docs/benchmarks.md).
+    dominates), so its time grows in proportion to the text (docs/benchmarks.md).
 
     Example:
         >>> reader = ExtractiveExtractor(target_words=80, n_paths=3)

@@ -20,11 +20,10 @@ from .schema import DocumentMemory
 __all__ = ["CLARITY_QUESTION", "EmbeddingMemoryScorer", "MemoryScorer"]
 
 #: The yes/no question put to the evaluator about the text around a chunk boundary;
-#: "no" (B does not continue A) is the evidence for a real boundary. Measured with
-#: SmolLM2-135M, 96 tokens a side, heading boundaries against random cuts (AUC; the test
-#: text / a Qasper paper): this question 0.94 / 0.50; "Do A and B talk about the same
-#: subject?" 0.81 / 0.25; "Does B start a new topic?" was anti-correlated (0.18 on the
-#: paper, 48 tokens). A 135M evaluator is a weak judge: use a larger one when you can.
+#: "no" (B does not continue A) is the evidence for a real boundary. Of the phrasings
+#: tried with SmolLM2-135M (96 tokens a side), this one told heading boundaries from
+#: random cuts best (docs/benchmarks.md); asking whether B starts a new topic read the
+#: other way. A 135M evaluator is a weak judge: use a larger one when you can.
 CLARITY_QUESTION = (
     "Passage A: {first}\nPassage B: {second}\n\n"
     "Is passage B a direct continuation of passage A? Answer yes or no."

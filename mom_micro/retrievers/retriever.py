@@ -107,7 +107,7 @@ class ThreeLayerRetriever(BaseRetriever):
 
     With ``max_words``, the result is instead a context of at most that many words: the
     ranked chunks laid end to end and the last one cut at the budget; with ``assembly``
-    (an option, off by default: it did not raise hit@B at every budget, see
+    (an option, off by default: whether it helps depends on the data and the budget, see
     docs/benchmarks.md) relevant neighbours are joined into passages in document order
     and a chunk that does not fit is trimmed to its best sentences
     (:mod:`mom_micro.retrievers.assembly`). A passage's metadata adds ``units`` (its chunks),

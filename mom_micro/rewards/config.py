@@ -131,10 +131,8 @@ class MixtureConfig:
 #: keeping the model that ranks stage 1's held-out prompts best (ties: the first). The
 #: paper's entropy term keeps a prompt-only router from collapsing onto one head; a
 #: router that also reads the context may do better without it, giving each context its
-#: own heads (on the shared mixture, 0 against 0.1: .690 = .690 and .730 against .708 on
-#: validation splits of two seeds), but on a hundred pairs of a flipped style it can
-#: lose a context (prose .750 at 0 against .960 at 0.1). Neither value wins everywhere,
-#: so each training run measures both (docs/benchmarks.md).
+#: own heads, but on a few pairs of a flipped style it can lose a context. Neither value
+#: wins everywhere, so each training run measures both (docs/benchmarks.md).
 CONTEXT_ROUTER_ALPHAS: tuple[float, ...] = (0.1, 0.0)
 
 
@@ -178,8 +176,8 @@ class Stage2Config:
     ``tau`` is the Hedge temperature (paper: 1e-3 on HelpSteer2, 1e-4 on RPR);
     ``epochs`` and ``batch_size`` as in the paper (10, 32). The learning rate is not
     published; the default, 5e-3, was chosen on a validation split carved from the
-    training side of the HH + DSP mixture (docs/benchmarks.md); 5e-2 overshoots, as the
-    context term reads unit-size 384-d inputs. ``num_threads`` as in
+    training side of the HH + DSP mixture (docs/benchmarks.md); a ten times larger rate
+    overshoots, as the context term reads unit-size 384-d inputs. ``num_threads`` as in
     :class:`Stage1Config`.
 
     ``guard_folds`` (not the paper's; ``0`` turns it off): before the final fit, stage 2
@@ -192,10 +190,8 @@ class Stage2Config:
     labels mislead. ``guard_z = 2``: a context whose stage 2 gains nothing passes the
     test by chance with probability about 2.3% (about 16% at ``guard_z = 1``; a model
     has many contexts). On the HH + DSP mixture stage 2 after the context-aware stage 1
-    never gained (unguarded it lost 3.4 points on a validation split), and on one of
-    three test splits ``guard_z = 1`` kept it for two contexts and lost 0.9 points where
-    ``guard_z = 2`` kept stage 1, and with half of the labels flipped at random
-    ``guard_z = 1`` let stage 2 through where 2 did not (docs/benchmarks.md).
+    did not gain and ``guard_z = 1`` let it through where it lost; the figures are in
+    docs/benchmarks.md.
     """
 
     tau: float = 1e-3
