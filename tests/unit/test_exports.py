@@ -15,13 +15,6 @@ import mom_micro
 
 ROOT = Path(mom_micro.__file__).resolve().parent
 
-#: Declared for type checkers but missing from the lazy table; fixed on another branch.
-KNOWN_BROKEN = {
-    ("mom_micro.retrievers", "BundledMiniLM"): "BundledMiniLM is in the TYPE_CHECKING "
-    "block of mom_micro.retrievers but not in its lazy table (issue 29)",
-}
-
-
 def is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
@@ -68,17 +61,7 @@ def test_the_packages_with_a_type_checking_block_are_found():
 
 @pytest.mark.parametrize(
     ("package", "name"),
-    [
-        pytest.param(
-            package,
-            name,
-            marks=pytest.mark.xfail(strict=True, reason=KNOWN_BROKEN[(package, name)])
-            if (package, name) in KNOWN_BROKEN
-            else (),
-        )
-        for package, name in DECLARED
-    ],
-    ids=[f"{package}.{name}" for package, name in DECLARED],
+    [pytest.param(package, name, id=f"{package}.{name}") for package, name in DECLARED],
 )
 def test_a_type_checking_name_resolves_at_runtime(package, name):
     module = importlib.import_module(package)
