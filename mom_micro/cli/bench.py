@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
-from mom_micro.generation import COPY_MODES
+from mom_micro.models.generation import COPY_MODES
 
 from .reward import (
     add_input_options,

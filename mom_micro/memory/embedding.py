@@ -88,14 +88,14 @@ class EmbeddingMemo:
 
 
 def _encode(texts: Sequence[str], batch_size: int) -> np.ndarray:
-    from ..defaults import minilm
+    from ..models.defaults import minilm
 
     return minilm().encode(texts, batch_size=batch_size)
 
 
 @lru_cache(maxsize=1)
 def minilm_embedder() -> EmbeddingMemo:
-    """The bundled all-MiniLM-L6-v2 (on ONNX Runtime, :func:`mom_micro.defaults.minilm`)
+    """The bundled all-MiniLM-L6-v2 (on ONNX Runtime, :func:`mom_micro.models.defaults.minilm`)
     as an :data:`Embedder` with a memo (one per process, so the reader and the index
     share it).
 

@@ -213,7 +213,7 @@ def run_sync(coroutine: Coroutine[Any, Any, _T]) -> _T:
 def context_window(llm: Any, default: int) -> int:
     """The model's context window in tokens if it declares one (LlamaIndex
     ``metadata.context_window``, or a ``context_window`` attribute as on
-    :class:`mom_micro.generation.LocalCausalLM`), else ``default``."""
+    :class:`mom_micro.models.generation.LocalCausalLM`), else ``default``."""
     for window in (
         getattr(getattr(llm, "metadata", None), "context_window", None),
         getattr(llm, "context_window", None),

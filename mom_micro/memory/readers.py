@@ -3,7 +3,7 @@ configuration, and from a trained reader's folder.
 
 A *guide* is named as
 
-- ``smollm2``: the offline SmolLM2-135M-Instruct (:class:`~mom_micro.generation.LocalCausalLM`);
+- ``smollm2``: the offline SmolLM2-135M-Instruct (:class:`~mom_micro.models.generation.LocalCausalLM`);
 - ``module:Name``: a LangChain chat model, a LlamaIndex LLM or any factory, imported and
   called with keyword arguments, e.g. ``langchain_openai:ChatOpenAI`` with
   ``{"model": "gpt-4o-mini"}`` (credentials come from the provider's environment
@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from mom_micro.generation import COPY_MODES
+from mom_micro.models.generation import COPY_MODES
 
 from .document import MemoryExtractor, ReaderConfigError
 from .extractive import ExtractiveExtractor
@@ -51,7 +51,7 @@ def is_trained_reader(folder: str | Path) -> bool:
 
 
 def _local_model(folder: Path, **options: Any) -> Any:
-    from mom_micro.generation import LocalCausalLM
+    from mom_micro.models.generation import LocalCausalLM
 
     if not (folder / "config.json").is_file():
         raise ReaderConfigError(f"{folder} is not a model folder (no config.json in it)")
@@ -95,7 +95,7 @@ def load_guide(spec: str, kwargs: Mapping[str, Any] | None = None) -> Any:
     if kwargs and not _IMPORT_PATH.match(spec):
         raise ReaderConfigError(f"guide keyword arguments only go with module:Class, not {spec!r}")
     if spec in _SMOLLM2:
-        from mom_micro.generation import LocalCausalLM
+        from mom_micro.models.generation import LocalCausalLM
 
         return LocalCausalLM()
     if _IMPORT_PATH.match(spec) and not Path(spec).exists():
@@ -109,7 +109,7 @@ def load_guide(spec: str, kwargs: Mapping[str, Any] | None = None) -> Any:
         from huggingface_hub import try_to_load_from_cache
 
         if isinstance(try_to_load_from_cache(spec, "config.json"), str):
-            from mom_micro.generation import LocalCausalLM
+            from mom_micro.models.generation import LocalCausalLM
 
             return LocalCausalLM.from_pretrained(spec)
         raise ReaderConfigError(
@@ -143,7 +143,7 @@ def load_trained_reader(
 
     A small model quotes inexactly, loops on one chunk and runs out of tokens before the
     section's end, so by default its chunks are decoded as spans of the section that
-    follow each other (``copy_chunks="tiling"``, see :mod:`mom_micro.copying`; ``"spans"``
+    follow each other (``copy_chunks="tiling"``, see :mod:`mom_micro.models.copy_decoding`; ``"spans"``
     or ``"off"``), and the text after its last chunk is read by up to ``continuations``
     more calls (:meth:`~mom_micro.memory.LLMExtractor.aread`).
 
@@ -220,9 +220,9 @@ def reader_from_config(config: Mapping[str, Any]) -> MemoryExtractor:
     """Rebuild a reader from its :meth:`config` (as an index stores it): the extractive
     reader, or an LLM reader on a local model (a trained reader folder, a model folder or
     the offline SmolLM2). Nothing is imported by name: a configuration that names a
-    ``module:Class`` raises, whatever its ``model_class`` says. A reader on a remote model (its client holds credentials that
-    are never stored) or a custom reader must be passed again: that raises
-    :class:`~mom_micro.memory.document.ReaderConfigError`.
+    ``module:Class`` raises, whatever its ``model_class`` says. A reader on a remote model
+    (its client holds credentials that are never stored) or a custom reader must be
+    passed again: that raises :class:`~mom_micro.memory.document.ReaderConfigError`.
 
     Example:
         >>> reader = ExtractiveExtractor(target_words=60)

@@ -57,7 +57,7 @@ class MemoryScorer:
 
     Args:
         model, tokenizer: any Hugging Face causal LM and its tokenizer; both default to
-            the offline SmolLM2-135M-Instruct (:func:`mom_micro.defaults.smollm2`).
+            the offline SmolLM2-135M-Instruct (:func:`mom_micro.models.defaults.smollm2`).
         batch_size: prompts per forward pass.
         context_tokens: tokens of each side of a boundary shown to the evaluator.
         max_chunk_tokens: for completeness, chunks are cut to their first this many
@@ -180,7 +180,7 @@ class MemoryScorer:
     # -- internals ----------------------------------------------------------------------
     def _model(self) -> Any:
         if self.model is None:
-            from ..defaults import smollm2
+            from ..models.defaults import smollm2
 
             self.model, self.tokenizer = smollm2()
         return self.model

@@ -257,7 +257,7 @@ def _warmup(config_class: Any, ratio: float) -> dict[str, float]:
 
 def _base_folder(base: str | Path | None) -> Path:
     if base is None:
-        from mom_micro.defaults import smollm2_folder
+        from mom_micro.models.defaults import smollm2_folder
 
         return smollm2_folder()
     folder = Path(base)

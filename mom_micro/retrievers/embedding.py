@@ -80,7 +80,7 @@ def llamaindex_minilm(batch_size: int = 32) -> BaseEmbedding:
     LlamaIndex user runs it (the benchmarks' baselines use it)."""
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
-    from mom_micro.defaults import embedding_model_path
+    from mom_micro.models.defaults import embedding_model_path
 
     return HuggingFaceEmbedding(
         model_name=embedding_model_path(),

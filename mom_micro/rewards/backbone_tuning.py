@@ -52,7 +52,7 @@ from torch.nn import functional as F
 from tqdm.auto import tqdm
 
 from mom_micro.files import atomic_directory, atomic_write_text
-from mom_micro.minilm import MAX_TOKENS
+from mom_micro.models.minilm import MAX_TOKENS
 
 from .data import PreferencePair
 from .encoders import SentenceTransformerEncoder
@@ -177,7 +177,7 @@ def _label(pair: PreferencePair) -> str:
 
 
 def _load_encoder(base: str, max_seq_length: int) -> Any:
-    from mom_micro import defaults
+    from mom_micro.models import defaults
 
     if base == "minilm":
         encoder = copy.deepcopy(defaults.sentence_transformer())

@@ -24,7 +24,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 import torch
 
-from mom_micro.minilm import MAX_TOKENS
+from mom_micro.models.minilm import MAX_TOKENS
 
 from .errors import RewardsError
 
@@ -80,7 +80,7 @@ class SentenceTransformerEncoder:
     """A sentence-transformers model as a :class:`TextEncoder`.
 
     The bundled MiniLM at its own token limit runs on ONNX Runtime
-    (:func:`mom_micro.defaults.minilm`: the same vectors to about 1e-7, without importing
+    (:func:`mom_micro.models.defaults.minilm`: the same vectors to about 1e-7, without importing
     sentence-transformers and transformers, which cost seconds at each start of
     ``reward rank``); any other model, or another token limit, runs on
     sentence-transformers.
@@ -91,7 +91,7 @@ class SentenceTransformerEncoder:
     """
 
     def __init__(self, model: str = BUNDLED_MINILM, max_seq_length: int | None = None) -> None:
-        from mom_micro import defaults
+        from mom_micro.models import defaults
 
         self._ref = model
         self._st: Any = None
@@ -123,7 +123,7 @@ class SentenceTransformerEncoder:
         """The model as a ``SentenceTransformer`` (loaded on first use for the bundled
         MiniLM, which encodes on ONNX Runtime)."""
         if self._st is None:
-            from mom_micro import defaults
+            from mom_micro.models import defaults
 
             self._st = defaults.sentence_transformer()
         return self._st
@@ -179,8 +179,8 @@ class LastTokenEncoder:
 
     @classmethod
     def smollm2(cls, max_length: int = 512) -> LastTokenEncoder:
-        """The offline SmolLM2-135M-Instruct (see :func:`mom_micro.defaults.smollm2`)."""
-        from mom_micro import defaults
+        """The offline SmolLM2-135M-Instruct (see :func:`mom_micro.models.defaults.smollm2`)."""
+        from mom_micro.models import defaults
 
         model, tokenizer = defaults.smollm2()
         return cls(model, tokenizer, ref=BUNDLED_SMOLLM2, max_length=max_length)

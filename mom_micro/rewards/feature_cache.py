@@ -70,8 +70,8 @@ class FeatureCache:
 
     @classmethod
     def default(cls, model_name: str) -> FeatureCache:
-        """The cache under :func:`mom_micro.defaults.cache_dir` ``/ "features"``."""
-        from mom_micro.defaults import cache_dir
+        """The cache under :func:`mom_micro.models.defaults.cache_dir` ``/ "features"``."""
+        from mom_micro.models.defaults import cache_dir
 
         return cls(cache_dir() / "features", model_name)
 

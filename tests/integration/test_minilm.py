@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from mom_micro import defaults
-from mom_micro.minilm import OnnxMiniLM
+from mom_micro.models import defaults
+from mom_micro.models.minilm import OnnxMiniLM
 
 
 def test_onnx_vectors_equal_sentence_transformers(tmp_path):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from mom_micro import defaults
+from mom_micro.models import defaults, paths
 
 
 class RealModelInUnitTest(AssertionError):
@@ -25,12 +25,13 @@ def _refuse(what: str):
 
 @pytest.fixture(autouse=True)
 def no_real_models(monkeypatch):
-    monkeypatch.setattr(defaults, "embedding_model_path", _refuse("the bundled MiniLM"))
+    for module in (defaults, paths):
+        monkeypatch.setattr(module, "embedding_model_path", _refuse("the bundled MiniLM"))
+        monkeypatch.setattr(module, "smollm2_gguf_path", _refuse("SmolLM2"))
     monkeypatch.setattr(defaults, "sentence_transformer", _refuse("the bundled MiniLM"))
     monkeypatch.setattr(defaults, "minilm", _refuse("the bundled MiniLM (ONNX)"))
     monkeypatch.setattr(defaults, "smollm2", _refuse("SmolLM2"))
     monkeypatch.setattr(defaults, "smollm2_folder", _refuse("SmolLM2"))
-    monkeypatch.setattr(defaults, "smollm2_gguf_path", _refuse("SmolLM2"))
     monkeypatch.setattr(
         "mom_micro.retrievers.index.default_embed_model",
         _refuse("the default LlamaIndex embedding (MiniLM)"),

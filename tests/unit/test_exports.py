@@ -15,6 +15,7 @@ import mom_micro
 
 ROOT = Path(mom_micro.__file__).resolve().parent
 
+
 def is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
         isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"

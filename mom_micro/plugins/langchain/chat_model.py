@@ -1,6 +1,6 @@
 """The offline language model as a LangChain chat model.
 
-:class:`LocalChatModel` wraps :class:`mom_micro.generation.LocalCausalLM` (SmolLM2-135M
+:class:`LocalChatModel` wraps :class:`mom_micro.models.generation.LocalCausalLM` (SmolLM2-135M
 by default, or any local Hugging Face causal LM) in ``langchain_core``'s
 ``BaseChatModel``, so every LangChain pipeline -- and :func:`mom_micro.chains.memory_rag_chain`
 -- runs without a network. Swap in ``ChatOpenAI`` or ``ChatOllama`` for real answers.
@@ -17,7 +17,7 @@ from langchain_core.messages import AIMessage, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import ConfigDict, Field
 
-from mom_micro.generation import LocalCausalLM
+from mom_micro.models.generation import LocalCausalLM
 
 __all__ = ["LocalChatModel"]
 

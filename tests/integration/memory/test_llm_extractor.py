@@ -10,7 +10,7 @@ from tests.support.memory import hashing_embedder
 def test_real_offline_guide_model_end_to_end(water_text):
     """SmolLM2-135M rarely writes a usable memory; whatever it writes, the result is a
     valid memory that tiles the text, from its own output or from the fallback."""
-    from mom_micro.generation import LocalCausalLM
+    from mom_micro.models.generation import LocalCausalLM
 
     reader = LLMExtractor(
         LocalCausalLM(max_new_tokens=200),

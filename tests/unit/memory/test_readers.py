@@ -5,7 +5,6 @@ import json
 import pytest
 from langchain_core.language_models import FakeListChatModel
 
-from mom_micro.generation import LocalCausalLM
 from mom_micro.memory import (
     ExtractiveExtractor,
     LLMExtractor,
@@ -15,6 +14,7 @@ from mom_micro.memory import (
     load_guide,
     reader_from_config,
 )
+from mom_micro.models.generation import LocalCausalLM
 from tests.support.retrieval import ParagraphReader
 
 

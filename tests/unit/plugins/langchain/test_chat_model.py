@@ -8,7 +8,7 @@ import pytest
 from langchain_core.messages import HumanMessage, ToolMessage
 from langchain_core.prompts import ChatPromptTemplate
 
-from mom_micro.generation import LocalCausalLM
+from mom_micro.models.generation import LocalCausalLM
 from mom_micro.plugins.langchain import LocalChatModel
 
 

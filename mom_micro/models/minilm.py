@@ -104,7 +104,7 @@ class OnnxMiniLM:
         from filelock import FileLock
         from tokenizers import Tokenizer
 
-        from mom_micro.defaults import cache_dir, embedding_model_path
+        from .paths import cache_dir, embedding_model_path
 
         model_dir = Path(model_dir or embedding_model_path())
         folder = cache or cache_dir() / "minilm-onnx"

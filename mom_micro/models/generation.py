@@ -16,10 +16,9 @@ __all__ = ["LocalCausalLM"]
 
 logger = logging.getLogger(__name__)
 
-#: ``copy_chunks`` of :class:`LocalCausalLM` (see :mod:`mom_micro.copying`): ``off``, no
-#: constraint; ``spans``, each quote a span anywhere; ``tiling``, each chunk a span that
-#: starts where the previous one ended. Here, not in :mod:`.copying`, so that checking
-#: the option does not import ``transformers``.
+#: ``copy_chunks`` of :class:`LocalCausalLM`: ``off``, no constraint, or one of the
+#: constrained modes of :mod:`.copy_decoding` (``spans``, ``tiling``). Spelled here, not
+#: imported from there, so that checking the option does not import ``transformers``.
 COPY_MODES = ("off", "spans", "tiling")
 
 
@@ -35,7 +34,7 @@ class LocalCausalLM:
 
     When a prompt holds a ``<document>`` block (MoM's extraction prompt), the text the
     model writes inside ``<chunk>`` tags is constrained to spans of that document
-    (:class:`~mom_micro.copying.CopyConstraint`; ``copy_chunks``: ``"tiling"``, the
+    (:class:`~mom_micro.models.copy_decoding.CopyConstraint`; ``copy_chunks``: ``"tiling"``, the
     default, ``"spans"``, or ``"off"``): a small model paraphrases what it should quote.
     A tokenizer that is not byte-level BPE is read without the constraint.
 
@@ -135,7 +134,7 @@ class LocalCausalLM:
         holds no ``<document>``, or when the tokenizer is not byte-level."""
         if self.copy_chunks == "off" or not messages:
             return None
-        from .copying import CopyConstraint, TokenTrie, document_in_prompt, token_bytes
+        from .copy_decoding import CopyConstraint, TokenTrie, document_in_prompt, token_bytes
 
         source = document_in_prompt(messages[-1]["content"])
         if source is None:

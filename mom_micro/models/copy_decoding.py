@@ -48,9 +48,11 @@ from typing import Any
 
 from transformers import LogitsProcessor
 
-from .generation import COPY_MODES
+__all__ = ["CONSTRAINED_MODES", "CopyConstraint", "TokenTrie", "document_in_prompt", "token_bytes"]
 
-__all__ = ["COPY_MODES", "CopyConstraint", "TokenTrie", "document_in_prompt", "token_bytes"]
+#: The two ways a chunk may copy the source (``spans``: each quote a span anywhere;
+#: ``tiling``: each chunk a span that starts where the previous one ended).
+CONSTRAINED_MODES = ("spans", "tiling")
 
 
 _OPEN = b"<chunk>"
@@ -191,8 +193,8 @@ class CopyConstraint(LogitsProcessor):
         mode: str = "tiling",
         eos_token_id: int | None = None,
     ) -> None:
-        if mode not in COPY_MODES[1:]:
-            raise ValueError(f"copy mode must be one of {COPY_MODES[1:]}, got {mode!r}")
+        if mode not in CONSTRAINED_MODES:
+            raise ValueError(f"copy mode must be one of {CONSTRAINED_MODES}, got {mode!r}")
         self.trie = trie
         self.source = source.encode("utf-8")
         self.prompt_length = prompt_length
