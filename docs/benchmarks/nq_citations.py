@@ -9,7 +9,7 @@ from llama_index.core.node_parser import SentenceSplitter
 
 from mom_micro.bench import load_dataset
 from mom_micro.retrievers import MemoryIndex
-from mom_micro.retrievers.embedding import llamaindex_minilm
+from mom_micro.retrievers.embed_model import llamaindex_minilm
 
 
 def citation(text):

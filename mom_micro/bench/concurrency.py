@@ -122,7 +122,7 @@ def run_concurrency_bench(
 
     from mom_micro.memory import EmbeddingMemoryScorer, LLMExtractor, minilm_embedder
     from mom_micro.retrievers import MemoryIndex
-    from mom_micro.retrievers.embedding import default_embed_model
+    from mom_micro.retrievers.embed_model import default_embed_model
 
     if not levels or min(levels) < 1:
         raise ValueError(f"concurrency levels must be >= 1, got {list(levels)}")

@@ -56,7 +56,7 @@ from mom_micro.memory import (
     window_chars,
 )
 from mom_micro.memory.guide import run_sync
-from mom_micro.memory.readers import build_reader, is_trained_reader, load_trained_reader
+from mom_micro.memory.loading import build_reader, is_trained_reader, load_trained_reader
 
 from .data import BenchDataset
 from .memory import sampled_clarity, sampled_completeness

@@ -378,7 +378,7 @@ def run_benchmark(
     """Build each system over ``dataset``, ask every question, return the figures dict."""
     from llama_index.core import Document
 
-    from mom_micro.retrievers.embedding import default_embed_model, llamaindex_minilm
+    from mom_micro.retrievers.embed_model import default_embed_model, llamaindex_minilm
 
     if scope not in ("corpus", "document"):
         raise ValueError(f"scope must be 'corpus' or 'document', got {scope!r}")

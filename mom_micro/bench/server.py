@@ -124,7 +124,7 @@ def run_server_bench(
     docstring). The server index is named ``bench-<run id>-mom`` and left in place."""
     from llama_index.core import Document
 
-    from mom_micro.retrievers.embedding import default_embed_model
+    from mom_micro.retrievers.embed_model import default_embed_model
 
     budgets = sorted({int(b) for b in budgets})
     embed = SharedEmbeddings(embed_model or default_embed_model())

@@ -76,7 +76,7 @@ def _teacher_documents(args: argparse.Namespace) -> dict[str, str] | list[Path]:
 
 def _sft_data(args: argparse.Namespace) -> int:
     from mom_micro.memory import ChainOfMemoryBuilder, EmbeddingMemoryScorer
-    from mom_micro.memory.readers import build_reader
+    from mom_micro.memory.loading import build_reader
 
     documents = _teacher_documents(args)
     kwargs = json_object(args.guide_kwargs, "--guide-kwargs")
@@ -161,7 +161,7 @@ def index_reader(spec: str | None) -> Any:
     guide model, with the default extractive reader for what the model cannot read."""
     if spec is None or spec == "extractive":
         return None
-    from mom_micro.memory.readers import build_reader
+    from mom_micro.memory.loading import build_reader
     from mom_micro.retrievers.nodes import default_reader
 
     return build_reader(spec, fallback=default_reader())

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS, Stage2Config
-from mom_micro.rewards.readers import FORMATS
+from mom_micro.rewards.preference_files import FORMATS
 
 #: Where ``reward train --tune-backbone`` writes the tuned backbone, inside the model folder.
 TUNED_BACKBONE = "backbone"

@@ -15,7 +15,6 @@ from .document import (
     read_document,
     validate_document,
 )
-from .embedding import Embedder, EmbeddingMemo, minilm_embedder
 from .extractive import ExtractiveExtractor
 from .guide import (
     AsyncGuideModel,
@@ -25,15 +24,15 @@ from .guide import (
     is_transient_error,
 )
 from .llm_extractor import LLMExtractor, MemoryExtractionError, split_windows, window_chars
-from .parsing import MemoryParseError, format_memory_output, parse_memory_output
-from .prompts import escape_document, extraction_prompt, reasoning_prompt
-from .readers import (
+from .loading import (
     build_reader,
     is_trained_reader,
     load_guide,
     load_trained_reader,
     reader_from_config,
 )
+from .parsing import MemoryParseError, format_memory_output, parse_memory_output
+from .prompts import escape_document, extraction_prompt, reasoning_prompt
 from .reasoning import (
     ChainOfMemoryBuilder,
     SFTBuildReport,
@@ -45,6 +44,7 @@ from .reasoning import (
 from .schema import CandidateScore, DocumentMemory, MemoryUnit
 from .scoring import EmbeddingMemoryScorer, MemoryScorer
 from .selection import reciprocal_rank_fusion, select_memory
+from .sentence_embedding import Embedder, EmbeddingMemo, minilm_embedder
 from .training import (
     READER_FILE,
     ReaderTrainingConfig,

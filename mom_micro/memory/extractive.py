@@ -39,10 +39,10 @@ from tqdm.auto import tqdm
 from mom_micro.text import Sentence, split_sentences
 
 from .document import ReaderConfigError, validate_document
-from .embedding import MINILM_NAME, Embedder, minilm_embedder
 from .keyphrases import KeyPhrases
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
+from .sentence_embedding import MINILM_NAME, Embedder, minilm_embedder
 
 __all__ = ["ExtractiveExtractor"]
 

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from .embedding import Embedder, minilm_embedder
 from .schema import DocumentMemory
+from .sentence_embedding import Embedder, minilm_embedder
 
 __all__ = ["CLARITY_QUESTION", "EmbeddingMemoryScorer", "MemoryScorer"]
 

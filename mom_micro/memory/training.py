@@ -18,7 +18,7 @@ plain supervised fine-tuning. :func:`train_reader` does that with TRL's ``SFTTra
 
 The result is a plain Hugging Face model folder (LoRA merged into the weights) with a
 :data:`READER_FILE` describing how it reads (the ``<think>`` prompt, its section size),
-written atomically: :func:`mom_micro.memory.readers.load_trained_reader` and
+written atomically: :func:`mom_micro.memory.loading.load_trained_reader` and
 ``mom-micro ingest --reader DIR`` load it as a guide model.
 
 TRL, peft and datasets are the ``train`` extra: ``pip install 'mom-micro[train]'``.

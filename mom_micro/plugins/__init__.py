@@ -14,7 +14,7 @@ from mom_micro._lazy import lazy_exports
 _MODULES = {
     ".ranking": [
         "MiCRoRankingError",
-        "MiCRoSettings",
+        "MiCRoRankingFields",
         "Ranking",
         "ScoredCandidate",
         "load_micro_model",
@@ -28,7 +28,7 @@ __all__ = sorted(name for names in _MODULES.values() for name in names)
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .ranking import (
         MiCRoRankingError,
-        MiCRoSettings,
+        MiCRoRankingFields,
         Ranking,
         ScoredCandidate,
         load_micro_model,

@@ -1,7 +1,7 @@
 """What the MiCRo adapters share: rank candidate texts for a prompt and a user or context.
 
 The LangChain reranker, cross-encoder and Runnable and the LlamaIndex postprocessor are
-thin shells around :class:`MiCRoSettings` (the model, the default user/context, a copy
+thin shells around :class:`MiCRoRankingFields` (the model, the default user/context, a copy
 for another user) and :func:`rank_texts`, which scores every candidate with the
 personalised reward ``r(x, y | c, u) = sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)``
 (the routed heads plus the user's online correction) and keeps the head scores and the
@@ -32,7 +32,7 @@ from mom_micro.rewards import (
 __all__ = [
     "DEFAULT_REWARD_WEIGHT",
     "MiCRoRankingError",
-    "MiCRoSettings",
+    "MiCRoRankingFields",
     "Ranking",
     "ScoredCandidate",
     "combine_relevance",
@@ -242,7 +242,7 @@ def record_choice(
     return profiles[-1]
 
 
-class MiCRoSettings(BaseModel):
+class MiCRoRankingFields(BaseModel):
     """The fields every MiCRo adapter has: the model and whose preferences to rank by."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)

@@ -14,7 +14,7 @@ from mom_micro._lazy import lazy_exports
 
 _MODULES = {
     ".assembly": ["Passage", "assemble_passages"],
-    ".embedding": ["BundledMiniLM", "default_embed_model"],
+    ".embed_model": ["BundledMiniLM", "default_embed_model"],
     ".storage.catalog": ["DocumentRecord"],
     ".storage.chroma": [
         "ChromaServerUnavailable",
@@ -62,7 +62,7 @@ __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .assembly import Passage, assemble_passages
-    from .embedding import BundledMiniLM, default_embed_model
+    from .embed_model import BundledMiniLM, default_embed_model
     from .fusion import FusedScore, LayerWeights, fuse_layers
     from .index import (
         IndexBusy,

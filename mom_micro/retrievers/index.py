@@ -45,7 +45,7 @@ from mom_micro.errors import MomMicroError
 from mom_micro.memory import MemoryExtractor, describe_reader
 
 from .committed import CommittedDocuments
-from .embedding import default_embed_model
+from .embed_model import default_embed_model
 from .fusion import LayerWeights
 from .lexical import LexicalIndex
 from .nodes import MemoryNodeBuilder, default_reader
@@ -197,6 +197,11 @@ class MemoryIndex:
     def server(self) -> tuple[str, int] | None:
         """``(host, port)`` of the Chroma server holding the index, if any."""
         return self.location.server
+
+    @property
+    def refresh_interval(self) -> float:
+        """At most one look at what other clients committed per this many seconds."""
+        return self.committed.refresh_interval
 
     @property
     def lexical(self) -> LexicalIndex:

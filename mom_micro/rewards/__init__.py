@@ -39,7 +39,7 @@ _MODULES = {
     ".model": ["MixtureRewardModel"],
     ".online": ["fit_user_weights"],
     ".profiles": ["UserProfile", "UserProfileStore"],
-    ".readers": [
+    ".preference_files": [
         "pairs_from_records",
         "read_csv",
         "read_dsp_domains",
@@ -78,8 +78,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .mixture_loss import MixtureBradleyTerryLoss
     from .model import MixtureRewardModel
     from .online import fit_user_weights
-    from .profiles import UserProfile, UserProfileStore
-    from .readers import (
+    from .preference_files import (
         pairs_from_records,
         read_csv,
         read_dsp_domains,
@@ -89,6 +88,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         read_preference_files,
         read_preferences,
     )
+    from .profiles import UserProfile, UserProfileStore
     from .recipe import RecipeReport, train_reward_model
     from .splits import budget_rows, split_by_prompt, subsample
     from .style import STYLE_FEATURES, style_features

@@ -174,7 +174,7 @@ PUBLIC = {
     ],
     "mom_micro.plugins": [
         "MiCRoRankingError",
-        "MiCRoSettings",
+        "MiCRoRankingFields",
         "Ranking",
         "ScoredCandidate",
         "load_micro_model",

@@ -10,7 +10,7 @@ from typing_extensions import NotRequired, TypedDict
 
 from mom_micro.plugins.ranking import (
     MiCRoRankingError,
-    MiCRoSettings,
+    MiCRoRankingFields,
     Ranking,
     ScoredCandidate,
     record_choice,
@@ -29,7 +29,7 @@ class RankerInput(TypedDict):
     context: NotRequired[str | None]
 
 
-class PersonalizedRanker(MiCRoSettings, RunnableSerializable[RankerInput, Ranking]):
+class PersonalizedRanker(MiCRoRankingFields, RunnableSerializable[RankerInput, Ranking]):
     """Rank candidate responses to a prompt by a MiCRo reward personalised for a user.
 
     ``{"prompt", "candidates", "user"?, "context"?}`` in, a

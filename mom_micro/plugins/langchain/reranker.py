@@ -10,12 +10,12 @@ from langchain_core.documents import Document
 from langchain_core.documents.compressor import BaseDocumentCompressor
 from pydantic import Field
 
-from mom_micro.plugins.ranking import MiCRoSettings
+from mom_micro.plugins.ranking import MiCRoRankingFields
 
 __all__ = ["MiCRoCrossEncoder", "MiCRoReranker"]
 
 
-class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
+class MiCRoReranker(MiCRoRankingFields, BaseDocumentCompressor):
     """Rerank retrieved documents for a user or a context, keeping them relevant.
 
     Each document's text is scored as a response to the query with the personalised
@@ -92,7 +92,7 @@ class MiCRoReranker(MiCRoSettings, BaseDocumentCompressor):
         return kept
 
 
-class MiCRoCrossEncoder(MiCRoSettings, BaseCrossEncoder):
+class MiCRoCrossEncoder(MiCRoRankingFields, BaseCrossEncoder):
     """MiCRo as a LangChain ``BaseCrossEncoder``: LangChain's own ``CrossEncoderReranker``
     (or anything else that takes a cross-encoder) scores with the personalised reward,
     combined with relevance.

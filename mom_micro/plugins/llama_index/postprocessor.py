@@ -6,7 +6,7 @@ from llama_index.core.bridge.pydantic import Field
 from llama_index.core.postprocessor.types import BaseNodePostprocessor
 from llama_index.core.schema import MetadataMode, NodeWithScore, QueryBundle
 
-from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoSettings
+from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoRankingFields
 
 __all__ = ["SCORE_KEYS", "MiCRoNodePostprocessor"]
 
@@ -20,7 +20,7 @@ SCORE_KEYS = (
 )
 
 
-class MiCRoNodePostprocessor(MiCRoSettings, BaseNodePostprocessor):
+class MiCRoNodePostprocessor(MiCRoRankingFields, BaseNodePostprocessor):
     """Rerank retrieved nodes for a user or a context, keeping them relevant.
 
     Each node's text is scored as a response to the query with the personalised reward

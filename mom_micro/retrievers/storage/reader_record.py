@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from mom_micro.memory import MemoryExtractor, ReaderConfigError, describe_reader
-from mom_micro.memory.readers import reader_from_config
+from mom_micro.memory.loading import reader_from_config
 
 from ..nodes import default_reader
 from .errors import ReaderMismatch

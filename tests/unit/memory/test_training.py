@@ -8,7 +8,7 @@ import pytest
 pytest.importorskip("trl")
 
 from mom_micro.memory import ChainOfMemoryBuilder, ExtractiveExtractor, SFTDataError
-from mom_micro.memory.readers import load_trained_reader, reader_from_config
+from mom_micro.memory.loading import load_trained_reader, reader_from_config
 from mom_micro.memory.training import (
     READER_FILE,
     ReaderTrainingConfig,

@@ -2,7 +2,7 @@
 
 The bundled MiniLM embedder keeps a bounded memo of the texts it embedded last (by
 text). The offline reader embeds every sentence of a document; the memory index, which
-embeds through the same memo (:class:`~mom_micro.retrievers.embedding.BundledMiniLM`),
+embeds through the same memo (:class:`~mom_micro.retrievers.embed_model.BundledMiniLM`),
 then finds the sentences of its chunks -- the sentence probes -- and any core content that
 repeats its chunk already there, so each distinct text is embedded once per ingest.
 """
