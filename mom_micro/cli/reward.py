@@ -94,6 +94,20 @@ def split_csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def whole_numbers(minimum: int) -> Callable[[str], list[int]]:
+    """An argparse ``type``: a comma-separated list of whole numbers ``>= minimum`` (the
+    message names the item that is not, e.g. ``--budgets: 'a' is not a whole number``)."""
+    parse = count(minimum)
+
+    def parse_list(text: str) -> list[int]:
+        parts = split_csv(text)
+        if not parts:
+            raise argparse.ArgumentTypeError(f"{text!r} names no number")
+        return [parse(part) for part in parts]
+
+    return parse_list
+
+
 def weights(text: str) -> list[float]:
     """An argparse ``type``: a comma-separated list of finite numbers >= 0 (a list in
     one argument, so that a file name after the flag is not taken for a number)."""
