@@ -223,6 +223,8 @@ def _check_user(args: argparse.Namespace) -> None:
 
 
 def _rank(args: argparse.Namespace) -> int:
+    from mom_micro.rewards import bounded_scores
+
     responses = list(args.responses)
     if args.responses_file:
         responses += [
@@ -235,7 +237,7 @@ def _rank(args: argparse.Namespace) -> int:
     _check_user(args)
     model = _load(args.model, args.profiles if args.user else None)
     weights = model.weights(args.prompt, context=args.context, user=args.user)
-    scores = (model.basis(args.prompt, responses) @ weights).tolist()
+    scores = bounded_scores(model.basis(args.prompt, responses) @ weights, responses)
     if args.user:
         model.profiles.note_ranking(args.user, args.prompt, responses)
     ranked = sorted(zip(scores, responses, strict=True), key=lambda item: -item[0])
