@@ -227,11 +227,14 @@ def _rank(args: argparse.Namespace) -> int:
 
     responses = list(args.responses)
     if args.responses_file:
-        responses += [
-            line.rstrip("\n")
-            for line in Path(args.responses_file).read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        path = Path(args.responses_file)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+            ) from exc
+        responses += [line for line in lines if line.strip()]
     if not responses:
         raise ValueError("give at least one response (arguments or --responses-file)")
     _check_user(args)
