@@ -72,7 +72,7 @@ _SPACE = re.compile(r"\s")
 #: English word averages about five non-space characters, a Chinese word one and a half
 #: characters, so a Chinese character carries about as much as three Latin ones.
 CJK_CHAR_WEIGHT = 3
-_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]*(?:(?![{_CJK}])[^\W_])[^\s{_CJK}]*")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
 _WORD_TOKEN = re.compile(r"\w+")
 _PHRASE_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]")
@@ -190,7 +190,14 @@ def count_words(text: str) -> int:
         >>> count_words("记忆检索")
         4
     """
-    return sum(1 for _ in _WORD.finditer(text))
+    # a token (a CJK character, or a run of other non-space characters) with a letter
+    # or digit; tested per token, so that a long run without one (a rule of dashes, a
+    # line of emoji) is read once, not once per character
+    return sum(
+        1
+        for match in _TOKEN.finditer(text)
+        if _CJK_CHAR.match(match.group()) or _LETTER_OR_DIGIT.search(match.group())
+    )
 
 
 def text_length(text: str) -> int:

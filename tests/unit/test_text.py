@@ -95,3 +95,12 @@ def test_unclosed_comment_openers_are_text_and_closed_comments_are_blanked():
     # after each one (140 KB took 22 s); the one-pass scan reads it once
     page = "<!-- a " * 30_000
     assert blank_markup(page) == page
+
+
+def test_a_long_run_without_letters_counts_no_word_and_is_read_once():
+    # a rule of dashes or a line of emoji: the word pattern used to try every position
+    # of such a run to its end (20 KB took 13 s, 200 KB about 20 minutes)
+    line = "Intro " + "-" * 200_000 + " 🙂" * 1000 + " end."
+    assert count_words(line) == 2
+    assert sum(s.words for s in split_sentences(line, max_words=50)) == 2
+    assert count_words("記ー・ x-1 -- _ é") == 5
