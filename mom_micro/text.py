@@ -72,7 +72,7 @@ _SPACE = re.compile(r"\s")
 #: English word averages about five non-space characters, a Chinese word one and a half
 #: characters, so a Chinese character carries about as much as three Latin ones.
 CJK_CHAR_WEIGHT = 3
-_WORD = re.compile(rf"[{_CJK}]|[^\s{_CJK}]*(?:(?![{_CJK}])[^\W_])[^\s{_CJK}]*")
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
 _WORD_TOKEN = re.compile(r"\w+")
 _PHRASE_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]")
@@ -125,7 +125,6 @@ _TAG = re.compile(
     r"</?([A-Za-z][A-Za-z0-9]*)"
     r"(?:\s+[A-Za-z_:][-\w:.]*\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s\"'=<>`]+))*\s*/?>"
 )
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
 
 
 def blank_markup(text: str) -> str:
@@ -138,7 +137,8 @@ def blank_markup(text: str) -> str:
     Only tags of :data:`HTML_ELEMENTS` count, with attributes written ``name=value``; a
     placeholder such as ``<number>`` and a comparison such as ``a <b and c> d`` are text.
     A regular expression and not an HTML parser: the parsers on hand (``html.parser``,
-    BeautifulSoup) report text without the offsets a memory's exact spans need.
+    BeautifulSoup) report text without the offsets a memory's exact spans need. Linear
+    in the length of ``text``; an unclosed ``<!--`` is text.
 
     Example:
         >>> page = "<p>Born in <a href='/paris'>Paris</a>.</p><ul><li>one</li></ul>"
@@ -150,13 +150,35 @@ def blank_markup(text: str) -> str:
         'if a <b and c> d, mask <number>'
     """
 
-    def blank(match: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", match.group(0))
-
     def blank_element(match: re.Match[str]) -> str:
-        return blank(match) if match.group(1).lower() in HTML_ELEMENTS else match.group(0)
+        tag = match.group(0)
+        return _blank(tag) if match.group(1).lower() in HTML_ELEMENTS else tag
 
-    return _TAG.sub(blank_element, _COMMENT.sub(blank, text))
+    return _TAG.sub(blank_element, _blank_comments(text))
+
+
+def _blank(part: str) -> str:
+    """``part`` with every character but line breaks replaced by a space."""
+    return re.sub(r"[^\n]", " ", part)
+
+
+def _blank_comments(text: str) -> str:
+    """``text`` with each ``<!-- ... -->`` blanked; an opener with no ``-->`` after it is text.
+
+    One pass with :meth:`str.find`, linear in ``text``: the pattern ``<!--.*?-->`` looked
+    for a close after every opener, so a page of unclosed openers cost their number times
+    its length.
+    """
+    parts = []
+    position = 0
+    while (start := text.find("<!--", position)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            break  # no comment closes after here
+        parts += [text[position:start], _blank(text[start : end + 3])]
+        position = end + 3
+    parts.append(text[position:])
+    return "".join(parts)
 
 
 def count_words(text: str) -> int:
@@ -168,7 +190,14 @@ def count_words(text: str) -> int:
         >>> count_words("记忆检索")
         4
     """
-    return sum(1 for _ in _WORD.finditer(text))
+    # a token (a CJK character, or a run of other non-space characters) with a letter
+    # or digit; tested per token, so that a long run without one (a rule of dashes, a
+    # line of emoji) is read once, not once per character
+    return sum(
+        1
+        for match in _TOKEN.finditer(text)
+        if _CJK_CHAR.match(match.group()) or _LETTER_OR_DIGIT.search(match.group())
+    )
 
 
 def text_length(text: str) -> int:
@@ -240,21 +269,38 @@ def is_heading(line: str, next_line: str | None) -> bool:
     return count_words(next_line) > len(words)
 
 
+def _token_before(line: str, end: int) -> str:
+    """The run of non-space characters of ``line`` that ends at ``end`` ("" when none).
+
+    Scanned back from ``end`` rather than searched from the start of the line, so that
+    finding the word before each sentence end costs that word's length, not the line's.
+    """
+    start = end
+    while start > 0 and not line[start - 1].isspace():
+        start -= 1
+    return line[start:end]
+
+
 def _sentence_breaks(line: str) -> list[int]:
-    """Offsets inside ``line`` where a new sentence starts."""
+    """Offsets inside ``line`` where a new sentence starts.
+
+    Linear in the length of ``line``: each sentence end is judged by the word before it
+    and the character after the white space that follows it, never by a copy of the
+    line up to it.
+    """
     breaks = []
     for match in _SENTENCE_END.finditer(line):
         cut = match.end()
-        before = line[: match.start()].rstrip("\"'”’)]")
-        token = re.search(r"(\S+)[.!?]$", before)
-        if before.endswith("."):
-            word = token.group(1).lower() if token else ""
+        # the match starts right after its . ! ? or CJK stop (the look-behind)
+        full_stop = line[match.start() - 1] == "."
+        if full_stop:
+            word = _token_before(line, match.start() - 1).lower()
             if word in _ABBREVIATIONS or (len(word) == 1 and word.isalpha()):
                 continue
         while cut < len(line) and line[cut].isspace():
             cut += 1
         nxt = line[cut : cut + 1]
-        if before.endswith(".") and nxt.islower():
+        if full_stop and nxt.islower():
             continue  # "... approx. three" or a decimal-like continuation
         if cut < len(line):
             breaks.append(cut)
@@ -285,7 +331,8 @@ def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
     Lines are split at sentence punctuation (abbreviations such as "e.g." and "et al."
     and initials do not end a sentence); text without punctuation stays one piece per
     line, and any piece over ``max_words`` words is cut into equal parts at word
-    boundaries, so no sentence exceeds the limit.
+    boundaries, so no sentence exceeds the limit. Linear in the length of ``text``, one
+    long line included (a PDF extraction or a scraped page often is one).
 
     Example:
         >>> text = "Intro\\nA cat, e.g. Tom. It naps."

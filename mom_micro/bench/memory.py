@@ -10,12 +10,18 @@ The evaluator costs about a forward pass of 250 tokens per boundary on CPU, so c
 and completeness are estimated on ``pairs_per_doc`` boundaries (units) drawn at random
 per document and method (seeded); the scorer's time per memory is measured on whole
 memories (the first ``timed_memories``).
+
+With ``growth_kb`` it also times reading against input size (:func:`reading_growth`): the
+documents repeated to each size, once as they are (many lines) and once as one line (a
+PDF extraction or a scraped page), so that a reading time growing faster than the text
+shows.
 """
 
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,12 +30,17 @@ from tqdm.auto import tqdm
 
 from mom_micro.figures import atomic_write_figure, pyplot
 from mom_micro.memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
+from mom_micro.text import split_sentences
 
 from .data import load_dataset
-from .outputs import write_outputs
+from .outputs import markdown_rows, write_outputs
 
 __all__ = [
+    "GROWTH_KB",
+    "GROWTH_LAYOUTS",
     "markdown_table",
+    "growth_table",
+    "reading_growth",
     "run_memory_bench",
     "sampled_clarity",
     "sampled_completeness",
@@ -88,6 +99,75 @@ def sampled_completeness(
     return float(np.mean(scorer.completeness_terms(units))) if units else float("nan")
 
 
+#: Input sizes (kilobytes of text) of the reading-growth measurement.
+GROWTH_KB = (25, 50, 100)
+#: The layouts the growth is measured on: the documents' own lines, and all on one line.
+GROWTH_LAYOUTS = ("many_lines", "one_line")
+
+
+def _sized_text(texts: Sequence[str], chars: int, layout: str) -> str:
+    """``texts`` joined (as paragraphs, or on one line) and repeated to ``chars``
+    characters, cut at the last white space before the limit."""
+    if layout == "one_line":
+        source = " ".join(" ".join(t.split()) for t in texts)
+    else:
+        source = "\n\n".join(t.strip() for t in texts)
+    text = (source + (" " if layout == "one_line" else "\n\n")) * (chars // len(source) + 1)
+    cut = text.rfind(" ", 0, chars)
+    return text[: cut if cut > 0 else chars].rstrip()
+
+
+def reading_growth(
+    texts: Sequence[str],
+    reader: ExtractiveExtractor,
+    sizes_kb: Sequence[int] = GROWTH_KB,
+) -> dict[str, Any]:
+    """Time sentence splitting and reading of ``texts`` repeated to each size, per layout.
+
+    For each layout of :data:`GROWTH_LAYOUTS` and size, a row ``{kb, chars, sentences,
+    chunks, split_s, read_s, read_s_per_kb}``; ``growth[layout]`` is the largest size's
+    ``read_s_per_kb`` over the smallest's: about 1 when reading is linear in the input,
+    the ratio of the sizes when it is quadratic.
+
+    Example:
+        >>> flat = lambda texts: np.full((len(texts), 4), 0.5)  # a stand-in embedder
+        >>> growth = reading_growth(["Cats purr. Dogs bark."], ExtractiveExtractor(embedder=flat), (1, 2))
+        >>> [row["kb"] for row in growth["layouts"]["one_line"]], sorted(growth["growth"])
+        ([1, 2], ['many_lines', 'one_line'])
+    """
+    if not texts or not any(t.strip() for t in texts):
+        raise ValueError("reading_growth needs some text")
+    if not sizes_kb or min(sizes_kb) < 1:
+        raise ValueError(f"sizes_kb must be whole kilobytes >= 1, got {list(sizes_kb)}")
+    layouts: dict[str, list[dict[str, Any]]] = {}
+    for layout in GROWTH_LAYOUTS:
+        rows = layouts[layout] = []
+        for kb in sorted(sizes_kb):
+            text = _sized_text(texts, kb * 1000, layout)
+            started = time.perf_counter()
+            sentences = split_sentences(text)
+            split_s = time.perf_counter() - started
+            started = time.perf_counter()
+            memory = reader.extract(text, doc_id=f"{layout}-{kb}kb")
+            read_s = time.perf_counter() - started
+            rows.append(
+                {
+                    "kb": kb,
+                    "chars": len(text),
+                    "sentences": len(sentences),
+                    "chunks": len(memory.units),
+                    "split_s": split_s,
+                    "read_s": read_s,
+                    "read_s_per_kb": read_s / (len(text) / 1000),
+                }
+            )
+    growth = {
+        layout: rows[-1]["read_s_per_kb"] / max(rows[0]["read_s_per_kb"], 1e-12)
+        for layout, rows in layouts.items()
+    }
+    return {"sizes_kb": sorted(sizes_kb), "layouts": layouts, "growth": growth}
+
+
 def run_memory_bench(
     dataset: str | Path,
     limit_docs: int = 10,
@@ -99,8 +179,10 @@ def run_memory_bench(
     timed_memories: int = 2,
     seed: int = 0,
     show_progress: bool = True,
+    growth_kb: Sequence[int] = GROWTH_KB,
 ) -> dict[str, Any]:
-    """Read the first ``limit_docs`` documents both ways and return the figures (a dict)."""
+    """Read the first ``limit_docs`` documents both ways and return the figures (a dict);
+    with ``growth_kb`` (empty: none), also :func:`reading_growth` at those sizes."""
     data = load_dataset(dataset, limit_docs=limit_docs)
     ids, texts = list(data.documents), list(data.documents.values())
     words = sum(len(t.split()) for t in texts)
@@ -148,7 +230,7 @@ def run_memory_bench(
         methods["extractive"]["completeness"] = sampled_completeness(
             scorer, memories, pairs_per_doc, rng
         )
-    return {
+    result = {
         "dataset": Path(dataset).name,
         "docs": len(texts),
         "words": words,
@@ -157,6 +239,9 @@ def run_memory_bench(
         "pairs_per_doc": pairs_per_doc,
         "methods": methods,
     }
+    if growth_kb:
+        result["growth"] = reading_growth(texts, reader, growth_kb)
+    return result
 
 
 def markdown_table(result: dict[str, Any]) -> str:
@@ -182,7 +267,31 @@ def markdown_table(result: dict[str, Any]) -> str:
             for c in cols
         ]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    if "growth" in result:
+        lines += ["", *growth_table(result["growth"])]
     return "\n".join(lines) + "\n"
+
+
+def growth_table(growth: dict[str, Any]) -> list[str]:
+    """The lines of a Markdown table of :func:`reading_growth`: one row per layout and size."""
+    rows = {
+        f"{layout}, {row['kb']} KB": row
+        for layout, rows in growth["layouts"].items()
+        for row in rows
+    }
+    lines = markdown_rows(
+        "layout, size",
+        ["chars", "sentences", "chunks", "split_s", "read_s", "read_s_per_kb"],
+        rows,
+        lambda v: f"{v:.3f}" if isinstance(v, float) else str(v),
+    )
+    ratio = ", ".join(f"{layout} {value:.2f}" for layout, value in growth["growth"].items())
+    return [
+        *lines,
+        "",
+        f"s/KB at {growth['sizes_kb'][-1]} KB over s/KB at {growth['sizes_kb'][0]} KB "
+        f"(1 is linear): {ratio}",
+    ]
 
 
 def _plot(result: dict[str, Any], path: Path) -> Path:

@@ -25,6 +25,7 @@ from .reward import (
     recipe_from_args,
     split_csv,
     tuned_featurizer,
+    whole_numbers,
 )
 
 __all__ = ["register"]
@@ -33,12 +34,11 @@ __all__ = ["register"]
 def _retrieval(args: argparse.Namespace) -> int:
     from mom_micro.bench.retrieval import run_retrieval_bench
 
-    budgets = [int(b) for b in split_csv(args.budgets)]
     run_retrieval_bench(
         args.dataset,
         args.out,
         systems=split_csv(args.systems),
-        budgets=budgets,
+        budgets=args.budgets,
         scope=args.scope,
         limit_docs=args.limit_docs,
         log=print,
@@ -188,7 +188,12 @@ def _style(args: argparse.Namespace) -> int:
 
 
 def _memory(args: argparse.Namespace) -> int:
-    from mom_micro.bench.memory import markdown_table, run_memory_bench, write_memory_outputs
+    from mom_micro.bench.memory import (
+        GROWTH_KB,
+        markdown_table,
+        run_memory_bench,
+        write_memory_outputs,
+    )
 
     result = run_memory_bench(
         args.dataset,
@@ -197,6 +202,7 @@ def _memory(args: argparse.Namespace) -> int:
         n_paths=args.paths,
         splitter_chunk_size=args.splitter_chunk_size,
         score=not args.no_score,
+        growth_kb=() if args.no_growth else args.growth_kb or GROWTH_KB,
     )
     print(markdown_table(result))
     if args.out:
@@ -208,14 +214,13 @@ def _memory(args: argparse.Namespace) -> int:
 def _server(args: argparse.Namespace) -> int:
     from mom_micro.bench.server import run_server_bench_file, server_markdown
 
-    budgets = [int(b) for b in split_csv(args.budgets)]
     result = run_server_bench_file(
         args.dataset,
         args.out,
         args.chroma_host,
         args.chroma_port,
         limit_docs=args.limit_docs,
-        budgets=budgets,
+        budgets=args.budgets,
         scope=args.scope,
         log=print,
     )
@@ -230,7 +235,7 @@ def _concurrency(args: argparse.Namespace) -> int:
         args.dataset,
         args.out,
         limit_docs=args.limit_docs,
-        levels=[int(level) for level in split_csv(args.levels)],
+        levels=args.levels,
         latency=args.latency,
         n_paths=args.paths,
         log=print,
@@ -274,7 +279,10 @@ def _add_concurrency(bench: argparse._SubParsersAction) -> None:
     )
     _add_dataset(concurrency)
     concurrency.add_argument(
-        "--levels", default="1,8", help="comma-separated max_concurrency values (default 1,8)"
+        "--levels",
+        type=whole_numbers(1),
+        default="1,8",
+        help="comma-separated max_concurrency values (default 1,8)",
     )
     concurrency.add_argument(
         "--latency", type=float, default=2.0, help="seconds per guide call (default 2.0)"
@@ -301,6 +309,7 @@ def _add_server(bench: argparse._SubParsersAction) -> None:
     server.add_argument("--chroma-port", type=int, required=True, help="... and port")
     server.add_argument(
         "--budgets",
+        type=whole_numbers(1),
         default=",".join(map(str, DEFAULT_BUDGETS)),
         help="comma-separated word budgets (default %(default)s)",
     )
@@ -343,7 +352,7 @@ def _reader(args: argparse.Namespace) -> int:
         scorer=None if args.no_score else MemoryScorer(),
         retrieval=retrieval,
         retrieval_readers=split_csv(args.retrieval_readers) if args.retrieval_readers else None,
-        budgets=[int(b) for b in split_csv(args.budgets)],
+        budgets=args.budgets,
         memory_cache=args.memory_cache,
         seed=args.seed,
         show_progress=args.progress,
@@ -415,7 +424,10 @@ def _add_reader(bench: argparse._SubParsersAction) -> None:
         "--retrieval-readers", default=None, help="only these readers in the retrieval run"
     )
     reader.add_argument(
-        "--budgets", default="100,200,400,800", help="retrieval word budgets (default %(default)s)"
+        "--budgets",
+        type=whole_numbers(1),
+        default="100,200,400,800",
+        help="retrieval word budgets (default %(default)s)",
     )
     reader.add_argument(
         "--memory-cache",
@@ -448,6 +460,7 @@ def _add_retrieval(bench: argparse._SubParsersAction) -> None:
     )
     retrieval.add_argument(
         "--budgets",
+        type=whole_numbers(1),
         default=",".join(map(str, DEFAULT_BUDGETS)),
         help="comma-separated word budgets (default %(default)s)",
     )
@@ -629,6 +642,14 @@ def _add_memory(bench: argparse._SubParsersAction) -> None:
         "--splitter-chunk-size", type=int, default=128, help="baseline chunk tokens"
     )
     memory.add_argument("--no-score", action="store_true", help="skip the LM scores")
+    memory.add_argument(
+        "--growth-kb",
+        type=whole_numbers(1),
+        default=None,
+        help="comma-separated sizes (KB) at which reading time is measured, on one line and "
+        "on many (default: mom_micro.bench.memory.GROWTH_KB)",
+    )
+    memory.add_argument("--no-growth", action="store_true", help="skip the growth in size")
     memory.add_argument("--out", default=None, help="JSON file (a .md and a .png go beside it)")
     memory.set_defaults(func=_memory)
 

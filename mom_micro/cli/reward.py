@@ -94,6 +94,20 @@ def split_csv(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def whole_numbers(minimum: int) -> Callable[[str], list[int]]:
+    """An argparse ``type``: a comma-separated list of whole numbers ``>= minimum`` (the
+    message names the item that is not, e.g. ``--budgets: 'a' is not a whole number``)."""
+    parse = count(minimum)
+
+    def parse_list(text: str) -> list[int]:
+        parts = split_csv(text)
+        if not parts:
+            raise argparse.ArgumentTypeError(f"{text!r} names no number")
+        return [parse(part) for part in parts]
+
+    return parse_list
+
+
 def weights(text: str) -> list[float]:
     """An argparse ``type``: a comma-separated list of finite numbers >= 0 (a list in
     one argument, so that a file name after the flag is not taken for a number)."""
@@ -209,19 +223,24 @@ def _check_user(args: argparse.Namespace) -> None:
 
 
 def _rank(args: argparse.Namespace) -> int:
+    from mom_micro.rewards import bounded_scores
+
     responses = list(args.responses)
     if args.responses_file:
-        responses += [
-            line.rstrip("\n")
-            for line in Path(args.responses_file).read_text(encoding="utf-8").splitlines()
-            if line.strip()
-        ]
+        path = Path(args.responses_file)
+        try:
+            lines = path.read_text(encoding="utf-8").splitlines()
+        except UnicodeDecodeError as exc:
+            raise ValueError(
+                f"{path} is not UTF-8 text (byte {exc.start}: {exc.reason}); save it as UTF-8"
+            ) from exc
+        responses += [line for line in lines if line.strip()]
     if not responses:
         raise ValueError("give at least one response (arguments or --responses-file)")
     _check_user(args)
     model = _load(args.model, args.profiles if args.user else None)
     weights = model.weights(args.prompt, context=args.context, user=args.user)
-    scores = (model.basis(args.prompt, responses) @ weights).tolist()
+    scores = bounded_scores(model.basis(args.prompt, responses) @ weights, responses)
     if args.user:
         model.profiles.note_ranking(args.user, args.prompt, responses)
     ranked = sorted(zip(scores, responses, strict=True), key=lambda item: -item[0])

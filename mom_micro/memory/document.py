@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
@@ -20,6 +21,9 @@ __all__ = [
     "validate_document",
 ]
 
+# a word has a letter or digit (mom_micro.text.count_words); one search, linear
+_LETTER_OR_DIGIT = re.compile(r"[^\W_]")
+
 #: Documents longer than this are refused (about 10 MB of text); split them first.
 MAX_DOCUMENT_CHARS = 10_000_000
 
@@ -37,8 +41,9 @@ def validate_document(text: object, doc_id: str | None = None) -> str:
 
     Refused: non-strings (bytes included: decode them first), empty text, text with
     nothing visible (only white space and invisible format characters such as zero-width
-    spaces and joiners), text with NUL or many other control characters (binary data), and
-    text over :data:`MAX_DOCUMENT_CHARS` characters.
+    spaces and joiners), text with no word (no letter or digit in any script: only emoji,
+    symbols or punctuation), text with NUL or many other control characters (binary
+    data), and text over :data:`MAX_DOCUMENT_CHARS` characters.
 
     Example:
         >>> validate_document("A short note.")
@@ -68,6 +73,11 @@ def validate_document(text: object, doc_id: str | None = None) -> str:
         raise InvalidDocumentError(
             f"{name} has no visible text: only white space and invisible characters "
             "(zero-width spaces or joiners, byte-order marks)"
+        )
+    if not _LETTER_OR_DIGIT.search(text):
+        raise InvalidDocumentError(
+            f"{name} has no words: no letter or digit in any script, only emoji, symbols "
+            "or punctuation"
         )
     return text
 

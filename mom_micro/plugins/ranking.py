@@ -27,6 +27,7 @@ from mom_micro.rewards import (
     PreferenceFeaturizer,
     RewardsError,
     UserProfile,
+    bounded_scores,
 )
 
 __all__ = [
@@ -59,7 +60,10 @@ class ScoredCandidate(BaseModel):
         description="What the ranking sorts by: the reward, or over retrieved documents "
         "the reward combined with the relevance (higher is better)."
     )
-    reward: float = Field(description="The personalised reward r(x, y | c, u).")
+    reward: float = Field(
+        description="The personalised reward r(x, y | c, u), bounded to (-SCORE_BOUND, "
+        "SCORE_BOUND) (mom_micro.rewards.bounded_scores; -SCORE_BOUND for an empty text)."
+    )
     relevance: float | None = Field(
         default=None, description="The retrieval relevance combined with the reward, if any."
     )
@@ -146,7 +150,10 @@ def rank_texts(
 ) -> Ranking:
     """Score ``texts`` as responses to ``prompt`` for ``user`` / ``context``, best first
     (ties keep the input order). With ``relevance`` (one per text: retrieved documents)
-    the ranking sorts by :func:`combine_relevance`, else by the reward. Raises
+    the ranking sorts by :func:`combine_relevance`, else by the reward. An empty or
+    white-space-only text ranks after every text with words: its reward is the lowest
+    there is (``-SCORE_BOUND``), and with ``relevance`` it is left out of the
+    combination (its score 0, the bottom of the combined range). Raises
     :class:`MiCRoRankingError` on no candidates or a non-string one."""
     if isinstance(texts, str):
         raise MiCRoRankingError("candidates must be a list of strings, not one string")
@@ -162,9 +169,23 @@ def rank_texts(
         basis = model.basis(prompt, list(texts))
     except RewardsError as exc:
         raise MiCRoRankingError(str(exc)) from exc
-    rewards = (basis @ weights).tolist()
-    scores = rewards if relevance is None else combine_relevance(rewards, relevance, reward_weight)
-    order = sorted(range(len(texts)), key=lambda i: -scores[i])
+    rewards = bounded_scores(basis @ weights, texts)
+    blank = [not text.strip() for text in texts]
+    if relevance is None:
+        scores = rewards
+    else:
+        if len(relevance) != len(texts):
+            raise MiCRoRankingError(
+                f"{len(texts)} candidates for {len(relevance)} relevance scores"
+            )
+        kept = [i for i in range(len(texts)) if not blank[i]]
+        combined = combine_relevance(
+            [rewards[i] for i in kept], [relevance[i] for i in kept], reward_weight
+        )
+        scores = [0.0] * len(texts)
+        for i, score in zip(kept, combined, strict=True):
+            scores[i] = score
+    order = sorted(range(len(texts)), key=lambda i: (blank[i], -scores[i]))
     heads = model.config.n_heads
     return Ranking(
         prompt=prompt,

@@ -36,7 +36,7 @@ _MODULES = {
     ".featurizer": ["PairFeatures", "PreferenceFeaturizer"],
     ".hedge": ["head_losses", "hedge_targets"],
     ".mixture_loss": ["MixtureBradleyTerryLoss"],
-    ".model": ["MixtureRewardModel"],
+    ".model": ["SCORE_BOUND", "MixtureRewardModel", "bounded_scores"],
     ".online": ["fit_user_weights"],
     ".profiles": ["UserProfile", "UserProfileStore"],
     ".preference_files": [
@@ -52,7 +52,14 @@ _MODULES = {
     ".recipe": ["RecipeReport", "train_reward_model"],
     ".splits": ["budget_rows", "split_by_prompt", "subsample"],
     ".style": ["STYLE_FEATURES", "style_features"],
-    ".trainer": ["Stage1Trainer", "Stage2Trainer", "TrainResult", "train_stage1", "train_stage2"],
+    ".trainer": [
+        "MIN_TRAINING_PAIRS",
+        "Stage1Trainer",
+        "Stage2Trainer",
+        "TrainResult",
+        "train_stage1",
+        "train_stage2",
+    ],
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
@@ -76,7 +83,7 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .featurizer import PairFeatures, PreferenceFeaturizer
     from .hedge import head_losses, hedge_targets
     from .mixture_loss import MixtureBradleyTerryLoss
-    from .model import MixtureRewardModel
+    from .model import SCORE_BOUND, MixtureRewardModel, bounded_scores
     from .online import fit_user_weights
     from .preference_files import (
         pairs_from_records,
@@ -92,4 +99,11 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
     from .recipe import RecipeReport, train_reward_model
     from .splits import budget_rows, split_by_prompt, subsample
     from .style import STYLE_FEATURES, style_features
-    from .trainer import Stage1Trainer, Stage2Trainer, TrainResult, train_stage1, train_stage2
+    from .trainer import (
+        MIN_TRAINING_PAIRS,
+        Stage1Trainer,
+        Stage2Trainer,
+        TrainResult,
+        train_stage1,
+        train_stage2,
+    )

@@ -10,6 +10,12 @@
 ``f(x)``, or the stage-2 router ``f(x, c)`` for a context seen in stage 2. A user with
 recorded choices adds their online correction ``beta_u^T z(x, y)`` over the user basis
 ``z`` (the head rewards and the style block; :mod:`.online`, :mod:`.profiles`).
+
+What :meth:`MixtureRewardModel.score` reports is that reward bounded,
+``B tanh(r / B)`` with ``B =`` :data:`SCORE_BOUND`: the order of the responses, and
+``r`` itself where ``|r|`` is well under ``B``, stay; scores are finite and in
+``(-B, B)`` whatever the training set, and an empty or white-space-only response scores
+``-B``, below every response with text.
 Training is the trainers' (:mod:`.trainer`); the model offers the public methods they
 call.
 
@@ -52,7 +58,10 @@ from .profiles import UserProfile, UserProfileStore
 from .router import ContextRouter, PromptRouter, unit_context
 from .scaling import FeatureScaler
 
-__all__ = ["MixtureRewardModel"]
+__all__ = ["SCORE_BOUND", "MixtureRewardModel", "bounded_scores"]
+
+#: Scores lie in ``(-SCORE_BOUND, SCORE_BOUND)``; an empty response scores ``-SCORE_BOUND``.
+SCORE_BOUND = 10.0
 
 CHECKPOINT_FORMAT = "mom-micro-mixture-reward/1"
 CONFIG_FILE = "config.json"
@@ -385,14 +394,16 @@ class MixtureRewardModel(nn.Module):
         user: str | None = None,
     ) -> list[float]:
         """The personalised reward of each response (higher is better):
-        ``sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)``.
+        ``sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)``, bounded to
+        ``(-SCORE_BOUND, SCORE_BOUND)`` by :func:`bounded_scores` (an empty response
+        scores ``-SCORE_BOUND``).
 
         Example:
             >>> model.score("Plan a trip", ["Sure: day 1 ...", "No."], context="business")  # doctest: +SKIP
             [1.37, -0.88]
         """
         weights = self.weights(prompt, context, user)
-        return (self.basis(prompt, responses) @ weights).tolist()
+        return bounded_scores(self.basis(prompt, responses) @ weights, responses)
 
     def record_feedback(
         self,
@@ -506,6 +517,22 @@ class MixtureRewardModel(nn.Module):
         model.eval()
         model.fingerprint = _fingerprint(weights)
         return model
+
+
+def bounded_scores(rewards: torch.Tensor, responses: Sequence[str]) -> list[float]:
+    """The scores of ``responses`` from their rewards ``r``: ``B tanh(r / B)`` with
+    ``B =`` :data:`SCORE_BOUND` (in ``(-B, B)``), and ``-B`` for an empty or
+    white-space-only response, so that it ranks after every response with text.
+
+    Example:
+        >>> [round(s, 3) for s in bounded_scores(torch.tensor([0.5, 1e4, 1e4]), ["a", "b", " "])]
+        [0.5, 10.0, -10.0]
+    """
+    bounded = SCORE_BOUND * torch.tanh(rewards.double() / SCORE_BOUND)
+    return [
+        float(value) if response.strip() else -SCORE_BOUND
+        for value, response in zip(bounded.tolist(), responses, strict=True)
+    ]
 
 
 def _portable(spec: dict[str, Any], directory: Path) -> dict[str, Any]:

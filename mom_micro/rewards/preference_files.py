@@ -27,6 +27,7 @@ Example:
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
@@ -172,13 +173,21 @@ def read_jsonl(
 def read_csv(
     path: str | Path, columns: Mapping[str, str] | None = None, context: str | None = None
 ) -> tuple[list[PreferencePair], ReadReport]:
-    """A CSV file with a header row; columns as in :func:`pairs_from_records`."""
+    """A CSV file with a header row; columns as in :func:`pairs_from_records`. A file
+    with a NUL character is refused (:class:`PreferenceDataError` naming its line): it is
+    binary data, which the ``csv`` module reads as text since Python 3.11."""
     path = Path(path)
     try:
-        with path.open(encoding="utf-8", newline="") as handle:
-            rows = list(csv.DictReader(handle))
+        text = path.read_bytes().decode("utf-8")  # line ends as they are, for csv
     except UnicodeDecodeError as exc:
         raise _not_utf8(path, exc) from exc
+    nul = text.find("\x00")
+    if nul >= 0:
+        line = text.count("\n", 0, nul) + 1
+        raise PreferenceDataError(
+            f"{path}, line {line}: a NUL byte; a preference CSV is text (is it binary data?)"
+        )
+    rows = list(csv.DictReader(io.StringIO(text, newline="")))
     return pairs_from_records(rows, columns, context, source=str(path))
 
 

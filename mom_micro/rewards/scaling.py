@@ -5,11 +5,19 @@ them (``(v - mean) / std``, fitted on the training features) lets the heads and 
 train at the paper's learning rate. The statistics are buffers, so they are saved in
 the checkpoint and applied identically at scoring time.
 
+A standardised value is clipped to ``[-FEATURE_CLIP, FEATURE_CLIP]``: a response far off
+the training features (an empty one, or one with a link or a code block when no
+training response had one, where ``std`` is near zero) is read as at most
+:data:`FEATURE_CLIP` standard deviations off, instead of its value divided by a tiny
+``std`` (which made a model trained on 12 pairs score ``1e4``).
+
 Example:
     >>> scaler = FeatureScaler(2)
     >>> scaler.fit(torch.tensor([[0.0, 1.0], [2.0, 1.0]]))
     >>> scaler(torch.tensor([[2.0, 1.0]])).tolist()
     [[1.0, 0.0]]
+    >>> scaler(torch.tensor([[2.0, 3.0]])).tolist()  # 2 / 1e-6 standard deviations off
+    [[1.0, 5.0]]
 """
 
 from __future__ import annotations
@@ -17,11 +25,15 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-__all__ = ["FeatureScaler"]
+__all__ = ["FEATURE_CLIP", "FeatureScaler"]
+
+#: The most training standard deviations a standardised feature may lie from the mean.
+FEATURE_CLIP = 5.0
 
 
 class FeatureScaler(nn.Module):
-    """``(v - mean) / std`` with ``std`` floored at ``eps`` (identity until fitted)."""
+    """``clip((v - mean) / std, -FEATURE_CLIP, FEATURE_CLIP)`` with ``std`` floored at
+    ``eps`` (until fitted: ``v`` clipped)."""
 
     mean: torch.Tensor
     std: torch.Tensor
@@ -39,5 +51,5 @@ class FeatureScaler(nn.Module):
         self.std.copy_(values.std(dim=0, unbiased=False).clamp_min(self.eps))
 
     def forward(self, values: torch.Tensor) -> torch.Tensor:
-        """Standardised ``values``."""
-        return (values - self.mean) / self.std
+        """Standardised ``values``, clipped to ``[-FEATURE_CLIP, FEATURE_CLIP]``."""
+        return ((values - self.mean) / self.std).clamp(-FEATURE_CLIP, FEATURE_CLIP)

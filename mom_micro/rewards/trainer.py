@@ -15,6 +15,11 @@ model and calls its public methods; the model knows nothing of its trainers.
   cross-entropy ``-sum_k w_ik log f(x_i, c_i)_k`` in mini-batches. The router starts as
   a copy of the stage-1 router (:class:`~mom_micro.rewards.router.ContextRouter`).
 
+Stage 1 on fewer than :data:`MIN_TRAINING_PAIRS` pairs warns (a ``UserWarning`` with the
+count): K heads on hundreds of feature dimensions are barely constrained by a few
+dozen choices, so such a model's scores (bounded as they are, see
+:data:`~mom_micro.rewards.model.SCORE_BOUND`) say little.
+
 Example:
     >>> model = MixtureRewardModel.create(PreferenceFeaturizer.minilm(), n_heads=10)  # doctest: +SKIP
     >>> train_stage1(model, pairs, Stage1Config(epochs=5)).best_epoch                 # doctest: +SKIP
@@ -27,6 +32,7 @@ from __future__ import annotations
 import copy
 import math
 import time
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -44,6 +50,7 @@ from .model import MixtureRewardModel
 from .splits import grouped_split
 
 __all__ = [
+    "MIN_TRAINING_PAIRS",
     "Stage1Trainer",
     "Stage2Trainer",
     "TrainResult",
@@ -51,6 +58,10 @@ __all__ = [
     "train_stage1",
     "train_stage2",
 ]
+
+
+#: Stage 1 on fewer preference pairs than this warns that the model is barely trained.
+MIN_TRAINING_PAIRS = 100
 
 
 @dataclass
@@ -116,6 +127,12 @@ class Stage1Trainer:
         features = self.model.featurize(data)
         if len(features) == 0:
             raise RewardsError("stage 1 needs at least one preference pair")
+        if len(features) < MIN_TRAINING_PAIRS:
+            warnings.warn(
+                f"training the reward heads on {len(features)} preference pairs, fewer than "
+                f"MIN_TRAINING_PAIRS ({MIN_TRAINING_PAIRS}): its scores will say little",
+                stacklevel=2,
+            )
         with torch_threads(self.config.num_threads):
             return self._train(features)
 

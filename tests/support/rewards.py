@@ -140,3 +140,31 @@ def tiny_sentence_transformer(folder: Any, texts: Sequence[str], layers: int = 2
         str(folder)
     )
     return str(folder)
+
+
+def few_pairs() -> list[PreferencePair]:
+    """Twelve hand-written preference pairs on six prompts: a training set too small to
+    constrain a model (what ``reward train`` must warn about)."""
+    rows = [
+        (
+            "How do I boil an egg?",
+            "Put the egg in boiling water for nine minutes.",
+            "Eggs are food.",
+        ),
+        (
+            "How do I boil an egg?",
+            "- Boil water.\n- Add the egg.\n- Wait nine minutes.",
+            "No idea.",
+        ),
+        ("What is the capital of France?", "Paris is the capital of France.", "It is in Europe."),
+        ("What is the capital of France?", "The capital is Paris.", "Maybe Lyon?"),
+        ("How far is the moon?", "About 384,000 km on average.", "Far away!"),
+        ("How far is the moon?", "Roughly 384,000 kilometres from Earth.", "Ask someone else."),
+        ("Name a prime number.", "7 is a prime number.", "Numbers are fun."),
+        ("Name a prime number.", "Two, the only even prime.", "Nine."),
+        ("Why is the sky blue?", "Air scatters blue light more than red light.", "Because it is."),
+        ("Why is the sky blue?", "Rayleigh scattering: short waves scatter most.", "Sorry, no."),
+        ("How do I sort a list in Python?", "Use sorted(items) or items.sort().", "A snake."),
+        ("How do I sort a list in Python?", "sorted(xs) returns a new sorted list.", "Write it."),
+    ]
+    return [PreferencePair(prompt, chosen, rejected) for prompt, chosen, rejected in rows]

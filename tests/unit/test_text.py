@@ -59,3 +59,48 @@ def test_html_tags_are_blanked_in_place_and_placeholders_are_not():
     assert "\n" not in blank  # no line where the page has none
     prose = "Mask each <number> and <UNK>; if a <b and c> d then x<y."
     assert blank_markup(prose) == prose
+
+
+class _CountingStr(str):
+    """A str that counts the characters of every index and slice taken of it (and of the
+    slices, which stay counting): the copies a text function makes of its input."""
+
+    copied = 0
+
+    def __getitem__(self, key):  # type: ignore[override]
+        part = str.__getitem__(self, key)
+        _CountingStr.copied += len(part)
+        return _CountingStr(part)
+
+
+def _copied(text: str) -> int:
+    _CountingStr.copied = 0
+    split_sentences(_CountingStr(text))
+    return _CountingStr.copied
+
+
+def test_sentence_splitting_copies_linearly_on_one_long_line():
+    # a PDF extraction as one line of short sentences: a copy of the line up to each
+    # sentence end (the quadratic reading of issue 33) grows 64-fold for 8 times the text
+    line = " ".join(f"Cell {i} grew. It split, e.g. twice." for i in range(40))
+    small, large = _copied(line), _copied(" ".join([line] * 8))
+    assert small > 0
+    assert large <= 10 * small
+
+
+def test_unclosed_comment_openers_are_text_and_closed_comments_are_blanked():
+    assert blank_markup("a <!-- b --> c <!-- d") == "a            c <!-- d"
+    assert blank_markup("<!-->x-->") == " " * 9
+    # 200 KB of unclosed openers: the pattern <!--.*?--> searched the rest of the page
+    # after each one (140 KB took 22 s); the one-pass scan reads it once
+    page = "<!-- a " * 30_000
+    assert blank_markup(page) == page
+
+
+def test_a_long_run_without_letters_counts_no_word_and_is_read_once():
+    # a rule of dashes or a line of emoji: the word pattern used to try every position
+    # of such a run to its end (20 KB took 13 s, 200 KB about 20 minutes)
+    line = "Intro " + "-" * 200_000 + " 🙂" * 1000 + " end."
+    assert count_words(line) == 2
+    assert sum(s.words for s in split_sentences(line, max_words=50)) == 2
+    assert count_words("記ー・ x-1 -- _ é") == 5

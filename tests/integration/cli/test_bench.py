@@ -35,6 +35,8 @@ def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
                 "1",
                 "--target-words",
                 "80",
+                "--growth-kb",
+                "2,4",
                 "--out",
                 str(out),
             ]
@@ -45,6 +47,7 @@ def test_bench_memory_writes_json_table_and_plot(tmp_path, capsys):
     extractive = result["methods"]["extractive"]
     assert extractive["coverage"] == 1.0 and 0.0 <= extractive["clarity"] <= 1.0
     assert result["methods"]["sentence_splitter_128"]["chunks"] > 0
+    assert [row["kb"] for row in result["growth"]["layouts"]["one_line"]] == [2, 4]
     assert out.with_suffix(".md").read_text().startswith("### water.json")
     assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
 

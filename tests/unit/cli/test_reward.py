@@ -80,3 +80,23 @@ def test_a_missing_backbone_folder_is_said_to_be_missing(tmp_path, capsys):
     assert (
         "backbone ./nope/model: no such model folder (it does not exist)" in capsys.readouterr().err
     )
+
+
+def test_a_preference_csv_with_a_nul_byte_is_refused_naming_its_line(tmp_path, capsys):
+    bad = tmp_path / "prefs.csv"
+    bad.write_bytes(b"prompt,chosen,rejected\np,a,b\nq,c\x00,d\n")
+    code = main(["reward", "train", str(bad), "--out", str(tmp_path / "m")])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{bad}, line 3: a NUL byte" in err, err
+    assert not (tmp_path / "m").exists()
+
+
+def test_a_responses_file_that_is_not_utf8_is_named(tmp_path, capsys):
+    bad = tmp_path / "responses.txt"
+    bad.write_bytes(b"one answer\ncaf\xe9\n")
+    argv = ["reward", "rank", "--prompt", "a prompt?", "--model", str(tmp_path)]
+    code = main([*argv, "--responses-file", str(bad)])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and f"{bad} is not UTF-8 text" in err, err

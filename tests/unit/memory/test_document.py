@@ -19,6 +19,8 @@ from mom_micro.memory import (
         (42, "must be a str"),
         ("abc\x00\x01\x02def", "binary"),
         ("\u200b\u200c\u200d\u2060\ufeff \u200b\n", "no visible text"),
+        ("🙂🎉 👍👍\n🔥", "no words"),
+        ("--- *** !!! ... ___", "no words"),
     ],
 )
 def test_unusable_documents_are_refused(value, message):
@@ -45,3 +47,8 @@ def test_read_document_refuses_non_utf8_and_missing_files(tmp_path):
 
 def test_text_with_zero_width_characters_among_words_is_kept():
     assert validate_document("zero\u200bwidth joiner") == "zero\u200bwidth joiner"
+
+
+def test_a_word_among_emoji_or_in_any_script_is_enough():
+    for text in ("🙂 ok 🙂", "记忆", "٣", "🔥 42"):
+        assert validate_document(text) == text
