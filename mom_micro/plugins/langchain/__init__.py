@@ -1,7 +1,9 @@
 """LangChain adapters: the MoM retriever and document transformer, the memory tool of an
-agent, the MiCRo rankers, and the offline language model as a chat model."""
+agent, best-of-n answers for the user in an agent (a middleware), the MiCRo rankers, and
+the offline language model as a chat model."""
 
 from .chat_model import LocalChatModel
+from .middleware import BestOfNMiddleware, ranking_of
 from .ranker import PersonalizedRanker, RankerInput
 from .reranker import MiCRoCrossEncoder, MiCRoReranker
 from .retriever import MoMRetriever, to_llama_documents
@@ -9,6 +11,7 @@ from .tool import memory_retriever_tool
 from .transformer import MoMDocumentTransformer
 
 __all__ = [
+    "BestOfNMiddleware",
     "LocalChatModel",
     "MiCRoCrossEncoder",
     "MiCRoReranker",
@@ -17,5 +20,6 @@ __all__ = [
     "PersonalizedRanker",
     "RankerInput",
     "memory_retriever_tool",
+    "ranking_of",
     "to_llama_documents",
 ]

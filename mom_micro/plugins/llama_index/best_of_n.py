@@ -31,14 +31,9 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.response_synthesizers import BaseSynthesizer, get_response_synthesizer
 from llama_index.core.tools.types import BaseTool
 
-from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoSettings, Ranking
+from mom_micro.plugins.ranking import RANKING_KEY, MiCRoRankingError, MiCRoSettings, Ranking
 
 __all__ = ["RANKING_KEY", "BestOfNLLM", "BestOfNQueryEngine", "ranking_of"]
-
-#: Where a ranked response keeps its ranking, a :class:`Ranking` as a dict: an LLM's
-#: ``response.raw[RANKING_KEY]`` (and so ``AgentOutput.raw[RANKING_KEY]`` in an agent), a
-#: query engine's ``response.metadata[RANKING_KEY]``.
-RANKING_KEY = "mom_micro_ranking"
 
 
 def _with_ranking(raw: Any, ranking: Ranking) -> dict[str, Any]:

@@ -1,0 +1,288 @@
+"""``BestOfNMiddleware``: best-of-n answers for the user in a LangChain agent
+(``langchain.agents.create_agent(model, tools, middleware=[...])``)."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from typing import Any
+
+from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langgraph.store.base import BaseStore
+
+from mom_micro.plugins.langgraph.profiles import StoreProfiles
+from mom_micro.plugins.ranking import (
+    RANKING_KEY,
+    MiCRoRankingError,
+    MiCRoSettings,
+    Ranking,
+    ScoredCandidate,
+    record_choice,
+)
+from mom_micro.rewards import UserProfile, UserProfileStore
+
+__all__ = ["BestOfNMiddleware", "prompt_of", "ranking_of", "who_is_asking"]
+
+#: The tag that keeps a run out of LangGraph's ``stream_mode="messages"``.
+_NOSTREAM = "nostream"
+
+
+def ranking_of(message: BaseMessage) -> Ranking | None:
+    """The :class:`~mom_micro.plugins.ranking.Ranking` a best-of-n answer keeps in its
+    ``response_metadata``: every candidate best first with its score and head scores,
+    and the head weights; ``None`` for a message that was not ranked (``n=1``, a step
+    that called tools).
+
+    Example:
+        >>> ranking_of(AIMessage("hi")) is None
+        True
+    """
+    kept = message.response_metadata.get(RANKING_KEY)
+    return None if kept is None else Ranking.model_validate(kept)
+
+
+def who_is_asking(
+    context: Any, user_key: str = "user", context_key: str = "context"
+) -> tuple[str | None, str | None]:
+    """``(user, stated context)`` from an agent's runtime context: a mapping
+    (``{"user": "ana", "context": "I want brief answers."}``) or an object with those
+    attributes (a dataclass, a pydantic model); ``None`` for what it does not name.
+
+    Example:
+        >>> who_is_asking({"user": "ana"})
+        ('ana', None)
+    """
+
+    def field(key: str) -> str | None:
+        value = context.get(key) if isinstance(context, Mapping) else getattr(context, key, None)
+        if value is not None and not isinstance(value, str):
+            raise MiCRoRankingError(
+                f"the runtime context's {key!r} must be a string, not {type(value).__name__}"
+            )
+        return value
+
+    return (None, None) if context is None else (field(user_key), field(context_key))
+
+
+def prompt_of(messages: Sequence[BaseMessage]) -> str:
+    """What the candidates answer: the last human message (an agent's later steps end
+    in tool results), else the last message's text.
+
+    Example:
+        >>> prompt_of([HumanMessage("Tides?"), AIMessage("Gravity.")])
+        'Tides?'
+    """
+    for message in reversed(messages):
+        if isinstance(message, HumanMessage):
+            return message.text
+    return messages[-1].text if messages else ""
+
+
+def _answer(response: ModelResponse) -> AIMessage:
+    """The model's message in a response (the last ``AIMessage`` of its result)."""
+    for message in reversed(response.result):
+        if isinstance(message, AIMessage):
+            return message
+    raise MiCRoRankingError("a model call returned no AIMessage to rank")
+
+
+class BestOfNMiddleware(AgentMiddleware):
+    """Draw ``n`` answers per model call and return the one the MiCRo reward ranks best
+    for the user asking.
+
+    Each model call of the agent goes ``n`` times through the handler (concurrently
+    with ``asyncio.gather`` in ``ainvoke`` / ``astream``, one after the other in
+    ``invoke`` / ``stream``), with ``temperature`` set on the model when given, and the
+    candidates' texts are ranked with ``ranker.rank``
+    (:func:`~mom_micro.plugins.ranking.rank_texts`: the personalised reward
+    ``r(x, y | c, u) = sum_k w_k(x, c) r_k(x, y) + beta_u^T z(x, y)`` of each candidate
+    ``y`` for the last human message ``x``, the user ``u`` and the stated context ``c``).
+    The user and context come from the agent's runtime context, ``context={"user":
+    "ana", "context": "I want brief answers."}`` (a mapping or an object; the keys are
+    ``user_key`` / ``context_key``), else the ranker's defaults.
+
+    - **The ranking** (every candidate, its score and head scores, the head weights)
+      goes in the chosen message's ``response_metadata["mom_micro_ranking"]``
+      (:func:`ranking_of` reads it back), so a UI can show the alternatives and record
+      the user's pick with :meth:`record_choice`.
+    - **Tool steps:** when any candidate calls tools, the first candidate (in the order
+      drawn) that calls tools is returned unranked, so each step runs its tools once;
+      the answer the user reads is ranked on the step that answers.
+    - **Profiles in the agent's store:** with a store (``create_agent(...,
+      store=...)``), the user's online profile is read from it
+      (:class:`~mom_micro.plugins.langgraph.StoreProfiles`: namespace ``("mom_micro",
+      "profiles")``, key the user id), else from the ranker's model.
+    - **Streaming:** with ``n > 1`` the candidates' tokens are kept out of
+      ``stream_mode="messages"`` (the run is tagged ``nostream``); the chosen answer is
+      streamed whole when the step ends. ``stream_mode="updates"`` shows it as usual.
+    - ``n=1`` returns the model's own answer untouched; a failing model call is raised.
+      The model should sample (a temperature above 0), or the candidates are alike.
+
+    Setup:
+        .. code-block:: python
+
+            from langchain.agents import create_agent
+            from mom_micro.plugins.langchain import BestOfNMiddleware, PersonalizedRanker
+
+            ranker = PersonalizedRanker.from_model_dir("my-reward")
+            agent = create_agent("openai:gpt-4o-mini", tools,
+                                 middleware=[BestOfNMiddleware(ranker, n=4, temperature=0.9)])
+
+    Example:
+        .. code-block:: python
+
+            result = agent.invoke({"messages": [{"role": "user", "content": "Tides?"}]},
+                                  context={"user": "ana", "context": "I want brief answers."})
+            ranking = ranking_of(result["messages"][-1])
+            best_of_n.record_choice("ana", ranking.prompt, ranking.candidates[1].text,
+                                    ranking.best.text, store=agent_store)
+
+    Args:
+        ranker: the MiCRo ranker (:class:`~mom_micro.plugins.langchain.PersonalizedRanker`
+            or any MiCRo adapter).
+        n: candidates per model call (``>= 1``).
+        temperature: sampling temperature of the candidates: set on the model when it
+            has a ``temperature`` field, else passed in the request's model settings;
+            ``None`` keeps the model's own.
+        user_key / context_key: the runtime context's names for the user and context.
+        require_user: refuse a call whose runtime context names no user.
+    """
+
+    def __init__(
+        self,
+        ranker: MiCRoSettings,
+        n: int = 4,
+        temperature: float | None = None,
+        user_key: str = "user",
+        context_key: str = "context",
+        require_user: bool = False,
+    ) -> None:
+        super().__init__()
+        if not isinstance(ranker, MiCRoSettings):
+            raise MiCRoRankingError(
+                f"BestOfNMiddleware needs a MiCRo ranker (PersonalizedRanker), not a "
+                f"{type(ranker).__name__}; load one with PersonalizedRanker.from_model_dir(...)"
+            )
+        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+            raise MiCRoRankingError(f"n must be a whole number >= 1, got {n!r}")
+        if temperature is not None and not temperature >= 0:
+            raise MiCRoRankingError(f"temperature must be >= 0, got {temperature!r}")
+        self.ranker = ranker
+        self.n = n
+        self.temperature = temperature
+        self.user_key = user_key
+        self.context_key = context_key
+        self.require_user = require_user
+
+    # who asks, and whose profiles ------------------------------------------------------
+    def _who(self, request: ModelRequest) -> tuple[str | None, str | None]:
+        runtime = request.runtime
+        user, context = who_is_asking(
+            getattr(runtime, "context", None), self.user_key, self.context_key
+        )
+        if self.require_user and user is None:
+            raise MiCRoRankingError(
+                f"BestOfNMiddleware(require_user=True) found no {self.user_key!r} in the "
+                f"agent's runtime context; call the agent with context={{{self.user_key!r}: "
+                "'<user id>'}"
+            )
+        return user, context
+
+    def profiles_for(self, store: BaseStore | None = None) -> UserProfileStore:
+        """Where the users' profiles are: ``store``'s (an agent's LangGraph store), else
+        the ranker's model's own profile store."""
+        if store is not None:
+            return StoreProfiles.for_model(store, self.ranker.model)
+        if self.ranker.model.profiles is None:
+            raise MiCRoRankingError("the ranker's model has no profile store: pass store=...")
+        return self.ranker.model.profiles
+
+    def _ranker_for(self, store: BaseStore | None) -> MiCRoSettings:
+        if store is None:
+            return self.ranker
+        model = copy.copy(self.ranker.model)  # shared weights, the store's profiles
+        model.profiles = self.profiles_for(store)
+        return self.ranker.model_copy(update={"model": model})
+
+    def record_choice(
+        self,
+        user: str,
+        prompt: str,
+        chosen: ScoredCandidate | str,
+        rejected: ScoredCandidate | str | Sequence[ScoredCandidate | str],
+        store: BaseStore | None = None,
+        context: str | None = None,
+    ) -> UserProfile:
+        """Record "``user`` chose ``chosen`` over ``rejected``" (one choice per rejected
+        candidate) into their profile in ``store`` (the agent's store), else in the
+        ranker's model's profiles; the next answers are ranked with it.
+
+        Example:
+            .. code-block:: python
+
+                ranking = ranking_of(result["messages"][-1])
+                others = [c.text for c in ranking.candidates if c.text != picked]
+                best_of_n.record_choice("ana", ranking.prompt, picked, others, store=store)
+        """
+        model = self._ranker_for(store).model
+        return record_choice(model, user, chosen, rejected, prompt=prompt, context=context)
+
+    # drawing and choosing --------------------------------------------------------------
+    def _sampling(self, request: ModelRequest) -> ModelRequest:
+        """The request the candidates are drawn with: the temperature set, the runs kept
+        out of the messages stream."""
+        model = request.model
+        update: dict[str, Any] = {"tags": [*(model.tags or []), _NOSTREAM]}
+        settings = request.model_settings
+        if self.temperature is not None:
+            if "temperature" in type(model).model_fields:
+                update["temperature"] = self.temperature
+            else:
+                settings = {**settings, "temperature": self.temperature}
+        return request.override(model=model.model_copy(update=update), model_settings=settings)
+
+    def _choose(
+        self, request: ModelRequest, who: tuple[str | None, str | None], drawn: list[Any]
+    ) -> ModelResponse:
+        responses = [r if isinstance(r, ModelResponse) else ModelResponse([r]) for r in drawn]
+        answers = [_answer(r) for r in responses]
+        for response, answer in zip(responses, answers, strict=True):
+            if answer.tool_calls:
+                return response
+        user, context = who
+        store = getattr(request.runtime, "store", None)
+        ranking = self._ranker_for(store).rank(
+            prompt_of(request.messages), [a.text for a in answers], user=user, context=context
+        )
+        best = responses[ranking.best.index]
+        answer = answers[ranking.best.index]
+        metadata = {**answer.response_metadata, RANKING_KEY: ranking.model_dump()}
+        ranked = answer.model_copy(update={"response_metadata": metadata})
+        result = [ranked if m is answer else m for m in best.result]
+        return ModelResponse(result=result, structured_response=best.structured_response)
+
+    def wrap_model_call(
+        self, request: ModelRequest, handler: Callable[[ModelRequest], ModelResponse]
+    ) -> ModelResponse:
+        """Draw ``n`` candidates one after the other and return the best for the user."""
+        if self.n == 1:
+            return handler(request)
+        who = self._who(request)
+        sampling = self._sampling(request)
+        return self._choose(request, who, [handler(sampling) for _ in range(self.n)])
+
+    async def awrap_model_call(
+        self,
+        request: ModelRequest,
+        handler: Callable[[ModelRequest], Awaitable[ModelResponse]],
+    ) -> ModelResponse:
+        """Draw ``n`` candidates concurrently and return the best for the user (ranked
+        in a worker thread, so the event loop keeps serving)."""
+        if self.n == 1:
+            return await handler(request)
+        who = self._who(request)
+        sampling = self._sampling(request)
+        drawn = await asyncio.gather(*(handler(sampling) for _ in range(self.n)))
+        return await asyncio.to_thread(self._choose, request, who, list(drawn))
