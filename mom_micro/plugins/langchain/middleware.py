@@ -4,26 +4,30 @@
 from __future__ import annotations
 
 import asyncio
-import copy
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langchain_core.messages import AIMessage, BaseMessage
 from langgraph.store.base import BaseStore
 
 from mom_micro.plugins.langgraph.profiles import StoreProfiles
+from mom_micro.plugins.langgraph.runtime import (
+    prompt_of,
+    ranker_for_store,
+    record_choice_for,
+    who_is_asking,
+)
 from mom_micro.plugins.ranking import (
     RANKING_KEY,
     MiCRoRankingError,
     MiCRoSettings,
     Ranking,
     ScoredCandidate,
-    record_choice,
 )
 from mom_micro.rewards import UserProfile, UserProfileStore
 
-__all__ = ["BestOfNMiddleware", "prompt_of", "ranking_of", "who_is_asking"]
+__all__ = ["BestOfNMiddleware", "ranking_of"]
 
 #: The tag that keeps a run out of LangGraph's ``stream_mode="messages"``.
 _NOSTREAM = "nostream"
@@ -41,43 +45,6 @@ def ranking_of(message: BaseMessage) -> Ranking | None:
     """
     kept = message.response_metadata.get(RANKING_KEY)
     return None if kept is None else Ranking.model_validate(kept)
-
-
-def who_is_asking(
-    context: Any, user_key: str = "user", context_key: str = "context"
-) -> tuple[str | None, str | None]:
-    """``(user, stated context)`` from an agent's runtime context: a mapping
-    (``{"user": "ana", "context": "I want brief answers."}``) or an object with those
-    attributes (a dataclass, a pydantic model); ``None`` for what it does not name.
-
-    Example:
-        >>> who_is_asking({"user": "ana"})
-        ('ana', None)
-    """
-
-    def field(key: str) -> str | None:
-        value = context.get(key) if isinstance(context, Mapping) else getattr(context, key, None)
-        if value is not None and not isinstance(value, str):
-            raise MiCRoRankingError(
-                f"the runtime context's {key!r} must be a string, not {type(value).__name__}"
-            )
-        return value
-
-    return (None, None) if context is None else (field(user_key), field(context_key))
-
-
-def prompt_of(messages: Sequence[BaseMessage]) -> str:
-    """What the candidates answer: the last human message (an agent's later steps end
-    in tool results), else the last message's text.
-
-    Example:
-        >>> prompt_of([HumanMessage("Tides?"), AIMessage("Gravity.")])
-        'Tides?'
-    """
-    for message in reversed(messages):
-        if isinstance(message, HumanMessage):
-            return message.text
-    return messages[-1].text if messages else ""
 
 
 def _answer(response: ModelResponse) -> AIMessage:
@@ -199,13 +166,6 @@ class BestOfNMiddleware(AgentMiddleware):
             raise MiCRoRankingError("the ranker's model has no profile store: pass store=...")
         return self.ranker.model.profiles
 
-    def _ranker_for(self, store: BaseStore | None) -> MiCRoSettings:
-        if store is None:
-            return self.ranker
-        model = copy.copy(self.ranker.model)  # shared weights, the store's profiles
-        model.profiles = self.profiles_for(store)
-        return self.ranker.model_copy(update={"model": model})
-
     def record_choice(
         self,
         user: str,
@@ -226,8 +186,7 @@ class BestOfNMiddleware(AgentMiddleware):
                 others = [c.text for c in ranking.candidates if c.text != picked]
                 best_of_n.record_choice("ana", ranking.prompt, picked, others, store=store)
         """
-        model = self._ranker_for(store).model
-        return record_choice(model, user, chosen, rejected, prompt=prompt, context=context)
+        return record_choice_for(self.ranker, user, prompt, chosen, rejected, store, context)
 
     # drawing and choosing --------------------------------------------------------------
     def _sampling(self, request: ModelRequest) -> ModelRequest:
@@ -253,7 +212,7 @@ class BestOfNMiddleware(AgentMiddleware):
                 return response
         user, context = who
         store = getattr(request.runtime, "store", None)
-        ranking = self._ranker_for(store).rank(
+        ranking = ranker_for_store(self.ranker, store).rank(
             prompt_of(request.messages), [a.text for a in answers], user=user, context=context
         )
         best = responses[ranking.best.index]
