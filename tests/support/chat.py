@@ -14,7 +14,13 @@ from typing import Any
 
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
+from langchain_core.messages import (
+    AIMessage,
+    BaseMessage,
+    HumanMessage,
+    SystemMessage,
+    ToolMessage,
+)
 from langchain_core.outputs import ChatGeneration, ChatResult
 from pydantic import Field
 
@@ -26,6 +32,8 @@ class ScriptedChatModel(BaseChatModel):
     tool: str | None = None
     temperature: float = 0.0
     fail: bool = False
+    #: answer with the system message instead (shows what each candidate was asked)
+    echo_system: bool = False
     #: ``(kind, temperature)`` of every call, shared by copies: kind "tool" or "answer".
     log: list[tuple[str, float]] = Field(default_factory=list)
 
@@ -57,7 +65,9 @@ class ScriptedChatModel(BaseChatModel):
         else:
             answered = sum(kind == "answer" for kind, _ in self.log)
             self.log.append(("answer", self.temperature))
-            message = AIMessage(self.answers[answered % len(self.answers)])
+            system = next((m.text for m in messages if isinstance(m, SystemMessage)), "")
+            text = system if self.echo_system else self.answers[answered % len(self.answers)]
+            message = AIMessage(text)
         return ChatResult(generations=[ChatGeneration(message=message)])
 
     def calls(self, kind: str) -> int:

@@ -3,7 +3,7 @@ agent, best-of-n answers for the user in an agent (a middleware), the MiCRo rank
 the offline language model as a chat model."""
 
 from .chat_model import LocalChatModel
-from .middleware import BestOfNMiddleware, ranking_of
+from .middleware import TIMING_KEY, BestOfNMiddleware, ranking_of
 from .ranker import PersonalizedRanker, RankerInput
 from .reranker import MiCRoCrossEncoder, MiCRoReranker
 from .retriever import MoMRetriever, to_llama_documents
@@ -11,6 +11,7 @@ from .tool import memory_retriever_tool
 from .transformer import MoMDocumentTransformer
 
 __all__ = [
+    "TIMING_KEY",
     "BestOfNMiddleware",
     "LocalChatModel",
     "MiCRoCrossEncoder",

@@ -4,14 +4,14 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
-from langchain_core.messages import AIMessage, BaseMessage
+from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
 from langgraph.store.base import BaseStore
 
-from mom_micro.plugins.langgraph.profiles import StoreProfiles
 from mom_micro.plugins.langgraph.runtime import (
     prompt_of,
     ranker_for_store,
@@ -25,9 +25,13 @@ from mom_micro.plugins.ranking import (
     Ranking,
     ScoredCandidate,
 )
-from mom_micro.rewards import UserProfile, UserProfileStore
+from mom_micro.rewards import UserProfile
 
-__all__ = ["BestOfNMiddleware", "ranking_of"]
+__all__ = ["TIMING_KEY", "BestOfNMiddleware", "ranking_of"]
+
+#: Where a ranked answer keeps what its step cost, in ms: ``{"generate_ms", "rank_ms"}``
+#: (the n model calls, the ranking).
+TIMING_KEY = "mom_micro_timing"
 
 #: The tag that keeps a run out of LangGraph's ``stream_mode="messages"``.
 _NOSTREAM = "nostream"
@@ -68,12 +72,16 @@ class BestOfNMiddleware(AgentMiddleware):
     ``y`` for the last human message ``x``, the user ``u`` and the stated context ``c``).
     The user and context come from the agent's runtime context, ``context={"user":
     "ana", "context": "I want brief answers."}`` (a mapping or an object; the keys are
-    ``user_key`` / ``context_key``), else the ranker's defaults.
+    ``user_key`` / ``context_key``), else the ranker's defaults. With ``styles``, the
+    ``i``-th candidate's system message gets ``styles[i % len(styles)]`` appended
+    (e.g. "Answer in one short sentence." / "Explain it thoroughly."), so the candidates
+    differ in the way users' preferences do even when the model samples little.
 
     - **The ranking** (every candidate, its score and head scores, the head weights)
       goes in the chosen message's ``response_metadata["mom_micro_ranking"]``
       (:func:`ranking_of` reads it back), so a UI can show the alternatives and record
-      the user's pick with :meth:`record_choice`.
+      the user's pick with :meth:`record_choice`; ``response_metadata["mom_micro_timing"]``
+      has the step's cost in ms (``generate_ms`` for the n calls, ``rank_ms``).
     - **Tool steps:** when any candidate calls tools, the first candidate (in the order
       drawn) that calls tools is returned unranked, so each step runs its tools once;
       the answer the user reads is ranked on the step that answers.
@@ -115,6 +123,8 @@ class BestOfNMiddleware(AgentMiddleware):
             ``None`` keeps the model's own.
         user_key / context_key: the runtime context's names for the user and context.
         require_user: refuse a call whose runtime context names no user.
+        styles: instructions cycled over the candidates' system messages (none: every
+            candidate is drawn with the agent's own system prompt).
     """
 
     def __init__(
@@ -125,6 +135,7 @@ class BestOfNMiddleware(AgentMiddleware):
         user_key: str = "user",
         context_key: str = "context",
         require_user: bool = False,
+        styles: Sequence[str] = (),
     ) -> None:
         super().__init__()
         if not isinstance(ranker, MiCRoSettings):
@@ -142,6 +153,9 @@ class BestOfNMiddleware(AgentMiddleware):
         self.user_key = user_key
         self.context_key = context_key
         self.require_user = require_user
+        if isinstance(styles, str) or not all(isinstance(x, str) and x.strip() for x in styles):
+            raise MiCRoRankingError(f"styles must be a list of instructions, got {styles!r}")
+        self.styles = list(styles)
 
     # who asks, and whose profiles ------------------------------------------------------
     def _who(self, request: ModelRequest) -> tuple[str | None, str | None]:
@@ -156,15 +170,6 @@ class BestOfNMiddleware(AgentMiddleware):
                 "'<user id>'}"
             )
         return user, context
-
-    def profiles_for(self, store: BaseStore | None = None) -> UserProfileStore:
-        """Where the users' profiles are: ``store``'s (an agent's LangGraph store), else
-        the ranker's model's own profile store."""
-        if store is not None:
-            return StoreProfiles.for_model(store, self.ranker.model)
-        if self.ranker.model.profiles is None:
-            raise MiCRoRankingError("the ranker's model has no profile store: pass store=...")
-        return self.ranker.model.profiles
 
     def record_choice(
         self,
@@ -189,9 +194,9 @@ class BestOfNMiddleware(AgentMiddleware):
         return record_choice_for(self.ranker, user, prompt, chosen, rejected, store, context)
 
     # drawing and choosing --------------------------------------------------------------
-    def _sampling(self, request: ModelRequest) -> ModelRequest:
-        """The request the candidates are drawn with: the temperature set, the runs kept
-        out of the messages stream."""
+    def _sampling(self, request: ModelRequest) -> list[ModelRequest]:
+        """The ``n`` requests the candidates are drawn with: the temperature set, the
+        runs kept out of the messages stream, the styles cycled over the system message."""
         model = request.model
         update: dict[str, Any] = {"tags": [*(model.tags or []), _NOSTREAM]}
         settings = request.model_settings
@@ -200,12 +205,24 @@ class BestOfNMiddleware(AgentMiddleware):
                 update["temperature"] = self.temperature
             else:
                 settings = {**settings, "temperature": self.temperature}
-        return request.override(model=model.model_copy(update=update), model_settings=settings)
+        sampling = request.override(model=model.model_copy(update=update), model_settings=settings)
+        if not self.styles:
+            return [sampling] * self.n
+        base = request.system_prompt
+        return [
+            sampling.override(system_message=SystemMessage(f"{base}\n\n{style}" if base else style))
+            for style in (self.styles[i % len(self.styles)] for i in range(self.n))
+        ]
 
     def _choose(
-        self, request: ModelRequest, who: tuple[str | None, str | None], drawn: list[Any]
+        self,
+        request: ModelRequest,
+        who: tuple[str | None, str | None],
+        drawn: Sequence[ModelResponse],
+        generate_s: float,
     ) -> ModelResponse:
-        responses = [r if isinstance(r, ModelResponse) else ModelResponse([r]) for r in drawn]
+        began = time.perf_counter()
+        responses: list[ModelResponse] = list(drawn)
         answers = [_answer(r) for r in responses]
         for response, answer in zip(responses, answers, strict=True):
             if answer.tool_calls:
@@ -217,7 +234,12 @@ class BestOfNMiddleware(AgentMiddleware):
         )
         best = responses[ranking.best.index]
         answer = answers[ranking.best.index]
-        metadata = {**answer.response_metadata, RANKING_KEY: ranking.model_dump()}
+        timing = {"generate_ms": 1e3 * generate_s, "rank_ms": 1e3 * (time.perf_counter() - began)}
+        metadata = {
+            **answer.response_metadata,
+            RANKING_KEY: ranking.model_dump(),
+            TIMING_KEY: timing,
+        }
         ranked = answer.model_copy(update={"response_metadata": metadata})
         result = [ranked if m is answer else m for m in best.result]
         return ModelResponse(result=result, structured_response=best.structured_response)
@@ -229,8 +251,9 @@ class BestOfNMiddleware(AgentMiddleware):
         if self.n == 1:
             return handler(request)
         who = self._who(request)
-        sampling = self._sampling(request)
-        return self._choose(request, who, [handler(sampling) for _ in range(self.n)])
+        began = time.perf_counter()
+        drawn = [handler(sampling) for sampling in self._sampling(request)]
+        return self._choose(request, who, drawn, time.perf_counter() - began)
 
     async def awrap_model_call(
         self,
@@ -242,6 +265,7 @@ class BestOfNMiddleware(AgentMiddleware):
         if self.n == 1:
             return await handler(request)
         who = self._who(request)
-        sampling = self._sampling(request)
-        drawn = await asyncio.gather(*(handler(sampling) for _ in range(self.n)))
-        return await asyncio.to_thread(self._choose, request, who, list(drawn))
+        began = time.perf_counter()
+        drawn = await asyncio.gather(*(handler(sampling) for sampling in self._sampling(request)))
+        generate_s = time.perf_counter() - began
+        return await asyncio.to_thread(self._choose, request, who, list(drawn), generate_s)

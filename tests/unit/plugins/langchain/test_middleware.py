@@ -12,7 +12,12 @@ from langchain_core.messages import AIMessage, ToolMessage
 from langchain_core.tools import tool
 from langgraph.store.memory import InMemoryStore
 
-from mom_micro.plugins.langchain import BestOfNMiddleware, PersonalizedRanker, ranking_of
+from mom_micro.plugins.langchain import (
+    TIMING_KEY,
+    BestOfNMiddleware,
+    PersonalizedRanker,
+    ranking_of,
+)
 from mom_micro.plugins.langgraph import PROFILES_NAMESPACE, show_profile
 from mom_micro.plugins.ranking import RANKING_KEY, MiCRoRankingError
 from tests.support.chat import ScriptedChatModel
@@ -65,6 +70,20 @@ def test_two_users_get_different_answers_from_one_agent(ranker):
     scores = [c.score for c in ranking.candidates]
     assert scores == sorted(scores, reverse=True)
     assert ranking_of(ben).head_weights != ranking.head_weights
+
+
+def test_styles_are_cycled_over_the_candidates_and_the_cost_is_kept(ranker):
+    model = ScriptedChatModel(answers=ANSWERS, echo_system=True)
+    styles = ["Answer in one short sentence.", "Explain it thoroughly, step by step."]
+    best_of_n = BestOfNMiddleware(ranker, n=4, styles=styles)
+    agent = create_agent(model, [], system_prompt="Be kind.", middleware=[best_of_n])
+    answer = agent.invoke(_ask(), context=ANA)["messages"][-1]
+    texts = sorted(c.text for c in ranking_of(answer).candidates)
+    assert texts == sorted(f"Be kind.\n\n{style}" for style in styles * 2)
+    timing = answer.response_metadata[TIMING_KEY]
+    assert timing["generate_ms"] > 0 and timing["rank_ms"] > 0
+    with pytest.raises(MiCRoRankingError, match="styles must be a list"):
+        BestOfNMiddleware(ranker, styles="Be brief.")
 
 
 def test_a_context_object_and_configured_keys_name_the_user(ranker):
