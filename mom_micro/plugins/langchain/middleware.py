@@ -10,6 +10,7 @@ from typing import Any
 
 from langchain.agents.middleware import AgentMiddleware, ModelRequest, ModelResponse
 from langchain_core.messages import AIMessage, BaseMessage, SystemMessage
+from langgraph.constants import TAG_NOSTREAM
 from langgraph.store.base import BaseStore
 
 from mom_micro.plugins.langgraph.runtime import (
@@ -32,9 +33,6 @@ __all__ = ["TIMING_KEY", "BestOfNMiddleware", "ranking_of"]
 #: Where a ranked answer keeps what its step cost, in ms: ``{"generate_ms", "rank_ms"}``
 #: (the n model calls, the ranking).
 TIMING_KEY = "mom_micro_timing"
-
-#: The tag that keeps a run out of LangGraph's ``stream_mode="messages"``.
-_NOSTREAM = "nostream"
 
 
 def ranking_of(message: BaseMessage) -> Ranking | None:
@@ -198,7 +196,7 @@ class BestOfNMiddleware(AgentMiddleware):
         """The ``n`` requests the candidates are drawn with: the temperature set, the
         runs kept out of the messages stream, the styles cycled over the system message."""
         model = request.model
-        update: dict[str, Any] = {"tags": [*(model.tags or []), _NOSTREAM]}
+        update: dict[str, Any] = {"tags": [*(model.tags or []), TAG_NOSTREAM]}
         settings = request.model_settings
         if self.temperature is not None:
             if "temperature" in type(model).model_fields:

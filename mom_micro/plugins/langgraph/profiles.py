@@ -158,23 +158,27 @@ class StoreProfiles(UserProfileStore):
     def _default_fit(self, rows: Any) -> Sequence[float]:
         return fit_user_weights(rows, self.l2, self.heads)
 
+    def _stored(self, user: str, item: Item | None = None) -> UserProfile:
+        """The profile ``item`` (read from the store when not given) as written; an
+        empty profile where there is none."""
+        item = item or self.store.get(PROFILES_NAMESPACE, user)
+        if item is None:
+            return UserProfile(user, [0.0] * self.dim, 0, [])
+        return self._profile(user, dict(item.value))
+
     def get(self, user: str) -> UserProfile | None:
         """The user's profile (refitted if another process recorded since it was
         written), or ``None`` for a user the store has not seen."""
         _check_user(user)
         item = self.store.get(PROFILES_NAMESPACE, user)
-        choices = _choice_items(self.store, user)
-        if item is None and not choices:
+        recorded = len(_choice_items(self.store, user))
+        if item is None and not recorded:
             return None
-        old = (
-            self._profile(user, dict(item.value))
-            if item is not None
-            else UserProfile(user, [0.0] * self.dim, 0, [])
-        )
-        if old.updates == len(choices):
-            return old
+        profile = self._stored(user, item)
+        if profile.updates == recorded:
+            return profile
         with self._write_lock:
-            return self._refit(old, self._default_fit)
+            return self._refit(profile, self._default_fit)
 
     def users(self) -> list[str]:
         """Users with a profile in the store, sorted."""
@@ -194,8 +198,7 @@ class StoreProfiles(UserProfileStore):
             raise RewardsError(f"a choice is {1 + self.dim} finite numbers, got {len(row)}")
         self.store.put(CHOICES_NAMESPACE, uuid.uuid4().hex, {"user": user, "choice": row})
         with self._write_lock:
-            old = self.get(user) or UserProfile(user, [0.0] * self.dim, 0, [])
-            return self._refit(old, fit)
+            return self._refit(self._stored(user), fit)
 
     def _change(self, user: str, change: Callable[[UserProfile], UserProfile]) -> UserProfile:
         """Apply ``change`` to the stored profile (its noted rankings)."""
