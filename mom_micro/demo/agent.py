@@ -4,7 +4,7 @@ style, and one recorded choice in the agent's store changes a user's next answer
 
 Example:
     >>> report = agents_answer_users(model, print)                   # doctest: +SKIP
-    >>> report.answers["ana"], report.after_choice
+    >>> report.answers["ana"], report.after_choice                   # doctest: +SKIP
 """
 
 from __future__ import annotations
