@@ -14,6 +14,7 @@ from typing import Any
 from mom_micro.bench.retrieval import DEFAULT_BUDGETS, SYSTEMS
 from mom_micro.models.generation import COPY_MODES
 
+from . import agent_bench
 from .reward import (
     add_input_options,
     add_tuning_options,
@@ -671,3 +672,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     _add_style(bench)
     _add_memory(bench)
     _add_reader(bench)
+    agent_bench.register(bench)

@@ -20,6 +20,8 @@ from typing import TYPE_CHECKING, Any
 from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS, Stage2Config
 from mom_micro.rewards.preference_files import FORMATS
 
+from . import profile
+
 #: Where ``reward train --tune-backbone`` writes the tuned backbone, inside the model folder.
 TUNED_BACKBONE = "backbone"
 
@@ -439,3 +441,4 @@ def register(sub: argparse._SubParsersAction) -> None:
     choose.add_argument("--rejected", required=True, help="the response they passed over")
     choose.add_argument("--context", help="the user's stated context, if any (as for rank)")
     choose.set_defaults(func=_choose)
+    profile.register(reward_sub)

@@ -15,6 +15,10 @@ minutes on two CPU cores:
    SmolLM2 -- through :class:`~mom_micro.plugins.langchain.LocalChatModel`, in the
    :func:`~mom_micro.chains.memory_rag_chain` -- writes candidate answers that each user
    gets ranked their own way.
+3. **An agent.** One ``create_agent`` with
+   :class:`~mom_micro.plugins.langchain.BestOfNMiddleware` answers each user in their
+   style, and one recorded choice in the agent's store changes a new user's next
+   answer (:mod:`.agent`).
 
 Example:
     .. code-block:: python
@@ -35,6 +39,7 @@ from typing import Any
 
 from mom_micro.errors import MomMicroError
 
+from .agent import AgentReport, agents_answer_users
 from .display import heading
 from .ranking import answer_for_users, plot_head_weights, train_style_model, users_choose
 from .retrieval import ask, ingest, show_memory
@@ -63,6 +68,7 @@ class DemoReport:
     head_weights: dict[str, list[float]] = field(default_factory=dict)
     candidates: list[str] = field(default_factory=list)
     best_answers: dict[str, str] = field(default_factory=dict)
+    agent: AgentReport | None = None
     plot: Path | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
@@ -99,7 +105,8 @@ def run_demo(
         documents: text files to read (default: :func:`project_documents`).
         questions: asked of the three-layer retriever; the second (or only) one is also
             answered by SmolLM2 through the memory-RAG chain.
-        n_answers: candidate answers SmolLM2 writes (0 skips generation).
+        n_answers: candidate answers SmolLM2 writes in step 6 (0 skips generation, and
+            the agent of step 7, which draws 2 per answer: one short, one thorough).
         max_new_tokens: length limit of each answer.
         out: where the demo prints (one line per call).
     """
@@ -162,6 +169,10 @@ def run_demo(
             + ("the same top answer" if same else "different top answers")
             + " from the same candidates"
         )
+        heading(out, 7, "An agent: best-of-n for the user in create_agent, profiles in its store")
+        t = time.perf_counter()
+        report.agent = agents_answer_users(model, out, n=2, max_new_tokens=max_new_tokens)
+        step("agent", t)
     step("total", start)
     out(
         f"\nDone in {report.seconds['total']:.0f} s ("

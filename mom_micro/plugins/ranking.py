@@ -32,6 +32,7 @@ from mom_micro.rewards import (
 
 __all__ = [
     "DEFAULT_REWARD_WEIGHT",
+    "RANKING_KEY",
     "MiCRoRankingError",
     "MiCRoRankingFields",
     "Ranking",
@@ -41,6 +42,10 @@ __all__ = [
     "rank_texts",
     "record_choice",
 ]
+
+#: Where a best-of-n answer keeps its :class:`Ranking` (as a dict): a LangChain message's
+#: ``response_metadata``, a LlamaIndex response's ``raw`` or ``metadata``.
+RANKING_KEY = "mom_micro_ranking"
 
 #: ``lambda`` of :func:`combine_relevance`: how much the reward may reorder retrieved
 #: documents against their relevance.

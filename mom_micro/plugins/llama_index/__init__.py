@@ -1,4 +1,5 @@
-"""LlamaIndex adapters: the MoM node parser and the MiCRo node postprocessor.
+"""LlamaIndex adapters: the MoM node parser, the MiCRo node postprocessor, the memory
+tool of an agent and best-of-n answers for a user (``BestOfNLLM``).
 
 Example:
     >>> from mom_micro.plugins.llama_index import MiCRoNodePostprocessor, MoMNodeParser
@@ -7,7 +8,19 @@ Example:
     'MoMNodeParser'
 """
 
+from .best_of_n import RANKING_KEY, BestOfNLLM, BestOfNQueryEngine, ranking_of
 from .node_parser import MoMNodeParser
 from .postprocessor import MiCRoNodePostprocessor
+from .tool import MemoryQuery, MemoryRetrieverTool, memory_retriever_tool
 
-__all__ = ["MiCRoNodePostprocessor", "MoMNodeParser"]
+__all__ = [
+    "RANKING_KEY",
+    "BestOfNLLM",
+    "BestOfNQueryEngine",
+    "MemoryQuery",
+    "MemoryRetrieverTool",
+    "MiCRoNodePostprocessor",
+    "MoMNodeParser",
+    "memory_retriever_tool",
+    "ranking_of",
+]

@@ -1,0 +1,74 @@
+"""``mom-micro bench agent``: best-of-n in a ``create_agent`` against n=1 for each user,
+and the ranking's cost per step (the logic is :mod:`mom_micro.bench.agent`).
+
+Example:
+    $ mom-micro bench agent --model mom-micro-demo/micro            # the demo's answer styles
+    $ mom-micro bench agent --model dsp-reward dsp_domains_test.json --limit 100 --out agent.json
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from mom_micro.rewards.readers import FORMATS
+
+from .reward import count, read_pair_files
+
+__all__ = ["register"]
+
+
+def _run(args: argparse.Namespace) -> int:
+    from mom_micro.bench.agent import (
+        AgentBenchConfig,
+        render_agent_markdown,
+        run_agent_benchmark,
+        write_agent_outputs,
+    )
+    from mom_micro.demo.ranking import STYLE_DATA
+    from mom_micro.plugins.langchain import PersonalizedRanker
+
+    pairs = read_pair_files(args.pairs or [str(STYLE_DATA)], args.format, args.context)
+    ranker = PersonalizedRanker.from_model_dir(args.model)
+    config = AgentBenchConfig(
+        n=args.n,
+        seed=args.seed,
+        limit=args.limit,
+        cost_steps=args.cost_steps,
+        max_new_tokens=args.max_new_tokens,
+    )
+    result = run_agent_benchmark(pairs, ranker, config)
+    print(render_agent_markdown(result))
+    if args.out:
+        print("written: " + ", ".join(map(str, write_agent_outputs(result, args.out))))
+    return 0
+
+
+def register(bench: argparse._SubParsersAction) -> None:
+    """Add ``agent`` to the ``mom-micro bench`` sub-commands."""
+    agent = bench.add_parser(
+        "agent",
+        help="best-of-n in an agent against n=1: each user's preferred answer, ranking cost",
+        description="A create_agent with BestOfNMiddleware answers each prompt of the pairs "
+        "as each user (a context preferring one of the prompt's responses), its model "
+        "drawing from the prompt's responses; how often each user gets their preferred "
+        "response with n=1 and with best-of-n; then the ranking's ms per step and share of "
+        "SmolLM2's generation time.",
+    )
+    agent.add_argument("pairs", nargs="*", help="preference files (default: the demo's styles)")
+    agent.add_argument("--model", required=True, help="a MiCRo model folder (reward train)")
+    agent.add_argument("--format", default="auto", choices=FORMATS, help="file format")
+    agent.add_argument(
+        "--context", action="append", default=[], metavar="[FILE=]LABEL", help="as for train"
+    )
+    agent.add_argument("--n", type=count(2), default=4, help="candidates per step (default 4)")
+    agent.add_argument("--limit", type=count(1), help="at most this many prompts")
+    agent.add_argument(
+        "--cost-steps",
+        type=count(0),
+        default=3,
+        help="SmolLM2 steps timed for the ranking's share (default 3; 0 skips)",
+    )
+    agent.add_argument("--max-new-tokens", type=count(1), default=64, help="SmolLM2's length")
+    agent.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
+    agent.add_argument("--out", help="result JSON (the .md beside it)")
+    agent.set_defaults(func=_run)
