@@ -1,7 +1,7 @@
 """The benchmarks behind ``mom-micro bench ...``: retrieval, preference, personalize,
 featurize, style and memory.
 
-Each reads plain formats (:mod:`.data` for question answering, the rewards readers for
+Each reads plain formats (:mod:`.data` for question answering, the preference-file parsers for
 preference pairs), measures every method in one process, and writes the figures as JSON,
 a Markdown table and a PNG (:mod:`.outputs`).
 

@@ -45,7 +45,7 @@ from pydantic import ConfigDict
 
 from mom_micro.plugins.langchain import TIMING_KEY, BestOfNMiddleware, LocalChatModel
 from mom_micro.plugins.langgraph import prompt_of
-from mom_micro.plugins.ranking import MiCRoSettings
+from mom_micro.plugins.ranking import MiCRoRankingFields
 from mom_micro.rewards.data import PreferencePair
 
 from .outputs import write_outputs
@@ -143,7 +143,7 @@ def _mean(values: Sequence[float]) -> float | None:
 
 def run_agent_benchmark(
     pairs: Sequence[PreferencePair],
-    ranker: MiCRoSettings,
+    ranker: MiCRoRankingFields,
     config: AgentBenchConfig = AgentBenchConfig(),
     log: Callable[[str], None] = print,
 ) -> dict[str, Any]:
@@ -201,7 +201,7 @@ def run_agent_benchmark(
 
 def _local_cost(
     pools: Sequence[Pool],
-    ranker: MiCRoSettings,
+    ranker: MiCRoRankingFields,
     config: AgentBenchConfig,
     log: Callable[[str], None],
 ) -> list[dict[str, float]]:

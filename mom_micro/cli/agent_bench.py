@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import argparse
 
-from mom_micro.rewards.readers import FORMATS
+from mom_micro.rewards.preference_files import FORMATS
 
 from .reward import count, read_pair_files
 

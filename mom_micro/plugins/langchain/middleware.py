@@ -22,7 +22,7 @@ from mom_micro.plugins.langgraph.runtime import (
 from mom_micro.plugins.ranking import (
     RANKING_KEY,
     MiCRoRankingError,
-    MiCRoSettings,
+    MiCRoRankingFields,
     Ranking,
     ScoredCandidate,
 )
@@ -127,7 +127,7 @@ class BestOfNMiddleware(AgentMiddleware):
 
     def __init__(
         self,
-        ranker: MiCRoSettings,
+        ranker: MiCRoRankingFields,
         n: int = 4,
         temperature: float | None = None,
         user_key: str = "user",
@@ -136,7 +136,7 @@ class BestOfNMiddleware(AgentMiddleware):
         styles: Sequence[str] = (),
     ) -> None:
         super().__init__()
-        if not isinstance(ranker, MiCRoSettings):
+        if not isinstance(ranker, MiCRoRankingFields):
             raise MiCRoRankingError(
                 f"BestOfNMiddleware needs a MiCRo ranker (PersonalizedRanker), not a "
                 f"{type(ranker).__name__}; load one with PersonalizedRanker.from_model_dir(...)"

@@ -10,7 +10,7 @@ from langchain_core.messages import BaseMessage
 from langgraph.runtime import Runtime
 from langgraph.store.base import BaseStore
 
-from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoSettings, ScoredCandidate
+from mom_micro.plugins.ranking import MiCRoRankingError, MiCRoRankingFields, ScoredCandidate
 from mom_micro.rewards import UserProfile
 
 from .runtime import prompt_of, ranker_for_store, record_choice_for, who_is_asking
@@ -62,7 +62,7 @@ class RankCandidates:
 
     def __init__(
         self,
-        ranker: MiCRoSettings,
+        ranker: MiCRoRankingFields,
         candidates_key: str = "candidates",
         prompt_key: str = "question",
         answer_key: str = "answer",
@@ -71,7 +71,7 @@ class RankCandidates:
         context_key: str = "context",
         require_user: bool = False,
     ) -> None:
-        if not isinstance(ranker, MiCRoSettings):
+        if not isinstance(ranker, MiCRoRankingFields):
             raise MiCRoRankingError(
                 f"RankCandidates needs a MiCRo ranker (PersonalizedRanker), not a "
                 f"{type(ranker).__name__}"

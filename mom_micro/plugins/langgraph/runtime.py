@@ -16,7 +16,7 @@ from langgraph.store.base import BaseStore
 
 from mom_micro.plugins.ranking import (
     MiCRoRankingError,
-    MiCRoSettings,
+    MiCRoRankingFields,
     ScoredCandidate,
     record_choice,
 )
@@ -26,7 +26,7 @@ from .profiles import StoreProfiles
 
 __all__ = ["prompt_of", "ranker_for_store", "record_choice_for", "who_is_asking"]
 
-RankerT = TypeVar("RankerT", bound=MiCRoSettings)
+RankerT = TypeVar("RankerT", bound=MiCRoRankingFields)
 
 
 def who_is_asking(
@@ -84,7 +84,7 @@ def ranker_for_store(ranker: RankerT, store: BaseStore | None) -> RankerT:
 
 
 def record_choice_for(
-    ranker: MiCRoSettings,
+    ranker: MiCRoRankingFields,
     user: str,
     prompt: str,
     chosen: ScoredCandidate | str,

@@ -31,7 +31,7 @@ from llama_index.core.query_engine import CustomQueryEngine
 from llama_index.core.response_synthesizers import BaseSynthesizer, get_response_synthesizer
 from llama_index.core.tools.types import BaseTool
 
-from mom_micro.plugins.ranking import RANKING_KEY, MiCRoRankingError, MiCRoSettings, Ranking
+from mom_micro.plugins.ranking import RANKING_KEY, MiCRoRankingError, MiCRoRankingFields, Ranking
 
 __all__ = ["RANKING_KEY", "BestOfNLLM", "BestOfNQueryEngine", "ranking_of"]
 
@@ -119,14 +119,14 @@ class BestOfNLLM(FunctionCallingLLM):
 
     Key params:
         llm: the LLM the candidates come from (a ``FunctionCallingLLM`` for agents).
-        ranker: any MiCRo adapter (:class:`~mom_micro.plugins.ranking.MiCRoSettings`: a
+        ranker: any MiCRo adapter (:class:`~mom_micro.plugins.ranking.MiCRoRankingFields`: a
             ``MiCRoNodePostprocessor``, or the settings themselves): the model and the
             default user / context.
         n: candidates per call.
     """
 
     llm: LLM = Field(description="The LLM the candidate responses come from.")
-    ranker: MiCRoSettings = Field(description="Ranks the candidates for the user.")
+    ranker: MiCRoRankingFields = Field(description="Ranks the candidates for the user.")
     n: int = Field(default=4, ge=1, description="Candidate responses drawn per call.")
 
     @classmethod
@@ -335,14 +335,14 @@ class BestOfNQueryEngine(CustomQueryEngine):
 
     retriever: BaseRetriever = Field(description="Finds the context, once per query.")
     synthesizer: BaseSynthesizer = Field(description="Writes each candidate answer.")
-    ranker: MiCRoSettings = Field(description="Ranks the candidates for the user.")
+    ranker: MiCRoRankingFields = Field(description="Ranks the candidates for the user.")
     n: int = Field(default=4, ge=1, description="Candidate answers per query.")
 
     @classmethod
     def from_args(
         cls,
         retriever: BaseRetriever,
-        ranker: MiCRoSettings,
+        ranker: MiCRoRankingFields,
         n: int = 4,
         llm: LLM | None = None,
         **synthesizer_kwargs: Any,
