@@ -116,6 +116,11 @@ def _hit(vector_id: str, cosine: float) -> LayerHit | None:
     return LayerHit(node_id, doc_id, unit, op, cosine)
 
 
+#: A search is widened (asked for twice as many hits) until it finds ``k`` visible ones,
+#: up to this many times ``k`` (:meth:`LayerStores._search`).
+_MAX_WIDENING = 16
+
+
 class LayerStores:
     """The outline, core, chunk and sentence-probe layers' vector stores.
 
@@ -304,17 +309,22 @@ class LayerStores:
             else None,
         )
 
-    def _keep(self, hits: list[LayerHit | None]) -> list[LayerHit]:
+    def _keep(self, hits: list[LayerHit | None], n: int, k: int) -> list[LayerHit] | None:
+        """The first ``k`` visible ``hits`` of a search asked for ``n``; None when it must
+        be asked for more (it filled its ``n`` places, and fewer than ``k`` are visible)."""
         visible = self.visible
-        return [h for h in hits if h is not None and (visible is None or visible(h.doc_id, h.op))]
+        kept = [h for h in hits if h is not None and (visible is None or visible(h.doc_id, h.op))]
+        if len(kept) < k and len(hits) >= n and n < k * _MAX_WIDENING:
+            return None
+        return kept[:k]
 
-    def _hits(self, layer: str, result: object) -> list[LayerHit]:
+    def _hits(self, layer: str, result: object, n: int, k: int) -> list[LayerHit] | None:
         ids = getattr(result, "ids", None)
         if not ids:
             ids = [node.node_id for node in getattr(result, "nodes", None) or []]
         sims = getattr(result, "similarities", None) or []
         convert = self._to_cosine[layer]
-        return self._keep([_hit(i, convert(s)) for i, s in zip(ids, sims)])
+        return self._keep([_hit(i, convert(s)) for i, s in zip(ids, sims)], n, k)
 
     def _chroma_where(self, layer: str, doc_ids: Sequence[str] | None) -> dict | None:
         clauses: list[dict] = []
@@ -326,15 +336,15 @@ class LayerStores:
         return None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
 
     def _chroma_hits(
-        self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
-    ) -> list[LayerHit]:
-        """Ask the Chroma collection for ids and distances only: the id says everything
-        the fusion needs, and building nodes from every hit's stored JSON cost more than
-        the search."""
+        self, layer: str, embedding: list[float], n: int, k: int, doc_ids: Sequence[str] | None
+    ) -> list[LayerHit] | None:
+        """Ask the Chroma collection for ``n`` ids and distances only: the id says
+        everything the fusion needs, and building nodes from every hit's stored JSON cost
+        more than the search."""
         result = _RETRY(
             self._chroma[layer].query,
             query_embeddings=[embedding],
-            n_results=k,
+            n_results=n,
             where=self._chroma_where(layer, doc_ids),
             include=["distances"],
         )
@@ -343,17 +353,30 @@ class LayerStores:
             [
                 _hit(vector_id, convert(math.exp(-distance)))
                 for vector_id, distance in zip(result["ids"][0], result["distances"][0])
-            ]
+            ],
+            n,
+            k,
         )
 
     def _search(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None
     ) -> list[LayerHit]:
-        if layer in self._chroma:
-            return self._chroma_hits(layer, embedding, k, doc_ids)
-        return self._hits(
-            layer, self._stores[layer].query(self._query(layer, embedding, k, doc_ids))
-        )
+        """The ``k`` best visible hits. Vectors of a write in flight, or of a superseded
+        version not yet deleted, are near copies of the committed ones: they would take
+        places of the top ``k`` and push committed evidence out, so the search is asked
+        again for twice as many until ``k`` visible hits are found (at most
+        ``_MAX_WIDENING`` times ``k``). An unchanged committed index then answers the same
+        whatever a killed writer left behind."""
+        n = k
+        while True:
+            if layer in self._chroma:
+                found = self._chroma_hits(layer, embedding, n, k, doc_ids)
+            else:
+                query = self._query(layer, embedding, n, doc_ids)
+                found = self._hits(layer, self._stores[layer].query(query), n, k)
+            if found is not None:
+                return found
+            n *= 2
 
     def query(
         self, layer: str, embedding: list[float], k: int, doc_ids: Sequence[str] | None = None
@@ -376,4 +399,11 @@ class LayerStores:
         with self._reporting():
             if type(store).aquery is BasePydanticVectorStore.aquery or layer in self._chroma:
                 return await asyncio.to_thread(self._search, layer, embedding, k, doc_ids)
-            return self._hits(layer, await store.aquery(self._query(layer, embedding, k, doc_ids)))
+            n = k
+            while True:  # as in _search
+                found = self._hits(
+                    layer, await store.aquery(self._query(layer, embedding, n, doc_ids)), n, k
+                )
+                if found is not None:
+                    return found
+                n *= 2

@@ -70,3 +70,31 @@ def test_chroma_ids_only_search_matches_the_llamaindex_adapter(index):
             assert [h.node_id for h in fast] == [h.node_id for h in slow] and fast
             assert [h.cosine for h in fast] == pytest.approx([h.cosine for h in slow])
             assert [h.metadata["unit"] for h in fast] == [h.metadata["unit"] for h in slow]
+
+
+@pytest.mark.parametrize("location", ["chroma", "simple"])
+def test_leftover_versions_never_crowd_committed_hits_out(tmp_path, reader, embed, docs, location):
+    """A killed writer leaves near copies of a document's vectors under a version that is
+    not committed; the k hits of a query are still k committed ones, the same as before."""
+    from mom_micro.retrievers.storage.location import index_location
+    from tests.support.storage import make_storage
+
+    where = index_location(
+        tmp_path / "idx", vector_store=SimpleVectorStore() if location == "simple" else None
+    )
+    storage = make_storage(where, reader, embed)
+    storage.write(docs)
+    records = storage.records()
+    stores = storage.parts.stores
+    stores.visible = lambda doc_id, op: records[doc_id].op == op
+    query = embed.get_query_embedding("rockets thrust propellant planet")
+    before = stores.query("chunk", query, 3)
+    for copy in range(4):  # four interrupted rewrites of both documents
+        built = storage.writer.builder.build(docs)
+        for node in built.nodes:
+            node.embedding = embed.get_text_embedding(node.get_content(metadata_mode="embed"))
+        stores.add(built.nodes, f"killed-{copy}")
+    after = stores.query("chunk", query, 3)
+    assert len(after) == 3 and [(h.doc_id, h.op) for h in after] == [
+        (h.doc_id, h.op) for h in before
+    ]
