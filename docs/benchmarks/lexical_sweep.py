@@ -15,5 +15,5 @@ index = MemoryIndex.from_documents([Document(text=t, id_=d) for d, t in held_out
 data.documents = held_out
 data.questions = [q for q in data.questions if q.doc_id in held_out]
 grid = [LayerWeights(lexical=x) for x in (0, 0.2, 0.3, 0.4, 0.5, 0.7)]
-for row in sweep_layer_weights(index, data, grid, budget=400):
+for row in sweep_layer_weights(index, data, grid, max_words=400):
     print(row)

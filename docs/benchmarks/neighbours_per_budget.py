@@ -19,9 +19,9 @@ for spec, scope in (
     data = load_dataset_range(spec)
     docs = [Document(text=t, id_=d) for d, t in data.documents.items()]
     index = MemoryIndex.from_documents(docs)
-    for assembly in (False, True):
+    for assemble in (False, True):
         for budget in (100, 200, 400, 800):
             for row in sweep_layer_weights(
-                index, data, grid, budget, scope, top_k=40, assembly=assembly
+                index, data, grid, budget, scope, similarity_top_k=40, assemble=assemble
             ):
-                print(spec, assembly, row)
+                print(spec, assemble, row)

@@ -31,13 +31,12 @@ _MODULES = {
         "run_preference_benchmark",
         "write_preference_outputs",
     ],
-    ".server": ["run_server_bench"],
+    ".server": ["run_server_bench", "write_server_outputs"],
     ".style": ["StyleBenchConfig", "run_style_benchmark", "write_style_outputs"],
     ".retrieval": [
         "SYSTEMS",
         "evaluate_systems",
         "run_benchmark",
-        "run_retrieval_bench",
         "sweep_layer_weights",
         "write_retrieval_outputs",
     ],
@@ -66,9 +65,8 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         SYSTEMS,
         evaluate_systems,
         run_benchmark,
-        run_retrieval_bench,
         sweep_layer_weights,
         write_retrieval_outputs,
     )
-    from .server import run_server_bench
+    from .server import run_server_bench, write_server_outputs
     from .style import StyleBenchConfig, run_style_benchmark, write_style_outputs

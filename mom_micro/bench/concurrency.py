@@ -27,7 +27,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from .data import BenchDataset, load_dataset
+from .data import BenchDataset
 from .outputs import markdown_rows, write_outputs
 
 __all__ = [
@@ -185,18 +185,6 @@ def concurrency_markdown(result: dict[str, Any]) -> str:
     return header + "\n".join(markdown_rows("max_concurrency", columns, rows)) + "\n"
 
 
-def write_concurrency_outputs(
-    path: str | Path,
-    out: str | Path,
-    limit_docs: int | None = None,
-    levels: Sequence[int] = (1, 8),
-    latency: float = 2.0,
-    n_paths: int = 3,
-    log: Callable[[str], None] = logger.info,
-) -> dict[str, Any]:
-    """What the CLI runs: load ``path``, run the benchmark, write ``out`` (JSON) and its
-    ``.md`` beside it."""
-    result = run_concurrency_bench(load_dataset(path, limit_docs), levels, latency, n_paths, log)
-    for written in write_outputs(result, out, concurrency_markdown(result)):
-        log(f"wrote {written}")
-    return result
+def write_concurrency_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """Write ``out`` (JSON) and its ``.md`` (the table) beside it."""
+    return write_outputs(result, out, concurrency_markdown(result))

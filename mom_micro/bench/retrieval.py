@@ -48,7 +48,7 @@ from typing import Any
 from mom_micro.figures import atomic_write_figure, pyplot
 from mom_micro.retrievers.fusion import LayerWeights
 
-from .data import BenchDataset, load_dataset
+from .data import BenchDataset
 from .metrics import answer_hit, answer_recall, cut_to_budget, percentile
 from .outputs import write_outputs
 
@@ -60,7 +60,6 @@ __all__ = [
     "markdown_table",
     "plot_hits",
     "run_benchmark",
-    "run_retrieval_bench",
     "sweep_layer_weights",
     "write_retrieval_outputs",
 ]
@@ -111,14 +110,14 @@ def _doc_filter(doc_id: str | None) -> Any:
     return MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_id)])
 
 
-def _top_k(nodes: Sequence[Any], budget: int) -> int:
+def _top_k(nodes: Sequence[Any], max_words: int) -> int:
     words = [len(n.get_content().split()) for n in nodes] or [1]
     avg = max(sum(words) / len(words), 1.0)
-    return max(4, min(100, math.ceil(budget / avg) + 2))
+    return max(4, min(100, math.ceil(max_words / avg) + 2))
 
 
 def _build_baseline(
-    name: str, documents: list[Any], embed_model: Any, budget: int, run_id: str
+    name: str, documents: list[Any], embed_model: Any, max_words: int, run_id: str
 ) -> tuple[RetrieveFn, list[Any]]:
     from llama_index.core import StorageContext, VectorStoreIndex
     from llama_index.core.node_parser import (
@@ -149,7 +148,7 @@ def _build_baseline(
     else:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
     index = VectorStoreIndex(searched, storage_context=storage, embed_model=embed_model)
-    k = _top_k(searched, budget)
+    k = _top_k(searched, max_words)
     if name == "hybrid128":
         from mom_micro.retrievers.storage.stores import cosine_converter
 
@@ -257,7 +256,7 @@ def _llamaindex_hybrid(index: Any, nodes: list[Any], k: int) -> RetrieveFn:
 def build_mom(
     documents: list[Any],
     embed_model: Any,
-    budget: int,
+    max_words: int,
     run_id: str,
     reader: Any = None,
     log: Callable[[str], None] = logger.info,
@@ -266,7 +265,7 @@ def build_mom(
 ) -> tuple[Any, list[Any]]:
     """A ``mom`` system: a :class:`~mom_micro.retrievers.MemoryIndex` of ``documents``
     (in memory, or where ``location`` says: ``persist_dir`` or ``chroma_host`` and
-    ``chroma_port``), its retriever sized for word budgets up to ``budget`` (ask it
+    ``chroma_port``), its retriever sized for word budgets up to ``max_words`` (ask it
     through :func:`mom_retrieve`), and its chunk nodes. ``stages`` receives the
     ingest's seconds per stage."""
     stages = stages if stages is not None else {}
@@ -284,7 +283,7 @@ def build_mom(
         + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.seconds.items())
     )
     stages.update(report.seconds)
-    return index.as_retriever(similarity_top_k=_top_k(chunks, budget)), chunks
+    return index.as_retriever(similarity_top_k=_top_k(chunks, max_words)), chunks
 
 
 def mom_retrieve(base: Any, passages: bool = False) -> RetrieveFn:
@@ -299,8 +298,8 @@ def mom_retrieve(base: Any, passages: bool = False) -> RetrieveFn:
             return [hit.node.get_content() for hit in scoped.retrieve(query)]
         hits = scoped.search_layers(query)
 
-        def context(budget: int) -> list[str]:
-            budgeted = scoped.with_options(max_words=budget, assembly=True)
+        def context(max_words: int) -> list[str]:
+            budgeted = scoped.with_options(max_words=max_words, assemble=True)
             return [hit.node.get_content() for hit in budgeted.fuse(query, hits)]
 
         return context
@@ -525,49 +524,24 @@ def write_retrieval_outputs(result: dict[str, Any], out: str | Path) -> list[Pat
     return write_outputs(result, out, markdown_table(result), plot_hits)
 
 
-def run_retrieval_bench(
-    datasets: Sequence[str | Path],
-    out: str | Path,
-    systems: Sequence[str] = SYSTEMS,
-    budgets: Sequence[int] = DEFAULT_BUDGETS,
-    scope: str = "corpus",
-    limit_docs: int | None = None,
-    log: Callable[[str], None] = logger.info,
-) -> list[dict[str, Any]]:
-    """What the CLI runs: each dataset in turn; with several datasets the outputs are
-    ``OUT.<dataset>.json`` (+ ``.md``, ``.png``), with one exactly ``OUT``."""
-    loaded = [load_dataset(path, limit_docs) for path in datasets]  # fail early on bad input
-    results = []
-    for dataset in loaded:
-        result = run_benchmark(dataset, systems, budgets, scope, log=log)
-        target = Path(out)
-        if len(loaded) > 1:
-            target = target.with_name(f"{target.stem}.{dataset.name}{target.suffix or '.json'}")
-        for path in write_retrieval_outputs(result, target):
-            log(f"wrote {path}")
-        log(markdown_table(result))
-        results.append(result)
-    return results
-
-
 # -- measuring the fusion weights -----------------------------------------------------------
 def sweep_layer_weights(
     index: Any,
     dataset: BenchDataset,
     grid: Sequence[LayerWeights],
-    budget: int = 400,
+    max_words: int = 400,
     scope: str = "corpus",
-    top_k: int = 12,
+    similarity_top_k: int = 12,
     layer_top_k: dict[str, int] | None = None,
-    assembly: bool = False,
+    assemble: bool = False,
 ) -> list[dict[str, float]]:
-    """hit@budget and recall@budget of the ``mom`` retriever for each
+    """hit@B and recall@B (``B = max_words``) of the ``mom`` retriever for each
     :class:`~mom_micro.retrievers.LayerWeights` in ``grid``, searching the layers once
     per question (how the defaults were measured).
 
-    The context is the ``top_k`` ranked chunks cut at ``budget`` words (the bench's
-    ``mom``), or with ``assembly`` the retriever's own context for the budget
-    (``max_words=budget, assembly=True``: passages, best sentences; the bench's
+    The context is the ``similarity_top_k`` ranked chunks cut at ``max_words`` words (the
+    bench's ``mom``), or with ``assemble`` the retriever's own context for that budget
+    (``max_words=B, assemble=True``: passages, best sentences; the bench's
     ``mom_passages``).
 
     Example:
@@ -576,7 +550,7 @@ def sweep_layer_weights(
     """
     from llama_index.core.schema import QueryBundle
 
-    base = index.as_retriever(similarity_top_k=top_k, layer_top_k=layer_top_k)
+    base = index.as_retriever(similarity_top_k=similarity_top_k, layer_top_k=layer_top_k)
     searched = []
     for question in dataset.questions:
         retriever = base if scope == "corpus" else base.with_options(doc_ids=[question.doc_id])
@@ -588,10 +562,10 @@ def sweep_layer_weights(
         answerable = 0
         for question, retriever, bundle, hits in searched:
             weighted = retriever.with_options(weights=weights)
-            if assembly:
-                weighted = weighted.with_options(max_words=budget, assembly=True)
+            if assemble:
+                weighted = weighted.with_options(max_words=max_words, assemble=True)
             texts = [r.node.get_content() for r in weighted.fuse(bundle, hits)]
-            context = cut_to_budget(texts, budget)
+            context = cut_to_budget(texts, max_words)
             verbatim = answer_hit(dataset.documents[question.doc_id], question.answers)
             answerable += verbatim
             hit += verbatim and answer_hit(context, question.answers)
@@ -602,8 +576,8 @@ def sweep_layer_weights(
                 "outline": weights.outline,
                 "lexical": weights.lexical,
                 "neighbours": weights.neighbours,
-                f"hit@{budget}": round(hit / max(answerable, 1), 4),
-                f"recall@{budget}": round(recall / len(searched), 4),
+                f"hit@{max_words}": round(hit / max(answerable, 1), 4),
+                f"recall@{max_words}": round(recall / len(searched), 4),
             }
         )
     return rows

@@ -31,7 +31,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
-from .data import BenchDataset, load_dataset
+from .data import BenchDataset
 from .outputs import write_outputs
 from .retrieval import (
     DEFAULT_BUDGETS,
@@ -46,8 +46,8 @@ __all__ = [
     "SharedEmbeddings",
     "open_cost",
     "run_server_bench",
-    "run_server_bench_file",
     "server_markdown",
+    "write_server_outputs",
 ]
 
 logger = logging.getLogger(__name__)
@@ -199,20 +199,6 @@ def server_markdown(result: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def run_server_bench_file(
-    path: str | Path,
-    out: str | Path,
-    chroma_host: str,
-    chroma_port: int,
-    limit_docs: int | None = None,
-    budgets: Sequence[int] = DEFAULT_BUDGETS,
-    scope: str = "corpus",
-    log: Callable[[str], None] = logger.info,
-) -> dict[str, Any]:
-    """What the CLI runs: load ``path``, run the benchmark, write ``out`` (JSON) with its
-    ``.md`` and ``.png`` beside it."""
-    dataset = load_dataset(path, limit_docs)
-    result = run_server_bench(dataset, chroma_host, chroma_port, budgets, scope, log=log)
-    for written in write_outputs(result, out, server_markdown(result), plot_hits):
-        log(f"wrote {written}")
-    return result
+def write_server_outputs(result: dict[str, Any], out: str | Path) -> list[Path]:
+    """Write ``out`` (JSON), and beside it ``.md`` (both tables) and ``.png`` (hit@B)."""
+    return write_outputs(result, out, server_markdown(result), plot_hits)

@@ -2,9 +2,13 @@
 
 - :mod:`.demo` -- ``demo``, the offline tour;
 - :mod:`.memory` -- ``memory`` and ``sft-data``;
-- :mod:`.retrieval` -- ``ingest`` and ``query``;
-- :mod:`.reward` -- ``reward train`` and ``reward rank``;
-- :mod:`.bench` -- ``bench retrieval``, ``bench preference`` and ``bench memory``.
+- :mod:`.retrieval` -- ``ingest``, ``query``, ``delete``, ``repair`` and ``indexes``;
+- :mod:`.reward` -- ``reward train | rank | choose`` and :mod:`.profile` ``reward profile``;
+- :mod:`.bench` -- ``bench retrieval``, ``bench preference``, ... (one module per family).
+
+The options several commands share are written once: :mod:`.options` (value types, where
+an index is, progress bars, result files, data sets) and :mod:`.preference_options`
+(reading preference files and the training flags).
 
 Every command has ``--help``; building the parser imports no framework or model, so
 ``mom-micro --help`` is quick. mom-micro's own errors (:class:`~mom_micro.errors.MomMicroError`),
@@ -12,7 +16,7 @@ file errors and invalid values print as one line on stderr with exit status 2, n
 traceback (set ``MOM_MICRO_DEBUG=1`` to see the traceback).
 
 Example:
-    >>> build_parser().parse_args(["query", "What is MoM?", "--index", "idx"]).k
+    >>> build_parser().parse_args(["query", "What is MoM?", "--index", "idx"]).similarity_top_k
     4
 """
 

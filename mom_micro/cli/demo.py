@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from .options import count
+
 __all__ = ["register"]
 
 
@@ -44,13 +46,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     demo.add_argument(
         "--answers",
-        type=int,
+        type=count(0),
         default=4,
         help="candidate answers SmolLM2 writes (0: skip generation; default 4)",
     )
     demo.add_argument(
         "--max-new-tokens",
-        type=int,
+        type=count(1),
         default=80,
         help="length limit of each answer in tokens (default 80)",
     )

@@ -8,6 +8,8 @@ import json
 from pathlib import Path
 from typing import Any
 
+from .options import add_progress, count, fraction, positive_float
+
 __all__ = ["index_reader", "json_object", "register"]
 
 
@@ -178,13 +180,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     memory.add_argument("files", nargs="+", help="UTF-8 text files")
     memory.add_argument(
         "--target-words",
-        type=int,
+        type=count(1),
         default=None,
         help="preferred chunk length in words (default: the reader's)",
     )
     memory.add_argument(
         "--paths",
-        type=int,
+        type=count(1),
         default=1,
         help="number of sampled granularities to choose from (default 1)",
     )
@@ -236,7 +238,9 @@ def _add_sft_data(sub: argparse._SubParsersAction) -> None:
         default="teacher",
         help="who writes the reasoning: the teacher when it can (default), or the template",
     )
-    sft.add_argument("--paths", type=int, default=3, help="sampled paths per section (default 3)")
+    sft.add_argument(
+        "--paths", type=count(1), default=3, help="sampled paths per section (default 3)"
+    )
     sft.add_argument(
         "--scorer",
         choices=("lm", "embedding"),
@@ -244,20 +248,22 @@ def _add_sft_data(sub: argparse._SubParsersAction) -> None:
         help="chooses among an LLM teacher's paths: MoM's LM scores (SmolLM2) or embeddings",
     )
     sft.add_argument(
-        "--max-concurrency", type=int, default=4, help="sections and teacher calls at once"
+        "--max-concurrency", type=count(1), default=4, help="sections and teacher calls at once"
     )
     sft.add_argument(
         "--student-context",
-        type=int,
+        type=count(1),
         default=2048,
         help="the student's context in tokens; sections fit it (default 2048)",
     )
-    sft.add_argument("--chars-per-token", type=float, default=4.0, help="rough token size")
+    sft.add_argument("--chars-per-token", type=positive_float, default=4.0, help="rough token size")
     sft.add_argument(
-        "--target-words", type=int, default=None, help="extractive teacher: chunk length"
+        "--target-words", type=count(1), default=None, help="extractive teacher: chunk length"
     )
-    sft.add_argument("--core-words", type=int, default=None, help="extractive teacher: core length")
-    sft.add_argument("--no-progress", dest="progress", action="store_false", help="no progress bar")
+    sft.add_argument(
+        "--core-words", type=count(1), default=None, help="extractive teacher: core length"
+    )
+    add_progress(sft)
     sft.set_defaults(func=_sft_data)
 
 
@@ -277,28 +283,32 @@ def _add_train_reader(sub: argparse._SubParsersAction) -> None:
         "--base", default=None, help="causal LM folder to start from (default: offline SmolLM2)"
     )
     train.add_argument("--full", action="store_true", help="full fine-tuning instead of LoRA")
-    train.add_argument("--lora-r", type=int, default=16, help="LoRA rank (default 16)")
-    train.add_argument("--lr", type=float, default=2e-4, help="learning rate (default 2e-4)")
-    train.add_argument("--epochs", type=float, default=1.0, help="epochs (default 1)")
-    train.add_argument("--max-steps", type=int, default=None, help="stop after N steps")
-    train.add_argument("--batch-size", type=int, default=1, help="records per step")
-    train.add_argument("--grad-accum", type=int, default=4, help="gradient accumulation")
+    train.add_argument("--lora-r", type=count(1), default=16, help="LoRA rank (default 16)")
     train.add_argument(
-        "--max-length", type=int, default=2048, help="leave out longer records (tokens)"
+        "--lr", type=positive_float, default=2e-4, help="learning rate (default 2e-4)"
     )
-    train.add_argument("--max-examples", type=int, default=None, help="train on at most N records")
+    train.add_argument("--epochs", type=positive_float, default=1.0, help="epochs (default 1)")
+    train.add_argument("--max-steps", type=count(1), default=None, help="stop after N steps")
+    train.add_argument("--batch-size", type=count(1), default=1, help="records per step")
+    train.add_argument("--grad-accum", type=count(1), default=4, help="gradient accumulation")
     train.add_argument(
-        "--eval-fraction", type=float, default=0.1, help="documents held out (default 0.1)"
+        "--max-length", type=count(1), default=2048, help="leave out longer records (tokens)"
     )
     train.add_argument(
-        "--max-eval-examples", type=int, default=64, help="evaluate on at most N records"
+        "--max-examples", type=count(1), default=None, help="train on at most N records"
     )
-    train.add_argument("--eval-steps", type=int, default=25, help="evaluate every N steps")
-    train.add_argument("--patience", type=int, default=3, help="early-stopping patience")
-    train.add_argument("--max-new-tokens", type=int, default=1024, help="the reader's answer limit")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--eval-fraction", type=fraction, default=0.1, help="documents held out (default 0.1)"
+    )
+    train.add_argument(
+        "--max-eval-examples", type=count(1), default=64, help="evaluate on at most N records"
+    )
+    train.add_argument("--eval-steps", type=count(1), default=25, help="evaluate every N steps")
+    train.add_argument("--patience", type=count(1), default=3, help="early-stopping patience")
+    train.add_argument(
+        "--max-new-tokens", type=count(1), default=1024, help="the reader's answer limit"
+    )
+    train.add_argument("--seed", type=count(0), default=0)
     train.add_argument("--resume", action="store_true", help="continue from OUT.work")
-    train.add_argument(
-        "--no-progress", dest="progress", action="store_false", help="no progress bar"
-    )
+    add_progress(train)
     train.set_defaults(func=_train_reader)

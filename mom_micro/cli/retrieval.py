@@ -13,46 +13,21 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from .reward import count
+from .options import (
+    add_index_location,
+    add_progress,
+    count,
+    describe_location,
+    index_location,
+)
 
 __all__ = ["register"]
-
-
-def _location(args: argparse.Namespace) -> dict[str, Any]:
-    """The index's address as :meth:`MemoryIndex.open` / ``load`` options."""
-    if args.chroma_host is not None or args.chroma_port is not None:
-        if args.index is not None:
-            raise ValueError(
-                "give --index DIR (a folder) or --chroma-host/--chroma-port (a server), not both"
-            )
-        if args.chroma_host is None or args.chroma_port is None:
-            raise ValueError("give both --chroma-host and --chroma-port")
-        return {
-            "chroma_host": args.chroma_host,
-            "chroma_port": args.chroma_port,
-            "index_name": args.index_name,
-        }
-    if args.index is None:
-        raise ValueError("give --index DIR, or --chroma-host and --chroma-port for a server")
-    options: dict[str, Any] = {"persist_dir": args.index}
-    if args.index_name is not None:
-        options["index_name"] = args.index_name
-    return options
-
-
-def _describe(options: dict[str, Any]) -> str:
-    if "chroma_host" in options:
-        return (
-            f"{options['chroma_host']}:{options['chroma_port']}/"
-            f"{options.get('index_name') or 'default'}"
-        )
-    return str(options["persist_dir"])
 
 
 def _load(args: argparse.Namespace) -> Any:
     from mom_micro.retrievers import MemoryIndex
 
-    options = _location(args)
+    options = index_location(args)
     return MemoryIndex.load(options.pop("persist_dir", None), **options)
 
 
@@ -77,7 +52,7 @@ def _ingest(args: argparse.Namespace) -> int:
         documents.append(
             Document(text=text, id_=doc_id, metadata={"file_path": str(Path(path).resolve())})
         )
-    options = _location(args)
+    options = index_location(args)
     if args.keep_markup:
         options["keep_markup"] = True
     index = MemoryIndex.open(
@@ -85,7 +60,9 @@ def _ingest(args: argparse.Namespace) -> int:
     )
     report = index.add_documents(documents, show_progress=args.progress, rebuild=args.rebuild)
     report.rejected = unreadable + report.rejected
-    print(f"{_describe(_location(args))}: {report}; {len(index)} documents in the index")
+    print(
+        f"{describe_location(index_location(args))}: {report}; {len(index)} documents in the index"
+    )
     return 1 if report.rejected else 0
 
 
@@ -99,10 +76,10 @@ def _query(args: argparse.Namespace) -> int:
                 "documents; `mom-micro query --help`)"
             )
     retriever = index.as_retriever(
-        similarity_top_k=args.k,
+        similarity_top_k=args.similarity_top_k,
         doc_ids=args.doc_id or None,
         max_words=args.max_words,
-        assembly=args.assemble,
+        assemble=args.assemble,
     )
     hits = retriever.retrieve(args.question)
     if not hits:
@@ -132,17 +109,17 @@ def _delete(args: argparse.Namespace) -> int:
     for doc_id in args.doc_ids:
         index.delete(doc_id)
         print(f"deleted {doc_id}")
-    print(f"{_describe(_location(args))}: {len(index)} documents in the index")
+    print(f"{describe_location(index_location(args))}: {len(index)} documents in the index")
     return 0
 
 
 def _repair(args: argparse.Namespace) -> int:
     from mom_micro.retrievers import MemoryIndex
 
-    options = _location(args)
+    options = index_location(args)
     index = MemoryIndex.load(options.pop("persist_dir", None), check=False, **options)
     report = index.repair(drop=args.drop)
-    print(f"{_describe(_location(args))}: {report}")
+    print(f"{describe_location(index_location(args))}: {report}")
     if report.dropped:
         print("dropped (ingest them again): " + ", ".join(sorted(report.dropped)))
     now = index.check()
@@ -174,18 +151,6 @@ def _indexes(args: argparse.Namespace) -> int:
     return 0
 
 
-def _add_location(parser: argparse.ArgumentParser) -> None:
-    where = parser.add_argument_group("where the index is (a folder, or a Chroma server)")
-    where.add_argument(
-        "--index", default=None, metavar="DIR", help="index folder (embedded Chroma)"
-    )
-    where.add_argument("--chroma-host", default=None, help="a Chroma server's host ...")
-    where.add_argument("--chroma-port", type=int, default=None, help="... and port")
-    where.add_argument(
-        "--index-name", default=None, help="the index's name on the server (default 'default')"
-    )
-
-
 def register(sub: argparse._SubParsersAction) -> None:
     """Add ``ingest``, ``query``, ``delete``, ``repair`` and ``indexes`` to the
     ``mom-micro`` sub-commands ``sub``."""
@@ -197,7 +162,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "the rest goes in (exit status 1 when any file was rejected).",
     )
     ingest.add_argument("files", nargs="+", help="UTF-8 text files (the file name is the id)")
-    _add_location(ingest)
+    add_index_location(ingest)
     ingest.add_argument("--id", default=None, help="the document id of the one file given")
     ingest.add_argument(
         "--rebuild", action="store_true", help="read and embed every file again, changed or not"
@@ -214,12 +179,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="read HTML tags as words (a new index only; by default tags read as white "
         "space, and an index keeps the choice it was created with)",
     )
-    ingest.add_argument(
-        "--no-progress",
-        dest="progress",
-        action="store_false",
-        help="no progress bars (they go to stderr)",
-    )
+    add_progress(ingest)
     ingest.set_defaults(func=_ingest)
 
     query = sub.add_parser(
@@ -228,12 +188,19 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Three-layer retrieval over an index made by ingest.",
     )
     query.add_argument("question")
-    _add_location(query)
-    query.add_argument("-k", type=int, default=4, help="chunks to show (default 4)")
+    add_index_location(query)
+    query.add_argument(
+        "-k",
+        "--similarity-top-k",
+        dest="similarity_top_k",
+        type=count(1),
+        default=4,
+        help="chunks to show (default 4)",
+    )
     query.add_argument(
         "--doc-id", action="append", default=None, help="search only this document (repeatable)"
     )
-    query.add_argument("--width", type=int, default=300, help="characters shown per chunk")
+    query.add_argument("--width", type=count(1), default=300, help="characters shown per chunk")
     query.add_argument(
         "--max-words",
         type=count(1),
@@ -256,7 +223,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Remove documents (every layer) by id.",
     )
     delete.add_argument("doc_ids", nargs="+", metavar="DOC_ID", help="document ids")
-    _add_location(delete)
+    add_index_location(delete)
     delete.set_defaults(func=_delete)
 
     repair = sub.add_parser(
@@ -272,7 +239,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="also drop the documents that cannot be repaired (it says how many vectors go)",
     )
-    _add_location(repair)
+    add_index_location(repair)
     repair.set_defaults(func=_repair)
 
     indexes = sub.add_parser(

@@ -9,7 +9,7 @@ with no switch per data set:
 
 **Passages.** Let ``score(a)`` be the fused score of candidate chunk ``a`` and ``tau``
 the score of the *marginal* chunk: the last one the budget takes when the ranked chunks
-are laid end to end (with no budget, the ``k``-th). A neighbour is *relevant* when it
+are laid end to end (with no budget, the ``similarity_top_k``-th). A neighbour is *relevant* when it
 would have earned a place on its own::
 
     join(a, a +- 1)  iff  (a +- 1) is a candidate and score(a +- 1) >= tau
@@ -76,23 +76,26 @@ class Passage:
 
 
 def marginal_score(
-    ranked: Sequence[FusedScore], words: Callable[[ChunkKey], int], max_words: int | None, k: int
+    ranked: Sequence[FusedScore],
+    words: Callable[[ChunkKey], int],
+    max_words: int | None,
+    similarity_top_k: int,
 ) -> float:
     """``tau``: the score of the last of the ``ranked`` chunks that ``max_words`` takes
-    when they are laid end to end (``words`` gives a chunk's length), or of the ``k``-th
+    when they are laid end to end (``words`` gives a chunk's length), or of the ``similarity_top_k``-th
     with no budget.
 
     Example:
         >>> ranked = [FusedScore(("d", i), 0, 0, 0, score=1 - i / 10) for i in range(5)]
-        >>> marginal_score(ranked, lambda key: 30, max_words=70, k=4)
+        >>> marginal_score(ranked, lambda key: 30, max_words=70, similarity_top_k=4)
         0.8
-        >>> marginal_score(ranked, lambda key: 30, max_words=None, k=4)
+        >>> marginal_score(ranked, lambda key: 30, max_words=None, similarity_top_k=4)
         0.7
     """
     if not ranked:
         return 0.0
     if max_words is None:
-        return ranked[min(k, len(ranked)) - 1].score
+        return ranked[min(similarity_top_k, len(ranked)) - 1].score
     total = 0
     for item in ranked:
         total += words(item.key)
@@ -226,7 +229,7 @@ def assemble_passages(
     ranked: Sequence[FusedScore],
     text_of: Callable[[ChunkKey], str | None],
     max_words: int | None = None,
-    k: int = 4,
+    similarity_top_k: int = 4,
     weights: LayerWeights | None = None,
     query: str = "",
     probes: dict[ChunkKey, dict[int, float]] | None = None,
@@ -234,14 +237,14 @@ def assemble_passages(
     assemble: bool = True,
 ) -> list[Passage]:
     """The passages of the fused ``ranked`` chunks (best first), filling ``max_words``
-    (the module's rules), or the top ``k`` chunks grouped with no budget (no trimming).
+    (the module's rules), or the top ``similarity_top_k`` chunks grouped with no budget (no trimming).
 
     Args:
         ranked: the fused candidates, best first (:func:`~mom_micro.retrievers.fusion.fuse_layers`).
         text_of: a chunk's text by key, or None for a chunk to skip (gone, a duplicate);
             asked in rank order, and only as far as the budget needs.
-        max_words: the word budget; None: the top ``k`` chunks, grouped into passages.
-        k: chunks returned with no budget.
+        max_words: the word budget; None: the top ``similarity_top_k`` chunks, grouped into passages.
+        similarity_top_k: chunks returned with no budget.
         weights: the fusion's weights (for the sentence scores).
         query: the query (its BM25 terms share out each chunk's lexical evidence).
         probes: per chunk, the cosine of each returned sentence probe by its index.
@@ -255,7 +258,7 @@ def assemble_passages(
         ...          ("d", 2): "Ice melts.", ("e", 0): "Unrelated words here."}
         >>> ranked = [FusedScore(key, 0, 0, 0, score=s) for key, s in
         ...           [(("d", 1), .9), (("d", 0), .8), (("e", 0), .7), (("d", 2), .1)]]
-        >>> [(p.doc_id, p.units, p.text) for p in assemble_passages(ranked, texts.get, k=3)]
+        >>> [(p.doc_id, p.units, p.text) for p in assemble_passages(ranked, texts.get, similarity_top_k=3)]
         [('d', (0, 1), 'Water boils at 100 C.\\nIt takes one minute.'), ('e', (0,), 'Unrelated words here.')]
         >>> [p.text for p in assemble_passages(ranked, texts.get, max_words=11)]
         ['Water boils at 100 C.\\nIt takes one minute.', 'Ice melts.']
@@ -264,13 +267,13 @@ def assemble_passages(
     """
     weights = weights or LayerWeights()
     probes = probes or {}
-    # with a budget, twice its words leave room to fill after trimming; without, k chunks
+    # with a budget, twice its words leave room to fill after trimming; without, similarity_top_k chunks
     enough = 2 * max_words if max_words is not None else 10**9
     ranked, texts = _window(ranked, text_of, enough)
     if max_words is None:
-        ranked = ranked[:k]
+        ranked = ranked[:similarity_top_k]
     words = {key: count_words(text) for key, text in texts.items()}
-    tau = marginal_score(ranked, words.__getitem__, max_words, k)
+    tau = marginal_score(ranked, words.__getitem__, max_words, similarity_top_k)
     query_terms = set(terms(query))
     by_key = {item.key: item for item in ranked}
     placed: set[ChunkKey] = set()

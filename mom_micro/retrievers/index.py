@@ -651,9 +651,10 @@ class MemoryIndex:
         dedupe_threshold: float = 95.0,
         max_query_chars: int = MAX_QUERY_CHARS,
         max_words: int | None = None,
-        assembly: bool = False,
+        assemble: bool = False,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
+        assembly: bool | None = None,
     ) -> ThreeLayerRetriever:
         """A :class:`ThreeLayerRetriever` over this index (its arguments, documented
         there); before each query it takes in what other clients committed
@@ -673,7 +674,8 @@ class MemoryIndex:
             max_query_chars=max_query_chars,
             refresh=self.refresh,
             max_words=max_words,
-            assembly=assembly,
+            assemble=assemble,
             callback_manager=callback_manager,
             verbose=verbose,
+            assembly=assembly,
         )

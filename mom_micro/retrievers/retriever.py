@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+import warnings
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -106,7 +107,7 @@ class ThreeLayerRetriever(BaseRetriever):
     optionally re-ranked by ``reranker``, and cut to ``similarity_top_k``.
 
     With ``max_words``, the result is instead a context of at most that many words: the
-    ranked chunks laid end to end and the last one cut at the budget; with ``assembly``
+    ranked chunks laid end to end and the last one cut at the budget; with ``assemble``
     (an option, off by default: whether it helps depends on the data and the budget, see
     docs/benchmarks.md) relevant neighbours are joined into passages in document order
     and a chunk that does not fit is trimmed to its best sentences
@@ -148,8 +149,9 @@ class ThreeLayerRetriever(BaseRetriever):
             committed).
         max_words: a word budget for the whole context (None: ``similarity_top_k``
             chunks).
-        assembly: with ``max_words``, build passages and trim them (True) or cut the
+        assemble: with ``max_words``, build passages and trim them (True) or cut the
             ranked chunks at the budget (False, the default).
+        assembly: the former name of ``assemble`` (deprecated).
     """
 
     def __init__(
@@ -168,10 +170,18 @@ class ThreeLayerRetriever(BaseRetriever):
         max_query_chars: int = MAX_QUERY_CHARS,
         refresh: Callable[[], Any] | None = None,
         max_words: int | None = None,
-        assembly: bool = False,
+        assemble: bool = False,
         callback_manager: CallbackManager | None = None,
         verbose: bool = False,
+        assembly: bool | None = None,
     ) -> None:
+        if assembly is not None:
+            warnings.warn(
+                "ThreeLayerRetriever(assembly=...) is now assemble=...",
+                DeprecationWarning,
+                stacklevel=2,
+            )
+            assemble = assembly
         if similarity_top_k < 1:
             raise ValueError(f"similarity_top_k must be >= 1, got {similarity_top_k}")
         if max_words is not None and max_words < 1:
@@ -192,7 +202,7 @@ class ThreeLayerRetriever(BaseRetriever):
         self.max_query_chars = max_query_chars
         self.refresh = refresh
         self.max_words = max_words
-        self.assembly = assembly
+        self.assemble = assemble
         super().__init__(callback_manager=callback_manager, verbose=verbose)
 
     # -- the steps ------------------------------------------------------------------------
@@ -287,7 +297,7 @@ class ThreeLayerRetriever(BaseRetriever):
             query_bundle.query_str,
             probe_cosines(probes),
             min((hit.cosine for hit in probes), default=None),
-            assemble=self.assembly,
+            assemble=self.assemble,
         )
         return [self._passage_result(nodes[p.seed.key], p) for p in passages]
 
@@ -365,7 +375,7 @@ class ThreeLayerRetriever(BaseRetriever):
             max_query_chars=self.max_query_chars,
             refresh=self.refresh,
             max_words=self.max_words,
-            assembly=self.assembly,
+            assemble=self.assemble,
             callback_manager=self.callback_manager,
         )
         options.update(changes)

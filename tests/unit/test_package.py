@@ -251,7 +251,6 @@ PUBLIC = {
         "run_memory_bench",
         "run_personalize_benchmark",
         "run_preference_benchmark",
-        "run_retrieval_bench",
         "run_server_bench",
         "run_style_benchmark",
         "sweep_layer_weights",
@@ -262,6 +261,7 @@ PUBLIC = {
         "write_personalize_outputs",
         "write_preference_outputs",
         "write_retrieval_outputs",
+        "write_server_outputs",
         "write_style_outputs",
     ],
     "mom_micro.demo": [

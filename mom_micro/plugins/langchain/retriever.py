@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,7 @@ from langchain_core.callbacks import (
 )
 from langchain_core.documents import Document
 from langchain_core.retrievers import BaseRetriever
-from pydantic import ConfigDict, Field
+from pydantic import ConfigDict, Field, model_validator
 
 from mom_micro.retrievers import LayerWeights, MemoryIndex, ThreeLayerRetriever
 
@@ -62,14 +63,16 @@ class MoMRetriever(BaseRetriever):
 
     Key params:
         index: the :class:`MemoryIndex` to search.
-        k: number of chunks returned (also a keyword of ``invoke``).
+        k: number of chunks returned (also a keyword of ``invoke``); LangChain's name
+            for it, as in ``BM25Retriever.k``: it is ``similarity_top_k`` of the
+            :class:`~mom_micro.retrievers.ThreeLayerRetriever` underneath.
         doc_ids: restrict the search to these documents.
         weights: :class:`~mom_micro.retrievers.LayerWeights` of the layer fusion.
         max_words: a word budget for the whole context (also a keyword of ``invoke``):
             the ranked chunks, the last one cut at the budget; None returns ``k`` chunks.
-        assembly: with ``max_words``, passages of relevant neighbours and the best
+        assemble: with ``max_words``, passages of relevant neighbours and the best
             sentences of a chunk that does not fit (:mod:`mom_micro.retrievers.assembly`;
-            off by default).
+            off by default). ``assembly=``, its former name, still works (deprecated).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -83,9 +86,21 @@ class MoMRetriever(BaseRetriever):
     max_words: int | None = Field(
         default=None, ge=1, description="Word budget of the context (None: k chunks)."
     )
-    assembly: bool = Field(
+    assemble: bool = Field(
         default=False, description="Within max_words: passages and best sentences."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _former_names(cls, values: Any) -> Any:
+        """``assembly=`` is the former name of ``assemble=``."""
+        if isinstance(values, dict) and "assembly" in values:
+            warnings.warn(
+                "MoMRetriever(assembly=...) is now assemble=...", DeprecationWarning, stacklevel=4
+            )
+            values = {**values}
+            values.setdefault("assemble", values.pop("assembly"))
+        return values
 
     @classmethod
     def from_documents(
@@ -116,7 +131,7 @@ class MoMRetriever(BaseRetriever):
             weights=self.weights,
             doc_ids=doc_ids if doc_ids is not None else self.doc_ids,
             max_words=max_words or self.max_words,
-            assembly=self.assembly,
+            assemble=self.assemble,
         )
 
     @staticmethod

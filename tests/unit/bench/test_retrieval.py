@@ -107,15 +107,15 @@ def test_sweep_scores_each_weight_point_on_one_search_per_question():
         ],
     )
     grid = [LayerWeights(lexical=0), LayerWeights()]
-    rows = sweep_layer_weights(index, dataset, grid, budget=20, top_k=1)
+    rows = sweep_layer_weights(index, dataset, grid, max_words=20, similarity_top_k=1)
     assert [row["lexical"] for row in rows] == [0.0, 0.5]
     assert all(row["hit@20"] == 1.0 and row["recall@20"] == 1.0 for row in rows)
 
     # at 6 words the plain cut keeps the chunk's first words; the assembled context its
     # best sentence ("Parrots can imitate human speech. Many birds migrate south ...")
     dataset.questions = dataset.questions[1:]
-    [plain] = sweep_layer_weights(index, dataset, grid[1:], budget=6, top_k=1)
-    [assembled] = sweep_layer_weights(index, dataset, grid[1:], budget=6, assembly=True)
+    [plain] = sweep_layer_weights(index, dataset, grid[1:], max_words=6, similarity_top_k=1)
+    [assembled] = sweep_layer_weights(index, dataset, grid[1:], max_words=6, assemble=True)
     assert (plain["hit@6"], assembled["hit@6"]) == (0.0, 1.0)
 
 
@@ -139,10 +139,10 @@ def test_llamaindex_hybrid_fuses_bm25_and_vectors_by_reciprocal_rank():
         Document(text=_long_document("volcano"), id_="b"),
     ]
     retrieve, nodes = _build_baseline(
-        "llamaindex_hybrid", documents, HashEmbedding(), budget=800, run_id="t1"
+        "llamaindex_hybrid", documents, HashEmbedding(), max_words=800, run_id="t1"
     )
     fixed, fixed_nodes = _build_baseline(
-        "fixed128", documents, HashEmbedding(), budget=800, run_id="t1"
+        "fixed128", documents, HashEmbedding(), max_words=800, run_id="t1"
     )
     assert [n.get_content() for n in nodes] == [n.get_content() for n in fixed_nodes]
     assert len({n.ref_doc_id for n in nodes}) == 2 and len(nodes) > 6

@@ -56,7 +56,7 @@ def test_cli_registers_reward_and_bench_commands():
     assert args.ctx_alpha == [0.1, 0.0] and not args.no_ctx
     args = parser.parse_args(["reward", "train", "--ctx-alpha", "0,0.3", "a.json", "--out", "m"])
     assert args.ctx_alpha == [0.0, 0.3] and args.files == ["a.json"]  # the file is not a weight
-    from mom_micro.cli.reward import recipe_from_args
+    from mom_micro.cli.preference_options import recipe_from_args
 
     recipe = recipe_from_args(parser.parse_args(["reward", "train", "a.json", "--out", "m"]))
     assert recipe.stage2.guard_z == 2.0 and recipe.ctx_alphas == (0.1, 0.0)

@@ -82,7 +82,7 @@ def test_the_query_words_choose_between_sentences_no_probe_was_found_for():
 
 def test_without_a_budget_the_top_k_chunks_are_grouped_and_nothing_is_trimmed():
     ranked = _ranked((("d", 2), 0.9), (("d", 1), 0.8), (("e", 0), 0.7), (("d", 3), 0.6))
-    passages = assemble_passages(ranked, TEXTS.get, k=3)
+    passages = assemble_passages(ranked, TEXTS.get, similarity_top_k=3)
     assert [p.units for p in passages] == [(1, 2), (0,)]
     assert not any(p.trimmed for p in passages)
 

@@ -98,7 +98,7 @@ async def test_async_retrieve_matches_sync(index):
 
 
 def test_max_words_returns_passages_within_the_budget(index):
-    retriever = index.as_retriever(similarity_top_k=2, max_words=30, assembly=True)
+    retriever = index.as_retriever(similarity_top_k=2, max_words=30, assemble=True)
     results = retriever.retrieve("Which planet is the red one, Mars?")
     assert sum(len(r.node.get_content().split()) for r in results) <= 30
     first = results[0].node
@@ -109,13 +109,13 @@ def test_max_words_returns_passages_within_the_budget(index):
     texts = [r.node.get_content() for r in results]
     assert len(texts) == len(set(texts))
     # the same budget without assembly: chunks in rank order, the last one cut
-    plain = retriever.with_options(assembly=False).retrieve("Which planet is the red one, Mars?")
+    plain = retriever.with_options(assemble=False).retrieve("Which planet is the red one, Mars?")
     assert sum(len(r.node.get_content().split()) for r in plain) == 30
     assert not any(r.node.metadata["units"][1:] for r in plain)
 
 
 def test_a_small_budget_keeps_the_best_sentence_of_the_top_chunk(index):
-    retriever = index.as_retriever(max_words=12, assembly=True)
+    retriever = index.as_retriever(max_words=12, assemble=True)
     results = retriever.retrieve("How fast must orbital launches go?")
     text = results[0].node.get_content()  # the chunk's later sentence, not its first
     assert "Orbital launches need about 7.8 km per second." in text
@@ -126,3 +126,14 @@ def test_a_small_budget_keeps_the_best_sentence_of_the_top_chunk(index):
 def test_max_words_must_be_positive(index):
     with pytest.raises(ValueError, match="max_words"):
         index.as_retriever(max_words=0)
+
+
+def test_the_former_name_assembly_still_works_and_warns(index):
+    with pytest.warns(DeprecationWarning, match="assemble"):
+        old = index.as_retriever(max_words=12, assembly=True)
+    assert old.assemble is True
+    new = index.as_retriever(max_words=12, assemble=True)
+    question = "How fast must orbital launches go?"
+    assert [r.node.get_content() for r in old.retrieve(question)] == [
+        r.node.get_content() for r in new.retrieve(question)
+    ]

@@ -55,7 +55,7 @@ def test_documents_carry_spans_and_layer_scores():
 
 
 def test_a_word_budget_returns_passages_that_fit_it():
-    retriever = MoMRetriever(index=_shared_index(), max_words=20, assembly=True)
+    retriever = MoMRetriever(index=_shared_index(), max_words=20, assemble=True)
     docs = retriever.invoke("Which planet is red?")
     assert sum(len(d.page_content.split()) for d in docs) <= 20
     assert "Mars is the red planet" in docs[0].page_content
@@ -113,3 +113,10 @@ def test_transformer_reads_html_tags_as_white_space_at_the_pages_offsets():
         assert blank_markup(span) == chunk.page_content
     kept = MoMDocumentTransformer(reader=ParagraphReader(), keep_markup=True)
     assert kept.transform_documents([Document(page_content=page)])[0].page_content.startswith("<P>")
+
+
+def test_the_former_name_assembly_still_works_and_warns():
+    with pytest.warns(DeprecationWarning, match="assemble"):
+        retriever = MoMRetriever(index=_shared_index(), max_words=20, assembly=True)
+    assert retriever.assemble is True
+    assert retriever.invoke("Which planet is red?")[0].metadata["units"]

@@ -55,7 +55,7 @@ async def test_the_tool_shows_each_chunk_under_its_title_and_span(retriever):
 
 
 def test_a_passage_without_one_span_names_its_chunks(retriever):
-    budgeted = MoMRetriever(index=retriever.index, max_words=40, assembly=True)
+    budgeted = MoMRetriever(index=retriever.index, max_words=40, assemble=True)
     content = memory_retriever_tool(budgeted, name="notes").invoke({"query": BARK})
     assert content.startswith("[1] Dogs (pets, chunk")
 

@@ -9,15 +9,18 @@ Example:
 from __future__ import annotations
 
 import argparse
+from collections.abc import Iterator
 
 from mom_micro.rewards.preference_files import FORMATS
 
-from .reward import count, read_pair_files
+from ..options import add_out, count
+from ..preference_options import read_pair_files
+from .run import BenchRun, set_handler
 
 __all__ = ["register"]
 
 
-def _run(args: argparse.Namespace) -> int:
+def _run(args: argparse.Namespace) -> Iterator[BenchRun]:
     from mom_micro.bench.agent import (
         AgentBenchConfig,
         render_agent_markdown,
@@ -37,10 +40,7 @@ def _run(args: argparse.Namespace) -> int:
         max_new_tokens=args.max_new_tokens,
     )
     result = run_agent_benchmark(pairs, ranker, config)
-    print(render_agent_markdown(result))
-    if args.out:
-        print("written: " + ", ".join(map(str, write_agent_outputs(result, args.out))))
-    return 0
+    yield BenchRun(result, render_agent_markdown, write_agent_outputs)
 
 
 def register(bench: argparse._SubParsersAction) -> None:
@@ -69,6 +69,6 @@ def register(bench: argparse._SubParsersAction) -> None:
         help="SmolLM2 steps timed for the ranking's share (default 3; 0 skips)",
     )
     agent.add_argument("--max-new-tokens", type=count(1), default=64, help="SmolLM2's length")
-    agent.add_argument("--seed", type=int, default=0, help="seed of the draws (default 0)")
-    agent.add_argument("--out", help="result JSON (the .md beside it)")
-    agent.set_defaults(func=_run)
+    agent.add_argument("--seed", type=count(0), default=0, help="seed of the draws (default 0)")
+    add_out(agent)
+    set_handler(agent, _run)
