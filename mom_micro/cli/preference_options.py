@@ -1,5 +1,6 @@
 """The preference-data options that ``reward train`` and the preference benchmarks share:
-reading preference files, the training flags and the featurizer they ask for.
+reading preference files, the training flags and the featurizer they ask for, and the
+prompt split that keeps a benchmark's prompts out of the model's training.
 
 Example:
     >>> parser = argparse.ArgumentParser()
@@ -18,15 +19,17 @@ from typing import TYPE_CHECKING, Any
 from mom_micro.rewards.config import CONTEXT_ROUTER_ALPHAS, Stage2Config
 from mom_micro.rewards.preference_files import FORMATS
 
-from .options import count, number, positive_float, weights
+from .options import count, fraction, number, positive_float, weights
 
 if TYPE_CHECKING:
     from mom_micro.rewards import PreferencePair
 
 __all__ = [
     "add_input_options",
+    "add_split_options",
     "add_tuning_options",
     "featurizer_from_args",
+    "prompt_side",
     "read_pair_files",
     "recipe_from_args",
     "tuned_featurizer",
@@ -43,6 +46,55 @@ def read_pair_files(
     for report in reports:
         print(report.summary())
     return pairs
+
+
+def add_split_options(parser: argparse.ArgumentParser, side: str) -> None:
+    """``--split-by-prompt F`` and ``--split-seed S``: keep only the ``side`` (``train``
+    or ``held-out``) of a seeded split of the pairs' prompts (see :func:`prompt_side`)."""
+    parser.add_argument(
+        "--split-by-prompt",
+        type=fraction,
+        metavar="F",
+        help=f"hold out a share F of the prompts and use the {side} side only; `reward "
+        "train` and `bench agent` given the same files, F and --split-seed use disjoint "
+        "prompts",
+    )
+    parser.add_argument(
+        "--split-seed", type=count(0), default=0, help="seed of the prompt split (default 0)"
+    )
+
+
+def prompt_side(
+    pairs: Sequence[PreferencePair], args: argparse.Namespace, held_out: bool
+) -> list[PreferencePair]:
+    """The training side (or with ``held_out`` the held-out side) of
+    :func:`~mom_micro.rewards.split_by_prompt` at ``--split-by-prompt``/``--split-seed``;
+    every pair without ``--split-by-prompt``. The split depends only on the set of
+    prompts, the fraction and the seed, so two commands given the same files agree.
+
+    Example:
+        >>> from mom_micro.rewards import PreferencePair
+        >>> pairs = [PreferencePair(f"p{i}", "a", "b") for i in range(10)]
+        >>> args = argparse.Namespace(split_by_prompt=0.2, split_seed=0)
+        >>> train = prompt_side(pairs, args, False)
+        split by prompt (share 0.2, seed 0): 8 training prompts, 8 pairs
+        >>> test = prompt_side(pairs, args, True)
+        split by prompt (share 0.2, seed 0): 2 held-out prompts, 2 pairs
+        >>> {p.prompt for p in train} & {p.prompt for p in test}
+        set()
+    """
+    if args.split_by_prompt is None:
+        return list(pairs)
+    from mom_micro.rewards import split_by_prompt
+
+    train, test = split_by_prompt(pairs, args.split_by_prompt, args.split_seed)
+    kept = test if held_out else train
+    print(
+        f"split by prompt (share {args.split_by_prompt:g}, seed {args.split_seed}): "
+        f"{len({p.prompt for p in kept})} {'held-out' if held_out else 'training'} prompts, "
+        f"{len(kept)} pairs"
+    )
+    return kept
 
 
 def featurizer_from_args(args: argparse.Namespace) -> Any:

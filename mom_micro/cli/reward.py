@@ -19,7 +19,9 @@ from . import profile
 from .options import count
 from .preference_options import (
     add_input_options,
+    add_split_options,
     add_tuning_options,
+    prompt_side,
     read_pair_files,
     recipe_from_args,
     tuned_featurizer,
@@ -36,7 +38,7 @@ __all__ = ["register"]
 def _train(args: argparse.Namespace) -> int:
     from mom_micro.rewards import train_reward_model
 
-    pairs = read_pair_files(args.files, args.format, args.context)
+    pairs = prompt_side(read_pair_files(args.files, args.format, args.context), args, False)
     featurizer, _ = tuned_featurizer(args, pairs, Path(args.out) / TUNED_BACKBONE)
     model, report = train_reward_model(pairs, featurizer, recipe_from_args(args))
     router = (
@@ -188,6 +190,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_input_options(train)
     add_tuning_options(train)
+    add_split_options(train, "training")
     train.set_defaults(func=_train)
 
     rank = reward_sub.add_parser(

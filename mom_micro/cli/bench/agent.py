@@ -3,7 +3,9 @@ and the ranking's cost per step (the logic is :mod:`mom_micro.bench.agent`).
 
 Example:
     $ mom-micro bench agent --model mom-micro-demo/micro            # the demo's answer styles
-    $ mom-micro bench agent --model dsp-reward dsp_domains_test.json --limit 100 --out agent.json
+    $ mom-micro reward train dsp_domains_test.json --split-by-prompt 0.2 --out dsp-held
+    $ mom-micro bench agent --model dsp-held dsp_domains_test.json --split-by-prompt 0.2 \\
+        --out agent.json                            # prompts the model was not trained on
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from collections.abc import Iterator
 from mom_micro.rewards.preference_files import FORMATS
 
 from ..options import add_out, count
-from ..preference_options import read_pair_files
+from ..preference_options import add_split_options, prompt_side, read_pair_files
 from .run import BenchRun, set_handler
 
 __all__ = ["register"]
@@ -31,6 +33,7 @@ def _run(args: argparse.Namespace) -> Iterator[BenchRun]:
     from mom_micro.plugins.langchain import PersonalizedRanker
 
     pairs = read_pair_files(args.pairs or [str(STYLE_DATA)], args.format, args.context)
+    pairs = prompt_side(pairs, args, True)
     ranker = PersonalizedRanker.from_model_dir(args.model)
     config = AgentBenchConfig(
         n=args.n,
@@ -70,5 +73,6 @@ def register(bench: argparse._SubParsersAction) -> None:
     )
     agent.add_argument("--max-new-tokens", type=count(1), default=64, help="SmolLM2's length")
     agent.add_argument("--seed", type=count(0), default=0, help="seed of the draws (default 0)")
+    add_split_options(agent, "held-out")
     add_out(agent)
     set_handler(agent, _run)

@@ -68,3 +68,21 @@ def test_the_command_is_registered():
     assert (args.n, args.cost_steps, args.pairs) == (4, 0, [])
     with pytest.raises(SystemExit):
         build_parser().parse_args(["bench", "agent", "--model", "m", "--n", "1"])
+
+
+def test_train_and_bench_given_the_same_split_use_disjoint_prompts(capsys):
+    from mom_micro.cli.preference_options import prompt_side
+
+    pairs = _pairs(TOPICS)
+    split = ["--split-by-prompt", "0.25", "--split-seed", "3"]
+    train_args = build_parser().parse_args(["reward", "train", "p.json", "--out", "m", *split])
+    bench_args = build_parser().parse_args(["bench", "agent", "--model", "m", "p.json", *split])
+    train = prompt_side(pairs, train_args, held_out=False)
+    held = prompt_side(pairs, bench_args, held_out=True)
+    assert held and {p.prompt for p in train}.isdisjoint(p.prompt for p in held)
+    assert sorted(map(id, train + held)) == sorted(map(id, pairs))  # nothing dropped
+    assert "held-out prompts" in capsys.readouterr().out
+    unsplit = build_parser().parse_args(["bench", "agent", "--model", "m"])
+    assert prompt_side(pairs, unsplit, held_out=True) == pairs
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["bench", "agent", "--model", "m", "--split-by-prompt", "1"])
