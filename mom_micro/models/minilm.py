@@ -116,6 +116,9 @@ class OnnxMiniLM:
                     export_onnx(model_dir, target)
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
+        # A worker given a share of the CPUs (a Ray actor) says so in OMP_NUM_THREADS.
+        threads = os.environ.get("OMP_NUM_THREADS", "")
+        options.intra_op_num_threads = int(threads) if threads.isdigit() else 0
         session = onnxruntime.InferenceSession(
             str(target), options, providers=["CPUExecutionProvider"]
         )

@@ -22,7 +22,7 @@ from llama_index.core.base.embeddings.base import BaseEmbedding
 
 from mom_micro.memory import minilm_embedder
 
-__all__ = ["BundledMiniLM", "default_embed_model", "llamaindex_minilm"]
+__all__ = ["BatchEmbed", "BundledMiniLM", "default_embed_model", "llamaindex_minilm"]
 
 
 class BundledMiniLM(BaseEmbedding):
@@ -66,6 +66,23 @@ class BundledMiniLM(BaseEmbedding):
         for start in tqdm(range(0, len(texts), step), desc="Embedding", unit="batch"):
             out += self._embed(list(texts[start : start + step]))
         return out
+
+
+class BatchEmbed:
+    """``texts -> vectors`` through a LlamaIndex embedding's batch call: what the index
+    writer embeds with. A plain object holding the model, so that it can be sent to
+    another process (a Ray worker): LlamaIndex's instrumented bound methods cannot.
+
+    Example:
+        >>> BatchEmbed(BundledMiniLM())(["a cat"])[0][:2]      # doctest: +SKIP
+    """
+
+    def __init__(self, model: BaseEmbedding) -> None:
+        self.model = model
+
+    def __call__(self, texts: list[str]) -> list[list[float]]:
+        """The vectors of ``texts``, in order."""
+        return self.model.get_text_embedding_batch(texts)
 
 
 @lru_cache(maxsize=2)

@@ -34,7 +34,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.callbacks import CallbackManager
@@ -45,7 +45,7 @@ from mom_micro.errors import MomMicroError
 from mom_micro.memory import MemoryExtractor, describe_reader
 
 from .committed import CommittedDocuments
-from .embed_model import default_embed_model
+from .embed_model import BatchEmbed, default_embed_model
 from .fusion import LayerWeights
 from .lexical import LexicalIndex
 from .nodes import MemoryNodeBuilder, default_reader
@@ -74,6 +74,9 @@ from .storage.location import (
 from .storage.migration import current_marker
 from .storage.reader_record import choose_reader, require_reader
 from .storage.writer import IndexWriter, IngestReport
+
+if TYPE_CHECKING:
+    from .ray_ingest import RayIngest
 
 __all__ = [
     "IndexBusy",
@@ -163,7 +166,9 @@ class MemoryIndex:
         self.stores = parts.stores
         self.catalog = parts.catalog
         self.name = name
-        self._embed_model = embed_model
+        # The bundled MiniLM loads its weights on first use, so opening and checking an
+        # index costs no model load.
+        self._embed_model = embed_model or default_embed_model()
         self.builder = builder or MemoryNodeBuilder()
         self.journal = Journal(self.catalog, self.stores, location, lock_timeout, stale_after)
         self.writer = IndexWriter(
@@ -171,7 +176,7 @@ class MemoryIndex:
             self.stores,
             self.journal,
             self.builder,
-            lambda texts: self.embed_model.get_text_embedding_batch(texts),
+            BatchEmbed(self._embed_model),
             sentence_probes=sentence_probes,
         )
         self.committed = CommittedDocuments(self.catalog, location.reporting, refresh_interval)
@@ -182,10 +187,7 @@ class MemoryIndex:
 
     @property
     def embed_model(self) -> BaseEmbedding:
-        """The embedding model (the bundled MiniLM is loaded on first use, so that opening
-        and checking an index costs no model load)."""
-        if self._embed_model is None:
-            self._embed_model = default_embed_model()
+        """The embedding model (default: the bundled MiniLM)."""
         return self._embed_model
 
     @property
@@ -563,6 +565,7 @@ class MemoryIndex:
         show_progress: bool = False,
         rebuild: bool = False,
         group_size: int = 16,
+        ray: RayIngest | None = None,
     ) -> IngestReport:
         """Read, embed and store ``documents``, each as one journaled write.
 
@@ -572,12 +575,13 @@ class MemoryIndex:
         reported in the returned :class:`IngestReport` while the rest of the batch goes in.
         Documents go through in groups of ``group_size`` (read, embed, store:
         :meth:`~.storage.writer.IndexWriter.write`); ``report.seconds`` says where the
-        time went.
+        time went. With ``ray`` the groups are read and embedded on Ray workers and
+        stored here (:class:`~.ray_ingest.RayIngest`): the same index as without it.
         """
         require_reader(self.name, self.builder.reader, self.stored_reader)
         with self._writing():
             report = self.writer.write(
-                documents, self.committed.records, show_progress, rebuild, group_size
+                documents, self.committed.records, show_progress, rebuild, group_size, ray
             )
             return self._finish(report)
 

@@ -22,7 +22,7 @@ import asyncio
 import itertools
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -37,11 +37,56 @@ from .errors import UnknownDocumentError
 from .journal import Journal
 from .stores import LayerStores
 
-__all__ = ["IndexWriter", "IngestReport"]
+__all__ = ["GroupReader", "IndexWriter", "IngestReport", "ReadGroup"]
 
 logger = logging.getLogger(__name__)
 
 Embed = Callable[[list[str]], list[list[float]]]
+
+
+def embed_texts(nodes: Sequence[BaseNode], probes: bool) -> tuple[list[TextNode], list[str]]:
+    """The sentence probes of ``nodes`` (none without ``probes``), and the texts to
+    embed: the nodes', then the probes'."""
+    found = sentence_probes(nodes) if probes else []
+    return found, [n.get_content(metadata_mode=MetadataMode.EMBED) for n in [*nodes, *found]]
+
+
+@dataclass
+class ReadGroup:
+    """One group of documents read and embedded, ready to store."""
+
+    documents: list[Document]
+    built: BuiltNodes
+    probes: list[TextNode]
+    embeddings: list[list[float]]
+    read_seconds: float
+    embed_seconds: float
+
+
+@dataclass
+class GroupReader:
+    """Read a group of documents with ``builder`` and embed their nodes and sentence
+    probes with ``embed``: the part of an ingest that needs no index, so that workers in
+    other processes can run it (it is sent there with the reader and the embedding model
+    it holds) while one writer stores the results."""
+
+    builder: MemoryNodeBuilder
+    embed: Embed
+    sentence_probes: bool = True
+
+    def __call__(self, documents: list[Document]) -> ReadGroup:
+        """Read and embed ``documents``."""
+        began = time.perf_counter()
+        built = self.builder.build(documents)
+        read = time.perf_counter() - began
+        probes, texts = embed_texts(built.nodes, self.sentence_probes)
+        began = time.perf_counter()
+        embeddings = self.embed(texts) if texts else []
+        return ReadGroup(documents, built, probes, embeddings, read, time.perf_counter() - began)
+
+
+#: Reads and embeds groups elsewhere: ``(reader, groups) -> each group read, any order``.
+ReadGroups = Callable[[GroupReader, list[list[Document]]], Iterable[ReadGroup]]
 
 
 @dataclass
@@ -163,12 +208,10 @@ class IndexWriter:
         return whole
 
     # -- writing ------------------------------------------------------------------------------
-    def embed_texts(self, nodes: Sequence[BaseNode]) -> tuple[list[TextNode], list[str]]:
-        """The sentence probes of ``nodes`` (none without ``sentence_probes``), and the
-        texts to embed: the nodes', then the probes'."""
-        probes = sentence_probes(nodes) if self.sentence_probes else []
-        texts = [n.get_content(metadata_mode=MetadataMode.EMBED) for n in [*nodes, *probes]]
-        return probes, texts
+    def group_reader(self) -> GroupReader:
+        """What reads and embeds one group of documents, apart from the index (its
+        reader and embedding model only), so that it can run in another process."""
+        return GroupReader(self.builder, self.embed, self.sentence_probes)
 
     def write(
         self,
@@ -177,25 +220,30 @@ class IndexWriter:
         show_progress: bool = False,
         rebuild: bool = False,
         group_size: int = 16,
+        read_groups: ReadGroups | None = None,
     ) -> IngestReport:
         """Plan, then read, embed and store ``documents`` in groups of ``group_size``
         (which bounds memory and keeps the reader's sentence embeddings in the shared memo
-        until the group's probes need them); ``report.seconds`` says where the time went."""
+        until the group's probes need them); ``report.seconds`` says where the time went.
+
+        ``read_groups`` reads and embeds the groups elsewhere (on Ray workers,
+        :class:`~mom_micro.retrievers.ray_ingest.RayIngest`): it is given the
+        :meth:`group_reader` and the groups, and yields each group read, in any order;
+        this process stores each one as soon as it comes back."""
         report = IngestReport()
         todo = self.plan(documents, records, report, rebuild)
         bar = _progress(len(todo), show_progress)
         size = max(group_size, 1)
-        for start in range(0, len(todo), size):
-            group = todo[start : start + size]
-            began = time.perf_counter()
-            built = self.builder.build(group)
-            report.time("read", began)
-            probes, texts = self.embed_texts(built.nodes)
-            began = time.perf_counter()
-            embeddings = self.embed(texts) if texts else []
-            report.time("embed", began)
-            self.store(group, built, probes, embeddings, records, report)
-            bar.update(len(group))
+        groups = [todo[start : start + size] for start in range(0, len(todo), size)]
+        reader = self.group_reader()
+        read = read_groups(reader, groups) if read_groups else map(reader, groups)
+        for group in read:
+            report.seconds["read"] = report.seconds.get("read", 0.0) + group.read_seconds
+            report.seconds["embed"] = report.seconds.get("embed", 0.0) + group.embed_seconds
+            self.store(
+                group.documents, group.built, group.probes, group.embeddings, records, report
+            )
+            bar.update(len(group.documents))
         bar.close()
         return report
 
@@ -236,7 +284,7 @@ class IndexWriter:
                     reading.discard(task)
                     document, built = task.result()
                     start_reading()
-                    probes, texts = self.embed_texts(built.nodes)
+                    probes, texts = embed_texts(built.nodes, self.sentence_probes)
                     began = time.perf_counter()
                     embeddings = await asyncio.to_thread(self.embed, texts) if texts else []
                     report.time("embed", began)

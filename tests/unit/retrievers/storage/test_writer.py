@@ -53,3 +53,32 @@ def test_a_delete_removes_every_layer_and_names_unknown_ids(storage, docs):
     counts = storage.parts.stores.vector_counts()
     assert all(doc_id == "space" for layer in counts.values() for doc_id, _ in layer)
     assert storage.parts.catalog.pending() == []
+
+
+def test_groups_read_elsewhere_in_any_order_store_the_same_index(storage, docs, reader):
+    """The seam Ray ingest uses: the writer hands its group reader and the groups out,
+    and stores each group as it comes back, in whatever order."""
+    sent = []
+
+    def read_backwards(group_reader, groups):
+        sent.extend(groups)
+        return [group_reader(group) for group in reversed(groups)]
+
+    with storage.journal.locked():
+        report = storage.writer.write(docs, {}, group_size=1, read_groups=read_backwards)
+    assert [[d.id_ for d in g] for g in sent] == [["pets"], ["space"]]
+    assert sorted(report.added) == ["pets", "space"] and report.seconds["read"] >= 0
+    records = storage.records()
+    assert set(records) == {"pets", "space"} and storage.parts.catalog.pending() == []
+    assert storage.writer.whole_checker(records)("pets")
+    assert storage.write(docs).unchanged == ["pets", "space"]  # a rerun reads nothing
+
+
+def test_a_failing_group_reader_leaves_the_groups_stored_before_it(storage, docs):
+    def fail_second(group_reader, groups):
+        yield group_reader(groups[0])
+        raise RuntimeError("worker failed")
+
+    with storage.journal.locked(), pytest.raises(RuntimeError, match="worker failed"):
+        storage.writer.write(docs, {}, group_size=1, read_groups=fail_second)
+    assert set(storage.records()) == {"pets"} and storage.parts.catalog.pending() == []
