@@ -107,7 +107,11 @@ class IngestReport:
         """Add the seconds since ``began`` (``time.perf_counter``) to ``stage``: ``read``
         (the memory reader), ``embed``, ``store`` (vectors and records), ``index`` (BM25
         statistics and the chunk cache)."""
-        self.seconds[stage] = self.seconds.get(stage, 0.0) + time.perf_counter() - began
+        self.add_seconds(stage, time.perf_counter() - began)
+
+    def add_seconds(self, stage: str, seconds: float) -> None:
+        """Add ``seconds`` spent elsewhere (a Ray worker's read or embed) to ``stage``."""
+        self.seconds[stage] = self.seconds.get(stage, 0.0) + seconds
 
     def __str__(self) -> str:
         text = (
@@ -238,8 +242,8 @@ class IndexWriter:
         reader = self.group_reader()
         read = read_groups(reader, groups) if read_groups else map(reader, groups)
         for group in read:
-            report.seconds["read"] = report.seconds.get("read", 0.0) + group.read_seconds
-            report.seconds["embed"] = report.seconds.get("embed", 0.0) + group.embed_seconds
+            report.add_seconds("read", group.read_seconds)
+            report.add_seconds("embed", group.embed_seconds)
             self.store(
                 group.documents, group.built, group.probes, group.embeddings, records, report
             )

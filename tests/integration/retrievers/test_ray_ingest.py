@@ -102,12 +102,9 @@ def test_a_client_killed_mid_ingest_leaves_an_index_a_rerun_completes(tmp_path):
     assert index.check().ok and index.catalog.pending() == []
 
 
-def test_an_unreachable_cluster_is_one_line(tmp_path, capsys):
+def test_an_unreachable_cluster_is_one_line(tmp_path, capsys, monkeypatch):
     argv = ["ingest", str(FILES[0]), "--index", str(tmp_path / "i"), "--ray"]
-    os.environ["RAY_ADDRESS"] = "127.0.0.1:9"
-    try:
-        assert main(argv) == 2
-    finally:
-        del os.environ["RAY_ADDRESS"]
+    monkeypatch.setenv("RAY_ADDRESS", "127.0.0.1:9")
+    assert main(argv) == 2
     error = capsys.readouterr().err.strip().splitlines()
     assert "error: cannot reach the Ray cluster at 127.0.0.1:9" in error[-1] and len(error) == 1
