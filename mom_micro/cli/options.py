@@ -23,6 +23,7 @@ from typing import Any
 __all__ = [
     "add_dataset",
     "add_index_location",
+    "add_server_location",
     "add_out",
     "add_progress",
     "count",
@@ -31,6 +32,7 @@ __all__ = [
     "index_location",
     "number",
     "positive_float",
+    "server_location",
     "split_csv",
     "weights",
     "whole_numbers",
@@ -111,38 +113,75 @@ def weights(text: str) -> list[float]:
 
 
 # -- where an index is ----------------------------------------------------------------------
-def add_index_location(parser: argparse.ArgumentParser) -> None:
-    """``--index DIR`` (embedded Chroma) or ``--chroma-host H --chroma-port P``, with
-    ``--index-name`` (see :func:`index_location`)."""
-    where = parser.add_argument_group("where the index is (a folder, or a Chroma server)")
-    where.add_argument(
-        "--index", default=None, metavar="DIR", help="index folder (embedded Chroma)"
-    )
+def add_server_location(where: argparse._ActionsContainer) -> None:
+    """``--chroma-host H --chroma-port P`` (a Chroma server) or ``--milvus-uri URI`` (a
+    Milvus Lite file ``*.db`` or a Milvus server; token from ``MILVUS_TOKEN``)."""
     where.add_argument("--chroma-host", default=None, help="a Chroma server's host ...")
     where.add_argument("--chroma-port", type=count(1), default=None, help="... and port")
     where.add_argument(
-        "--index-name", default=None, help="the index's name on the server (default 'default')"
+        "--milvus-uri",
+        default=None,
+        metavar="URI",
+        help="Milvus: a Milvus Lite file (a path ending in .db; one process at a time) or "
+        "a server (http://host:19530; token from MILVUS_TOKEN)",
     )
+
+
+def add_index_location(parser: argparse.ArgumentParser) -> None:
+    """``--index DIR`` (embedded Chroma), ``--chroma-host H --chroma-port P`` or
+    ``--milvus-uri URI``, with ``--index-name`` (see :func:`index_location`)."""
+    where = parser.add_argument_group("where the index is (a folder, a Chroma server, Milvus)")
+    where.add_argument(
+        "--index", default=None, metavar="DIR", help="index folder (embedded Chroma)"
+    )
+    add_server_location(where)
+    where.add_argument(
+        "--index-name",
+        default=None,
+        help="the index's name on the server or in Milvus (default 'default')",
+    )
+
+
+def server_location(args: argparse.Namespace) -> dict[str, Any] | None:
+    """``chroma_host`` and ``chroma_port``, or ``milvus_uri``, from
+    :func:`add_server_location`'s flags; None when none is given. Both kinds, or half a
+    Chroma address, is an error.
+
+    Example:
+        >>> server_location(argparse.Namespace(chroma_host=None, chroma_port=None,
+        ...                                    milvus_uri="idx.db"))
+        {'milvus_uri': 'idx.db'}
+    """
+    chroma = args.chroma_host is not None or args.chroma_port is not None
+    if args.milvus_uri is not None:
+        if chroma:
+            raise ValueError("give --chroma-host/--chroma-port or --milvus-uri, not both")
+        return {"milvus_uri": args.milvus_uri}
+    if not chroma:
+        return None
+    if args.chroma_host is None or args.chroma_port is None:
+        raise ValueError("give both --chroma-host and --chroma-port")
+    return {"chroma_host": args.chroma_host, "chroma_port": args.chroma_port}
 
 
 def index_location(args: argparse.Namespace) -> dict[str, Any]:
     """The index's address as :meth:`~mom_micro.retrievers.MemoryIndex.open` / ``load``
-    keywords: ``persist_dir`` (and ``index_name``) or ``chroma_host``, ``chroma_port`` and
-    ``index_name``. Both kinds at once, or half a server address, is an error."""
-    if args.chroma_host is not None or args.chroma_port is not None:
+    keywords: ``persist_dir`` (and ``index_name``), or ``chroma_host``, ``chroma_port``
+    and ``index_name``, or ``milvus_uri`` and ``index_name``. Two kinds at once, or half
+    a server address, is an error."""
+    server = server_location(args)
+    if server is not None:
         if args.index is not None:
             raise ValueError(
-                "give --index DIR (a folder) or --chroma-host/--chroma-port (a server), not both"
+                "give --index DIR (a folder) or a server (--chroma-host/--chroma-port, "
+                "--milvus-uri), not both"
             )
-        if args.chroma_host is None or args.chroma_port is None:
-            raise ValueError("give both --chroma-host and --chroma-port")
-        return {
-            "chroma_host": args.chroma_host,
-            "chroma_port": args.chroma_port,
-            "index_name": args.index_name,
-        }
+        return {**server, "index_name": args.index_name}
     if args.index is None:
-        raise ValueError("give --index DIR, or --chroma-host and --chroma-port for a server")
+        raise ValueError(
+            "give --index DIR, --chroma-host and --chroma-port for a Chroma server, or "
+            "--milvus-uri for Milvus"
+        )
     options: dict[str, Any] = {"persist_dir": args.index}
     if args.index_name is not None:
         options["index_name"] = args.index_name
@@ -150,13 +189,17 @@ def index_location(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def describe_location(options: dict[str, Any]) -> str:
-    """A location of :func:`index_location` as one would write it: ``DIR`` or
-    ``HOST:PORT/NAME``.
+    """A location of :func:`index_location` as one would write it: ``DIR``,
+    ``HOST:PORT/NAME`` or ``URI [NAME]``.
 
     Example:
         >>> describe_location({"chroma_host": "db", "chroma_port": 8000, "index_name": None})
         'db:8000/default'
+        >>> describe_location({"milvus_uri": "idx.db", "index_name": "papers"})
+        'idx.db [papers]'
     """
+    if "milvus_uri" in options:
+        return f"{options['milvus_uri']} [{options.get('index_name') or 'default'}]"
     if "chroma_host" in options:
         return (
             f"{options['chroma_host']}:{options['chroma_port']}/"

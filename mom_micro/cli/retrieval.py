@@ -1,7 +1,10 @@
 """``mom-micro ingest | query | delete | repair | indexes``: a memory index on the command line.
 
-An index is a folder (``--index DIR``, embedded Chroma) or a name on a Chroma server
-(``--chroma-host H --chroma-port P [--index-name NAME]``). A file's document id is its
+An index is a folder (``--index DIR``, embedded Chroma), a name on a Chroma server
+(``--chroma-host H --chroma-port P [--index-name NAME]``) or a name in Milvus
+(``--milvus-uri URI [--index-name NAME]``: a Milvus Lite file ``*.db`` or a server). Each
+command closes its index when it is done (a Milvus Lite file is then free for the next
+process). A file's document id is its
 file name (``--id`` chooses another for one file); a file of the same name from another
 folder is refused rather than replacing the stored one.
 """
@@ -16,10 +19,12 @@ from typing import Any
 from .options import (
     add_index_location,
     add_progress,
+    add_server_location,
     count,
     describe_location,
     index_location,
     positive_float,
+    server_location,
 )
 
 __all__ = ["register"]
@@ -56,9 +61,13 @@ def _ingest(args: argparse.Namespace) -> int:
     options = index_location(args)
     if args.keep_markup:
         options["keep_markup"] = True
-    index = MemoryIndex.open(
+    with MemoryIndex.open(
         options.pop("persist_dir", None), reader=index_reader(args.reader), **options
-    )
+    ) as index:
+        return _ingest_into(index, documents, unreadable, args)
+
+
+def _ingest_into(index: Any, documents: list, unreadable: list, args: argparse.Namespace) -> int:
     ray = None
     if args.ray:
         from mom_micro.retrievers.ray_ingest import RayIngest
@@ -79,7 +88,11 @@ def _ingest(args: argparse.Namespace) -> int:
 
 
 def _query(args: argparse.Namespace) -> int:
-    index = _load(args)
+    with _load(args) as index:
+        return _query_index(index, args)
+
+
+def _query_index(index: Any, args: argparse.Namespace) -> int:
     if args.doc_id:
         unknown = [d for d in args.doc_id if index.document(d) is None]
         if unknown:
@@ -117,11 +130,11 @@ def _query(args: argparse.Namespace) -> int:
 
 
 def _delete(args: argparse.Namespace) -> int:
-    index = _load(args)
-    for doc_id in args.doc_ids:
-        index.delete(doc_id)
-        print(f"deleted {doc_id}")
-    print(f"{describe_location(index_location(args))}: {len(index)} documents in the index")
+    with _load(args) as index:
+        for doc_id in args.doc_ids:
+            index.delete(doc_id)
+            print(f"deleted {doc_id}")
+        print(f"{describe_location(index_location(args))}: {len(index)} documents in the index")
     return 0
 
 
@@ -129,7 +142,11 @@ def _repair(args: argparse.Namespace) -> int:
     from mom_micro.retrievers import MemoryIndex
 
     options = index_location(args)
-    index = MemoryIndex.load(options.pop("persist_dir", None), check=False, **options)
+    with MemoryIndex.load(options.pop("persist_dir", None), check=False, **options) as index:
+        return _repair_index(index, args)
+
+
+def _repair_index(index: Any, args: argparse.Namespace) -> int:
     report = index.repair(drop=args.drop)
     print(f"{describe_location(index_location(args))}: {report}")
     if report.dropped:
@@ -150,16 +167,22 @@ def _repair(args: argparse.Namespace) -> int:
 
 def _indexes(args: argparse.Namespace) -> int:
     from mom_micro.retrievers import MemoryIndex, connect_chroma_server, index_names
+    from mom_micro.retrievers.storage import index_location as location_of
 
-    client = connect_chroma_server(args.chroma_host, args.chroma_port)
-    names = index_names(client)
+    server = server_location(args)
+    if server is None:
+        raise ValueError("give --chroma-host and --chroma-port, or --milvus-uri")
+    if "milvus_uri" in server:
+        location = location_of(milvus_uri=server["milvus_uri"])
+        names = location.index_names()
+        location.close()
+    else:
+        names = index_names(connect_chroma_server(server["chroma_host"], server["chroma_port"]))
     if not names:
-        print(f"no memory index on {args.chroma_host}:{args.chroma_port}")
+        print(f"no memory index in {describe_location({**server, 'index_name': ''})}")
     for name in names:
-        index = MemoryIndex.load(
-            chroma_host=args.chroma_host, chroma_port=args.chroma_port, index_name=name, check=False
-        )
-        print(f"{name}\t{len(index)} documents")
+        with MemoryIndex.load(**server, index_name=name, check=False) as index:
+            print(f"{name}\t{len(index)} documents")
     return 0
 
 
@@ -278,9 +301,9 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     indexes = sub.add_parser(
         "indexes",
-        help="list the memory indexes on a Chroma server",
-        description="The names of the memory indexes on a server.",
+        help="list the memory indexes on a Chroma server or in Milvus",
+        description="The names of the memory indexes on a Chroma server "
+        "(--chroma-host/--chroma-port) or in Milvus (--milvus-uri).",
     )
-    indexes.add_argument("--chroma-host", required=True, help="the server's host")
-    indexes.add_argument("--chroma-port", type=int, required=True, help="the server's port")
+    add_server_location(indexes)
     indexes.set_defaults(func=_indexes)

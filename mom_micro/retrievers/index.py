@@ -11,6 +11,9 @@ them, so that:
   name can query, insert and delete (``MemoryIndex.open(index_name="papers",
   chroma_host=..., chroma_port=...)``), and indexes of other names never share a
   collection;
+- **Milvus** likewise (``MemoryIndex.open(index_name="papers", milvus_uri=...)``): a
+  Milvus Lite file (``./idx.db``, one process at a time) or a Milvus server
+  (:mod:`mom_micro.retrievers.storage.milvus`);
 - **a user's own LlamaIndex vector store** (``vector_store=``) keeps the vectors, and a
   JSON catalog in the folder (or in memory) the records and the chunk texts.
 
@@ -107,11 +110,29 @@ FIXED_SETTINGS = ("keep_markup", "sentence_probes")
 
 #: The options of :meth:`MemoryIndex.open` that say where the index lives, and those
 #: that go on to :meth:`MemoryIndex.load` (or, but the last two, to ``create``).
-_LOCATION_OPTIONS = ("vector_store", "chroma_host", "chroma_port", "chroma_timeout")
+_LOCATION_OPTIONS = (
+    "vector_store",
+    "chroma_host",
+    "chroma_port",
+    "chroma_timeout",
+    "milvus_uri",
+    "milvus_token",
+)
 _LOAD_OPTIONS = ("index_name", "reader", "embed_model", "lock_timeout", "replace_reader", "check")
 
 #: How a new index's header names the default embedding model.
 BUNDLED = "all-MiniLM-L6-v2 (bundled)"
+
+
+@contextmanager
+def _closed_on_error(location: IndexLocation) -> Iterator[None]:
+    """Close ``location`` when opening an index on it fails (a Milvus Lite file stays
+    free for other processes)."""
+    try:
+        yield
+    except BaseException:
+        location.close()
+        raise
 
 
 class MemoryIndex:
@@ -228,6 +249,8 @@ class MemoryIndex:
         chroma_host: str | None = None,
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
+        milvus_uri: str | None = None,
+        milvus_token: str | None = None,
         lock_timeout: float = 600.0,
         sentence_probes: bool = True,
         keep_markup: bool = False,
@@ -244,16 +267,19 @@ class MemoryIndex:
             chroma_port=chroma_port,
             vector_store=vector_store,
             chroma_timeout=chroma_timeout,
+            milvus_uri=milvus_uri,
+            milvus_token=milvus_token,
         )
-        return cls._create(
-            location,
-            index_name=index_name,
-            reader=reader,
-            embed_model=embed_model,
-            lock_timeout=lock_timeout,
-            sentence_probes=sentence_probes,
-            keep_markup=keep_markup,
-        )
+        with _closed_on_error(location):
+            return cls._create(
+                location,
+                index_name=index_name,
+                reader=reader,
+                embed_model=embed_model,
+                lock_timeout=lock_timeout,
+                sentence_probes=sentence_probes,
+                keep_markup=keep_markup,
+            )
 
     @classmethod
     def _create(
@@ -311,6 +337,8 @@ class MemoryIndex:
         chroma_host: str | None = None,
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
+        milvus_uri: str | None = None,
+        milvus_token: str | None = None,
         sentence_probes: bool = True,
         keep_markup: bool = False,
         show_progress: bool = False,
@@ -328,7 +356,10 @@ class MemoryIndex:
             vector_store: a LlamaIndex vector store, or ``{layer: store}``, instead of Chroma.
             chroma_host: put the index on the Chroma server on this host ...
             chroma_port: ... and this port.
-            chroma_timeout: seconds before an unreachable server raises.
+            chroma_timeout: seconds before an unreachable server (Chroma or Milvus) raises.
+            milvus_uri: put the index in Milvus instead: a Milvus Lite file (``*.db``,
+                one process at a time) or a server URL (``http://host:19530``).
+            milvus_token: the Milvus server's token (default: ``MILVUS_TOKEN``).
             sentence_probes: embed every sentence of every chunk as a probe (about one
                 more embedding pass; False for a cheaper ingest, see docs/benchmarks.md).
             keep_markup: read HTML tags as words (False: a tag reads as the white space it
@@ -344,6 +375,8 @@ class MemoryIndex:
             chroma_host=chroma_host,
             chroma_port=chroma_port,
             chroma_timeout=chroma_timeout,
+            milvus_uri=milvus_uri,
+            milvus_token=milvus_token,
             sentence_probes=sentence_probes,
             keep_markup=keep_markup,
         )
@@ -363,10 +396,13 @@ class MemoryIndex:
         chroma_host: str | None = None,
         chroma_port: int | None = None,
         chroma_timeout: float = 5.0,
+        milvus_uri: str | None = None,
+        milvus_token: str | None = None,
         lock_timeout: float = 600.0,
         check: bool = True,
     ) -> MemoryIndex:
-        """Reopen an index (a folder, or a name on a Chroma server); nothing is re-embedded.
+        """Reopen an index (a folder, or a name on a Chroma server or in Milvus); nothing
+        is re-embedded.
 
         The reader the index was built with is restored (the extractive one is rebuilt
         from its stored settings; nothing named in the index is ever imported); passing
@@ -383,16 +419,19 @@ class MemoryIndex:
             chroma_port=chroma_port,
             vector_store=vector_store,
             chroma_timeout=chroma_timeout,
+            milvus_uri=milvus_uri,
+            milvus_token=milvus_token,
         )
-        return cls._load(
-            location,
-            index_name=index_name,
-            reader=reader,
-            replace_reader=replace_reader,
-            embed_model=embed_model,
-            lock_timeout=lock_timeout,
-            check=check,
-        )
+        with _closed_on_error(location):
+            return cls._load(
+                location,
+                index_name=index_name,
+                reader=reader,
+                replace_reader=replace_reader,
+                embed_model=embed_model,
+                lock_timeout=lock_timeout,
+                check=check,
+            )
 
     @classmethod
     def _load(
@@ -407,7 +446,7 @@ class MemoryIndex:
         check: bool = True,
     ) -> MemoryIndex:
         if not location.persistent:
-            raise ValueError("give the index folder, or chroma_host and chroma_port")
+            raise ValueError("give the index folder, chroma_host and chroma_port, or milvus_uri")
         if location.folder is not None:  # a folder of an earlier format is migrated first
             marker = current_marker(location, lambda: describe_reader(reader or default_reader()))
             index_name = index_name or marker.get("name")
@@ -469,16 +508,17 @@ class MemoryIndex:
             persist_dir, **{key: options.pop(key) for key in _LOCATION_OPTIONS if key in options}
         )
         name = options.get("index_name")
-        if not location.exists(name):
-            location.check_new(check_index_name(name or location.default_name()))
-        with hold_lock(location.lock(), location.where, options.get("lock_timeout", 600.0)):
-            if location.exists(name):
-                index = cls._load(location, **options)
-                index._check_settings(settings)
-                return index
-            for key in ("replace_reader", "check"):  # load options only
-                options.pop(key, None)
-            return cls._create(location, **options, **settings)
+        with _closed_on_error(location):
+            if not location.exists(name):
+                location.check_new(check_index_name(name or location.default_name()))
+            with hold_lock(location.lock(), location.where, options.get("lock_timeout", 600.0)):
+                if location.exists(name):
+                    index = cls._load(location, **options)
+                    index._check_settings(settings)
+                    return index
+                for key in ("replace_reader", "check"):  # load options only
+                    options.pop(key, None)
+                return cls._create(location, **options, **settings)
 
     def _check_settings(self, settings: Mapping[str, Any]) -> None:
         """Raise :class:`SettingMismatch` when ``settings`` (``keep_markup``,
@@ -494,6 +534,17 @@ class MemoryIndex:
                 f"index {self.name!r} opened with {'; '.join(differ)}; every document of an "
                 "index is read the same way: open it without the option, or build a new index"
             )
+
+    def close(self) -> None:
+        """Let go of the connection (a Milvus Lite file is then free for another process);
+        ``with MemoryIndex.open(...) as index:`` closes at the end of the block."""
+        self.location.close()
+
+    def __enter__(self) -> MemoryIndex:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
     # -- the reader ---------------------------------------------------------------------------
     def _restore_reader(

@@ -19,12 +19,13 @@ so a document is visible only when all its layers are stored, and a write killed
 point leaves the previous version in place; the next writer finishes or rolls back what
 the journal lists (:meth:`~mom_micro.retrievers.MemoryIndex.recover`).
 
-Two stores of these records:
+Stores of these records:
 
 - :class:`ChromaCatalog` -- a small Chroma collection ``mom-<name>-catalog`` beside the
   layers, in the same Chroma (embedded or a server): any client with the address and the
   index name has the whole index. The chunks' texts and metadata come from the chunk
-  layer's collection itself.
+  layer's collection itself. :class:`~mom_micro.retrievers.storage.milvus.MilvusCatalog`
+  does the same in Milvus; both are a :class:`KeyedCatalog` (key -> JSON rows).
 - :class:`JsonCatalog` -- one JSON file (written atomically) or memory only, for indexes
   on a user's own LlamaIndex vector store, which may not return texts; it keeps the chunk
   nodes too.
@@ -63,6 +64,7 @@ __all__ = [
     "DocumentRecord",
     "IndexDamaged",
     "JsonCatalog",
+    "KeyedCatalog",
     "PendingOperation",
     "new_op",
 ]
@@ -217,53 +219,50 @@ class Catalog(ABC):
         """The chunk nodes of the given ``{doc_id: op}`` versions (canonical node ids)."""
 
 
-# -- Chroma ---------------------------------------------------------------------------------
+# -- records as keyed rows -------------------------------------------------------------------
 _HEADER, _TOKEN, _DOC, _OP = "header", "token", "doc:", "op:"
 
 
-class ChromaCatalog(Catalog):
-    """The records as documents of a Chroma collection (one-dimensional dummy vectors);
-    the chunk nodes come from the chunk layer's collection.
+class KeyedCatalog(Catalog):
+    """The records as ``key -> JSON text`` rows of one collection in the database that
+    holds the layers (:class:`ChromaCatalog`, and
+    :class:`~mom_micro.retrievers.storage.milvus.MilvusCatalog`): the header under
+    ``header``, the change token under ``token``, each document under ``doc:<id>`` and
+    each journal entry under ``op:<op>``; a row's *kind* is its key up to the colon.
+    One row written is one record changed, which is what makes the commit atomic.
 
-    Args:
-        collection: the catalog collection (``mom-<name>-catalog``).
-        chunks: the chunk layer's collection, whose records the index wrote with
-            LlamaIndex's node serialisation (``_node_content``) and an ``op`` field (set
-            once the layers are open).
+    A subclass stores rows (:meth:`_get`, :meth:`_put`, :meth:`_delete`, :meth:`_all`)
+    and reads chunk nodes back from its chunk layer (:meth:`chunk_nodes`).
     """
 
     chunks_in_layers = True
 
-    def __init__(self, collection: Any, chunks: Any | None) -> None:
-        self.collection = collection
-        self.chunks = chunks
+    @staticmethod
+    def kind(key: str) -> str:
+        """The kind of a row's key: ``header``, ``token``, ``doc`` or ``op``.
 
-    def _get(self, ids: list[str]) -> dict[str, str]:
-        found = self.collection.get(ids=ids, include=["documents"])
-        return dict(zip(found["ids"], found["documents"], strict=True))
+        Example:
+            >>> KeyedCatalog.kind("doc:a.txt"), KeyedCatalog.kind("header")
+            ('doc', 'header')
+        """
+        return key.split(":", 1)[0]
 
+    @abstractmethod
+    def _get(self, keys: list[str]) -> dict[str, str]:
+        """``{key: text}`` of those of ``keys`` that are stored."""
+
+    @abstractmethod
     def _put(self, key: str, text: str) -> None:
-        self.collection.upsert(
-            ids=[key],
-            embeddings=[[0.0]],
-            documents=[text],
-            metadatas=[{"kind": key.split(":", 1)[0]}],
-        )
+        """Write one row (replacing it)."""
 
+    @abstractmethod
+    def _delete(self, keys: list[str]) -> None:
+        """Delete rows (missing ones are no error)."""
+
+    @abstractmethod
     def _all(self, kind: str) -> dict[str, str]:
-        """``{key: text}`` of every record of ``kind`` (``doc`` or ``op``), key without
-        its ``kind:`` prefix."""
-        texts: dict[str, str] = {}
-        offset = 0
-        while True:
-            page = self.collection.get(
-                where={"kind": kind}, include=["documents"], limit=_PAGE, offset=offset
-            )
-            for key, text in zip(page["ids"], page["documents"], strict=True):
-                texts[key.split(":", 1)[1]] = text
-            if len(page["ids"]) < _PAGE:
-                return texts
-            offset += _PAGE
+        """``{key: text}`` of every row of ``kind`` (``doc`` or ``op``), each key
+        without its ``kind:`` prefix."""
 
     @override
     def header(self) -> dict[str, Any] | None:
@@ -293,7 +292,7 @@ class ChromaCatalog(Catalog):
 
     @override
     def remove(self, doc_id: str) -> None:
-        self.collection.delete(ids=[_DOC + doc_id])
+        self._delete([_DOC + doc_id])
         self._put(_TOKEN, new_op())
 
     @override
@@ -302,7 +301,7 @@ class ChromaCatalog(Catalog):
 
     @override
     def finish(self, op: str) -> None:
-        self.collection.delete(ids=[_OP + op])
+        self._delete([_OP + op])
 
     @override
     def pending(self) -> list[PendingOperation]:
@@ -311,6 +310,55 @@ class ChromaCatalog(Catalog):
     @override
     def token(self) -> str:
         return self._get([_TOKEN]).get(_TOKEN, "")
+
+
+# -- Chroma ---------------------------------------------------------------------------------
+class ChromaCatalog(KeyedCatalog):
+    """The records as documents of a Chroma collection (one-dimensional dummy vectors);
+    the chunk nodes come from the chunk layer's collection.
+
+    Args:
+        collection: the catalog collection (``mom-<name>-catalog``).
+        chunks: the chunk layer's collection, whose records the index wrote with
+            LlamaIndex's node serialisation (``_node_content``) and an ``op`` field (set
+            once the layers are open).
+    """
+
+    def __init__(self, collection: Any, chunks: Any | None) -> None:
+        self.collection = collection
+        self.chunks = chunks
+
+    @override
+    def _get(self, keys: list[str]) -> dict[str, str]:
+        found = self.collection.get(ids=keys, include=["documents"])
+        return dict(zip(found["ids"], found["documents"], strict=True))
+
+    @override
+    def _put(self, key: str, text: str) -> None:
+        self.collection.upsert(
+            ids=[key],
+            embeddings=[[0.0]],
+            documents=[text],
+            metadatas=[{"kind": self.kind(key)}],
+        )
+
+    @override
+    def _delete(self, keys: list[str]) -> None:
+        self.collection.delete(ids=keys)
+
+    @override
+    def _all(self, kind: str) -> dict[str, str]:
+        texts: dict[str, str] = {}
+        offset = 0
+        while True:
+            page = self.collection.get(
+                where={"kind": kind}, include=["documents"], limit=_PAGE, offset=offset
+            )
+            for key, text in zip(page["ids"], page["documents"], strict=True):
+                texts[key.split(":", 1)[1]] = text
+            if len(page["ids"]) < _PAGE:
+                return texts
+            offset += _PAGE
 
     @override
     def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:

@@ -16,6 +16,8 @@ from typing import Any
 
 from mom_micro.errors import MomMicroError
 
+from .errors import StoreUnavailable
+
 __all__ = [
     "COSINE_SPACE",
     "ChromaServerUnavailable",
@@ -36,14 +38,17 @@ __all__ = [
 COSINE_SPACE = {"hnsw:space": "cosine"}
 
 
-class ChromaServerUnavailable(MomMicroError, ConnectionError):
+class ChromaServerUnavailable(StoreUnavailable):
     """The Chroma server at host:port did not answer (down, wrong port, or hung)."""
 
     def __init__(self, host: str, port: int, reason: str) -> None:
         self.host, self.port = host, port
         super().__init__(
-            f"Chroma server at {host}:{port} is not reachable ({reason}); start it with "
-            f"`chroma run --host {host} --port {port} --path <folder>` or fix the address"
+            "Chroma server",
+            f"{host}:{port}",
+            reason,
+            f"start it with `chroma run --host {host} --port {port} --path <folder>` or "
+            "fix the address",
         )
 
 

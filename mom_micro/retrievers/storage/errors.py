@@ -1,6 +1,6 @@
 """What can be wrong with where an index lives: nothing there, something already
-there, another writer holding it, its records and vectors damaged, or a reader that
-is not the one it was built with.
+there, another writer holding it, the database behind it out of reach, its records and
+vectors damaged, or a reader that is not the one it was built with.
 
 Example:
     >>> issubclass(IndexNotFound, FileNotFoundError), issubclass(IndexDamaged, ValueError)
@@ -17,6 +17,7 @@ __all__ = [
     "IndexExists",
     "IndexNotFound",
     "ReaderMismatch",
+    "StoreUnavailable",
     "UnknownDocumentError",
 ]
 
@@ -31,6 +32,21 @@ class IndexExists(MomMicroError, FileExistsError):
 
 class IndexBusy(MomMicroError, RuntimeError):
     """Another process holds the folder's write lock longer than ``lock_timeout``."""
+
+
+class StoreUnavailable(MomMicroError, ConnectionError):
+    """The database server holding an index (Chroma, Milvus) did not answer: one line
+    naming what and where, why, and what to do.
+
+    Example:
+        >>> print(StoreUnavailable("Milvus", "http://db:19530", "refused", "start it"))
+        Milvus at http://db:19530 is not reachable (refused); start it
+    """
+
+    def __init__(self, what: str, where: str, reason: str, hint: str) -> None:
+        self.where = where
+        reason = " ".join(str(reason).split())  # one line, whatever the client said
+        super().__init__(f"{what} at {where} is not reachable ({reason}); {hint}")
 
 
 class IndexDamaged(MomMicroError, ValueError):

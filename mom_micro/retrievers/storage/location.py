@@ -1,8 +1,9 @@
-"""Where a memory index lives: a folder, a Chroma server, memory, or a user's own
-LlamaIndex vector store -- validated once, holding one client.
+"""Where a memory index lives: a folder, a Chroma server, Milvus, memory, or a user's
+own LlamaIndex vector store -- validated once, holding one client.
 
 :func:`index_location` turns the arguments a user gives (``persist_dir``,
-``chroma_host`` / ``chroma_port``, ``vector_store``) into one :class:`IndexLocation`;
+``chroma_host`` / ``chroma_port``, ``milvus_uri``, ``vector_store``) into one
+:class:`IndexLocation` (Milvus: :class:`~mom_micro.retrievers.storage.milvus.MilvusLocation`);
 every rule about which arguments go together lives there, once. A location knows how
 to list, create and open the records and layers of a named index
 (:meth:`IndexLocation.parts`), which lock serialises its writers, how its errors read,
@@ -185,6 +186,10 @@ class IndexLocation(ABC):
     def reporting(self) -> AbstractContextManager[None]:
         """Report a lost server connection as one line naming the server."""
         return reporting_server_errors(self.server)
+
+    def close(self) -> None:  # noqa: B027 - most locations hold nothing to close
+        """Let go of the connection, where the location holds one that others wait for
+        (a Milvus Lite file); a closed location reconnects on next use."""
 
     def lock(self) -> Any:
         """The folder's write lock (one ``filelock.FileLock``, reentrant in a thread), or
@@ -469,16 +474,48 @@ def index_location(
     chroma_port: int | str | None = None,
     vector_store: VectorStoreArg | None = None,
     chroma_timeout: float = 5.0,
+    milvus_uri: str | None = None,
+    milvus_token: str | None = None,
 ) -> IndexLocation:
     """The location these arguments name, checked once (module docstring).
 
     A folder whose marker says its vectors are in a user's vector store needs that
-    ``vector_store`` again.
+    ``vector_store`` again. ``milvus_uri`` is a Milvus Lite file (``*.db``) or a server
+    URL; ``milvus_token`` (default: ``MILVUS_TOKEN``) the server's token.
 
     Raises:
         ValueError: arguments that do not go together (the message says which).
         ChromaServerUnavailable: no Chroma server answers at ``chroma_host:chroma_port``.
+
+    Example:
+        >>> index_location("idx", milvus_uri="idx.db")
+        Traceback (most recent call last):
+        ...
+        ValueError: a Milvus index lives in Milvus: give milvus_uri and index_name, not persist_dir
     """
+    if milvus_uri is not None:
+        clash = [
+            name
+            for name, value in (
+                ("persist_dir", persist_dir),
+                ("chroma_host", chroma_host),
+                ("chroma_port", chroma_port),
+                ("vector_store", vector_store),
+            )
+            if value is not None
+        ]
+        if clash:
+            raise ValueError(
+                "a Milvus index lives in Milvus: give milvus_uri and index_name, not "
+                + " or ".join(clash)
+            )
+        if not str(milvus_uri).strip():
+            raise ValueError("milvus_uri is empty: give a Milvus Lite file (*.db) or a server URL")
+        from .milvus import MilvusLocation
+
+        return MilvusLocation(str(milvus_uri), milvus_token, timeout=chroma_timeout)
+    if milvus_token is not None:
+        raise ValueError("milvus_token goes with milvus_uri")
     server = server_address(chroma_host, chroma_port)
     if server is not None:
         if persist_dir is not None or vector_store is not None:

@@ -11,6 +11,12 @@ Vectors are stored per document *version*: a node's vector id is ``node_id@op``
 of each document is visible (:mod:`mom_micro.retrievers.storage.catalog`). A hit is read from its
 id alone -- document, layer, unit and version -- so every store answers the same way, and
 a Chroma collection is asked for ids and distances only.
+
+A store that can list its vector ids -- a Chroma collection, or any store with a
+``vector_ids(doc_id=None)`` method (:class:`ListsVectorIds`, e.g.
+:class:`~mom_micro.retrievers.storage.milvus_store.MilvusLayerStore`) -- lets the
+integrity check count every document's vectors; other stores are checked by their
+records only.
 """
 
 from __future__ import annotations
@@ -20,7 +26,7 @@ import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, runtime_checkable
 
 from llama_index.core.schema import BaseNode
 from llama_index.core.vector_stores.types import (
@@ -36,7 +42,7 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from ..nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
 from .chroma import COSINE_SPACE, chroma_distance_to_cosine, reporting_server_errors
 
-__all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "cosine_converter"]
+__all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "ListsVectorIds", "cosine_converter"]
 
 #: Nodes per ``add`` call to a vector store (what LlamaIndex's own indexes insert at once).
 ADD_BATCH = 2048
@@ -61,6 +67,15 @@ class LayerHit:
     def metadata(self) -> dict[str, Any]:
         """``{"doc_id": ..., "unit": ...}``, as the layer nodes carry them."""
         return {"doc_id": self.doc_id, "unit": self.unit}
+
+
+@runtime_checkable
+class ListsVectorIds(Protocol):
+    """A vector store that can list the ids it holds (all, or one document's)."""
+
+    def vector_ids(self, doc_id: str | None = None) -> list[str]:
+        """The vector ids stored (of ``doc_id`` only, when given)."""
+        ...
 
 
 def _chroma_collection(store: BasePydanticVectorStore) -> Any | None:
@@ -271,16 +286,24 @@ class LayerStores:
                 return ids
             offset += _PAGE
 
+    def _layer_ids(self, layer: str) -> list[str] | None:
+        """Every vector id ``layer``'s store holds, or None if it cannot list them."""
+        if layer in self._chroma:
+            return self._chroma_ids(self._chroma[layer])
+        store = self._stores[layer]
+        return store.vector_ids() if isinstance(store, ListsVectorIds) else None
+
     def vector_counts(self) -> dict[str, Counter[tuple[str, str]]] | None:
         """Per layer, how many vectors each ``(doc_id, op)`` has (read from the ids); None
         for a store that cannot list its ids (a user's own LlamaIndex store)."""
-        if not self.chroma:
-            return None
         counts: dict[str, Counter[tuple[str, str]]] = {}
         with self._reporting():
-            for layer, collection in self._chroma.items():
+            for layer in INDEX_LAYERS:
+                ids = self._layer_ids(layer)
+                if ids is None:
+                    return None
                 counter: Counter[tuple[str, str]] = Counter()
-                for vector_id in self._chroma_ids(collection):
+                for vector_id in ids:
                     node_id, op = split_versioned_id(vector_id)
                     parsed = parse_node_id(node_id)
                     if parsed is not None and parsed[1] == layer:
