@@ -2,7 +2,8 @@
 concurrent and interrupted writes: ``python -m tests.support.worker WHERE ACTION ...``.
 
 It uses the test doubles (scripted reader, hashed embedding), so a process starts and
-writes in seconds. WHERE is ``--index DIR`` or ``--host H --port P --name N``. Actions:
+writes in seconds. WHERE is ``--index DIR``, ``--host H --port P --name N`` or
+``--milvus URI --name N``. Actions:
 
 - ``ingest PREFIX COUNT [--version V]``: documents ``PREFIX-0`` .. ``PREFIX-<COUNT-1>``;
 - ``delete DOC_ID...``;
@@ -57,6 +58,8 @@ QUERIES = ("river harbor bridge", "granite copper falcon", "version 2 notes", "c
 def open_index(args: argparse.Namespace) -> MemoryIndex:
     """The index at the worker's WHERE (created when missing)."""
     options = dict(reader=ParagraphReader(), embed_model=HashEmbedding())
+    if args.milvus:
+        return MemoryIndex.open(milvus_uri=args.milvus, index_name=args.name, **options)
     if args.host:
         return MemoryIndex.open(
             chroma_host=args.host, chroma_port=args.port, index_name=args.name, **options
@@ -101,6 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--index")
     parser.add_argument("--host")
     parser.add_argument("--port", type=int)
+    parser.add_argument("--milvus")
     parser.add_argument("--name", default="default")
     parser.add_argument("action", choices=("ingest", "delete", "sequence", "watch"))
     parser.add_argument("rest", nargs="*")
