@@ -118,9 +118,12 @@ class MoMRetriever(BaseRetriever):
 
     @classmethod
     def from_persist_dir(
-        cls, persist_dir: str | Path, k: int = 4, **load_kwargs: Any
+        cls, persist_dir: str | Path | None, k: int = 4, **load_kwargs: Any
     ) -> MoMRetriever:
-        """Reopen a persisted index (no re-embedding) and retrieve from it."""
+        """Reopen a persisted index (no re-embedding) and retrieve from it: a folder, or
+        None and the index's address in ``load_kwargs`` (``index_name`` with
+        ``chroma_host``/``chroma_port`` or ``milvus_uri``, as for
+        :meth:`~mom_micro.retrievers.MemoryIndex.load`)."""
         return cls(index=MemoryIndex.load(persist_dir, **load_kwargs), k=k)
 
     def _retriever(

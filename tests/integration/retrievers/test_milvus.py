@@ -214,3 +214,22 @@ def test_a_writer_killed_mid_ingest_loses_nothing_and_serves_nothing_half_writte
             final = index.check()
             assert final.ok and final.orphans == 0 and final.pending == 0, final
     assert kills == 5
+
+
+def test_the_langchain_retriever_builds_and_reopens_a_milvus_index(tmp_path):
+    from langchain_core.documents import Document as LangChainDocument
+
+    from mom_micro.plugins.langchain import MoMRetriever
+
+    where = {"milvus_uri": str(tmp_path / "lc.db"), "index_name": "lc"}
+    doubles = {"reader": ParagraphReader(), "embed_model": HashEmbedding()}
+    texts = [document("lc-0").text, document("lc-1").text]
+    docs = [LangChainDocument(page_content=t, id=f"lc-{i}") for i, t in enumerate(texts)]
+    built = MoMRetriever.from_documents(docs, k=2, **where, **doubles)
+    question = texts[1].split("\n")[1]  # one sentence of lc-1's first paragraph
+    first = [d.metadata["doc_id"] for d in built.invoke(question)]
+    built.index.close()
+    reopened = MoMRetriever.from_persist_dir(None, k=2, embed_model=HashEmbedding(), **where)
+    assert [d.metadata["doc_id"] for d in reopened.invoke(question)] == first
+    assert first[0] == "lc-1"
+    reopened.index.close()
