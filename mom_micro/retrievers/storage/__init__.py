@@ -9,7 +9,9 @@
 - :mod:`.integrity` -- the check before an index is served, and the repair;
 - :mod:`.migration` -- folders of earlier formats rewritten before a load;
 - :mod:`.reader_record` -- the memory reader an index was built with;
-- :mod:`.chroma` and :mod:`.errors` -- Chroma connections, and what can go wrong.
+- :mod:`.chroma` and :mod:`.errors` -- Chroma connections, and what can go wrong;
+- :mod:`.milvus` and :mod:`.milvus_store` -- an index in Milvus (a Milvus Lite file or a
+  server): its location and catalog, and the connection and the layers' vector store.
 
 These modules take the catalog, the stores and the lock and return values; they never
 import the retriever, the fusion, the passage assembly or BM25 (an import-linter
@@ -31,6 +33,7 @@ _MODULES = {
         "IndexDamaged",
         "IndexExists",
         "IndexNotFound",
+        "StoreUnavailable",
         "UnknownDocumentError",
     ],
     ".integrity": ["IndexCheck", "RepairReport", "check_index", "repair_index"],
@@ -45,13 +48,22 @@ _MODULES = {
         "index_location",
         "server_address",
     ],
+    ".milvus": ["MilvusCatalog", "MilvusLocation"],
+    ".milvus_store": ["MilvusLayerStore", "MilvusUnavailable"],
     ".writer": ["IndexWriter", "IngestReport"],
 }
 __getattr__, __dir__ = lazy_exports(__name__, _MODULES)
 __all__ = sorted(name for names in _MODULES.values() for name in names)
 
 if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
-    from .errors import IndexBusy, IndexDamaged, IndexExists, IndexNotFound, UnknownDocumentError
+    from .errors import (
+        IndexBusy,
+        IndexDamaged,
+        IndexExists,
+        IndexNotFound,
+        StoreUnavailable,
+        UnknownDocumentError,
+    )
     from .integrity import IndexCheck, RepairReport, check_index, repair_index
     from .journal import Journal
     from .location import (
@@ -64,4 +76,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         index_location,
         server_address,
     )
+    from .milvus import MilvusCatalog, MilvusLocation
+    from .milvus_store import MilvusLayerStore, MilvusUnavailable
     from .writer import IndexWriter, IngestReport
