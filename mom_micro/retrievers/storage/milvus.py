@@ -47,6 +47,7 @@ from .milvus_store import (
     milvus_collection,
     milvus_index_names,
     milvus_token,
+    query_rows,
     release_lite,
     reporting_milvus_errors,
 )
@@ -67,23 +68,25 @@ class MilvusCatalog(KeyedCatalog):
         milvus: a ``pymilvus.MilvusClient``.
         collection: the catalog collection (``mom_<name>_catalog``), which must exist
             (:meth:`create`).
-        chunks: the chunk layer's store.
+        chunks: the chunk layer's store (set once the layers are open).
 
     Example:
-        >>> catalog = MilvusCatalog.create(client, "mom_papers_catalog", chunks)  # doctest: +SKIP
-        >>> catalog.header() is None                                           # doctest: +SKIP
+        >>> MilvusCatalog.create_collection(client, "mom_papers_catalog")  # doctest: +SKIP
+        >>> MilvusCatalog(client, "mom_papers_catalog").header() is None  # doctest: +SKIP
         True
     """
 
-    def __init__(self, milvus: Any, collection: str, chunks: MilvusLayerStore) -> None:
+    def __init__(
+        self, milvus: Any, collection: str, chunks: MilvusLayerStore | None = None
+    ) -> None:
         self.milvus = milvus
         self.collection = collection
         self.chunks = chunks
         milvus.load_collection(collection)
 
-    @classmethod
-    def create(cls, milvus: Any, collection: str, chunks: MilvusLayerStore) -> MilvusCatalog:
-        """The catalog in ``collection``, created when missing."""
+    @staticmethod
+    def create_collection(milvus: Any, collection: str) -> None:
+        """Create the catalog collection ``collection`` unless it is there."""
         from pymilvus import DataType
 
         if not milvus.has_collection(collection):
@@ -97,23 +100,6 @@ class MilvusCatalog(KeyedCatalog):
             milvus.create_collection(
                 collection, schema=schema, index_params=index, consistency_level="Strong"
             )
-        return cls(milvus, collection, chunks)
-
-    def _query(self, expression: str) -> list[dict[str, Any]]:
-        rows: list[dict[str, Any]] = []
-        pages = self.milvus.query_iterator(
-            self.collection,
-            batch_size=5000,
-            filter=expression,
-            output_fields=["key", "text"],
-            consistency_level="Strong",
-        )
-        try:
-            while page := pages.next():
-                rows += page
-        finally:
-            pages.close()
-        return rows
 
     @override
     def _get(self, keys: list[str]) -> dict[str, str]:
@@ -138,11 +124,15 @@ class MilvusCatalog(KeyedCatalog):
     def _all(self, kind: str) -> dict[str, str]:
         return {
             str(row["key"]).split(":", 1)[1]: str(row["text"])
-            for row in self._query(f"kind == {literal(kind)}")
+            for row in query_rows(
+                self.milvus, self.collection, f"kind == {literal(kind)}", ["key", "text"]
+            )
         }
 
     @override
     def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
+        if self.chunks is None:
+            raise IndexDamaged("the catalog was opened without its chunk layer")
         nodes: list[TextNode] = []
         doc_ids = sorted(versions)
         for start in range(0, len(doc_ids), 100):
@@ -251,12 +241,12 @@ class MilvusLocation(IndexLocation):
         client = self.client()
         collection = milvus_collection(name, "catalog")
         with self.reporting():
-            if not create and not client.has_collection(collection):
+            if create:
+                MilvusCatalog.create_collection(client, collection)
+            elif not client.has_collection(collection):
                 raise IndexNotFound(f"{self.where}: no memory index named {name!r}")
-            probe = MilvusCatalog.create(
-                client, collection, MilvusLayerStore(client, milvus_collection(name, "chunk"))
-            )
-            header = probe.header()
+            catalog = MilvusCatalog(client, collection)
+            header = catalog.header()
             if header is None and not create:
                 raise IndexDamaged(
                     f"{self.where}: the records of index {name!r} are missing (its catalog "
@@ -264,11 +254,11 @@ class MilvusLocation(IndexLocation):
                     "the documents again"
                 )
             layers = (header or {}).get("layers") or self.layer_names(name) or {}
-            stores = {
-                layer: MilvusLayerStore(client, layers[layer], keep_text=layer == LAYER_CHUNK)
-                for layer in INDEX_LAYERS
-            }
-        catalog = MilvusCatalog(client, collection, stores[LAYER_CHUNK])
+        stores = {
+            layer: MilvusLayerStore(client, layers[layer], keep_text=layer == LAYER_CHUNK)
+            for layer in INDEX_LAYERS
+        }
+        catalog.chunks = stores[LAYER_CHUNK]
         return IndexParts(LayerStores(stores), catalog, header)
 
     @override

@@ -65,6 +65,7 @@ __all__ = [
     "literal",
     "milvus_collection",
     "milvus_index_names",
+    "query_rows",
     "release_lite",
     "reporting_milvus_errors",
 ]
@@ -351,6 +352,25 @@ def release_lite(uri: str, client: Any) -> None:
     server_manager_instance.release_server(path)
 
 
+def query_rows(
+    milvus: Any, collection: str, expression: str, fields: Sequence[str]
+) -> Iterator[dict[str, Any]]:
+    """Every row of ``collection`` matching ``expression`` ("" for all), with
+    ``fields``, read :data:`PAGE` rows at a time (a plain query stops at 16,384 rows)."""
+    pages = milvus.query_iterator(
+        collection,
+        batch_size=PAGE,
+        filter=expression,
+        output_fields=list(fields),
+        consistency_level="Strong",
+    )
+    try:
+        while page := pages.next():
+            yield from page
+    finally:
+        pages.close()
+
+
 # -- one layer ---------------------------------------------------------------------------------
 class MilvusLayerStore(BasePydanticVectorStore):
     """One layer of a memory index in one Milvus collection (cosine metric, a FLAT index:
@@ -465,9 +485,9 @@ class MilvusLayerStore(BasePydanticVectorStore):
         **delete_kwargs: Any,
     ) -> None:
         """Delete the rows of ``node_ids`` (vector ids) that match ``filters``."""
-        clauses = [] if node_ids is None else [f"id in {literal(list(node_ids))}"]
         if node_ids is not None and not node_ids:
             return
+        clauses = [] if node_ids is None else [f"id in {literal(list(node_ids))}"]
         if filters is not None and filters.filters:
             clauses.append(filter_expression(filters))
         if not clauses:
@@ -504,20 +524,8 @@ class MilvusLayerStore(BasePydanticVectorStore):
 
     def rows(self, expression: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:
         """Every row matching ``expression`` ("" for all), with ``fields``, page by page."""
-        if not self._ready():
-            return
-        pages = self._milvus.query_iterator(
-            self.collection,
-            batch_size=PAGE,
-            filter=expression,
-            output_fields=list(fields),
-            consistency_level="Strong",
-        )
-        try:
-            while page := pages.next():
-                yield from page
-        finally:
-            pages.close()
+        if self._ready():
+            yield from query_rows(self._milvus, self.collection, expression, fields)
 
     def vector_ids(self, doc_id: str | None = None) -> list[str]:
         """The vector ids stored (of ``doc_id`` only, when given)."""
