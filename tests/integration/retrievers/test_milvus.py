@@ -233,3 +233,21 @@ def test_the_langchain_retriever_builds_and_reopens_a_milvus_index(tmp_path):
     assert [d.metadata["doc_id"] for d in reopened.invoke(question)] == first
     assert first[0] == "lc-1"
     reopened.index.close()
+
+
+def test_listings_read_every_page(tmp_path, monkeypatch):
+    from mom_micro.retrievers.storage import milvus_store
+
+    with _open(tmp_path / "pages.db") as index:
+        index.add_documents([document(f"p-{i}") for i in range(3)])
+        whole = index.stores.vector_counts()
+        monkeypatch.setattr(milvus_store, "PAGE", 7)  # a few rows per page
+        assert index.stores.vector_counts() == whole
+        assert sum(whole["sentence"].values()) > 3 * 7
+        assert sum(whole["chunk"].values()) == index.layer_counts()["chunk"]
+        assert (
+            len(
+                index.catalog.chunk_nodes({f"p-{i}": index.document(f"p-{i}").op for i in range(3)})
+            )
+            == index.layer_counts()["chunk"]
+        )
