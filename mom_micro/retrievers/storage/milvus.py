@@ -259,7 +259,7 @@ class MilvusLocation(IndexLocation):
             for layer in INDEX_LAYERS
         }
         catalog.chunks = stores[LAYER_CHUNK]
-        return IndexParts(LayerStores(stores), catalog, header)
+        return IndexParts(LayerStores(stores, reporting=self.reporting), catalog, header)
 
     @override
     def repair_command(self, name: str) -> str:

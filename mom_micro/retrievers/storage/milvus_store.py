@@ -270,6 +270,8 @@ class _RaisedHere(logging.Filter):
         "grpc Timeout",
         "failed to get mvccTs",
         "Failed to start MilvusLite server",
+        "Connection recovery failed",
+        "Failed to refresh topology on UNAVAILABLE",
     )
 
     def filter(self, record: logging.LogRecord) -> bool:

@@ -25,6 +25,7 @@ import asyncio
 import math
 from collections import Counter
 from collections.abc import Callable, Collection, Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -148,6 +149,8 @@ class LayerStores:
             :class:`~mom_micro.retrievers.storage.chroma.ChromaServerUnavailable`.
         visible: ``(doc_id, op) -> bool``, which document versions queries may return
             (the index sets it to its committed versions); None: every vector.
+        reporting: how another database's lost connection is reported (a context
+            manager factory, e.g. the Milvus location's); None: as for ``server``.
     """
 
     def __init__(
@@ -155,9 +158,11 @@ class LayerStores:
         stores: Mapping[str, BasePydanticVectorStore] | BasePydanticVectorStore,
         server: tuple[str, int] | None = None,
         visible: Visible | None = None,
+        reporting: Callable[[], AbstractContextManager[None]] | None = None,
     ):
         self.server = server
         self.visible = visible
+        self._report = reporting
         if isinstance(stores, Mapping):
             missing = [layer for layer in INDEX_LAYERS if layer not in stores]
             if missing:
@@ -215,8 +220,11 @@ class LayerStores:
         """The store holding ``layer``."""
         return self._stores[layer]
 
-    def _reporting(self) -> Any:
-        """Report a lost server connection as :class:`ChromaServerUnavailable`."""
+    def _reporting(self) -> AbstractContextManager[None]:
+        """Report a lost server connection as one line naming the server
+        (:class:`ChromaServerUnavailable`, or what ``reporting`` raises)."""
+        if self._report is not None:
+            return self._report()
         return reporting_server_errors(self.server)
 
     # -- writing --------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from tests.support.worker import document
 pytest.importorskip("pymilvus", reason="pymilvus (the scale extra) is not installed")
 pytest.importorskip("milvus_lite", reason="milvus-lite (the scale extra) is not installed")
 
+from mom_micro.retrievers.storage.milvus_store import MilvusUnavailable  # noqa: E402
 from tests.support.milvus_server import MilvusServer  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -107,3 +108,19 @@ def test_the_server_killed_during_an_ingest_is_one_line_and_a_rerun_completes(mi
     assert len(index) == count
     report = index.check()
     assert report.ok and report.orphans == 0 and report.pending == 0, report
+
+
+def test_reads_and_writes_while_the_server_is_down_name_the_uri(milvus_server):
+    index = _index(milvus_server)
+    index.add_documents([document("d-0")])
+    milvus_server.stop()
+    started = time.monotonic()
+    with pytest.raises(MilvusUnavailable, match=f"Milvus at {milvus_server.uri} "):
+        index.add_documents([document("d-1")])
+    with pytest.raises(MilvusUnavailable, match=f"Milvus at {milvus_server.uri} "):
+        index.delete("d-0")
+    with pytest.raises(MilvusUnavailable, match=f"Milvus at {milvus_server.uri} "):
+        index.stores.query("chunk", index.embed_model.get_query_embedding("river"), 3)
+    with pytest.raises(MilvusUnavailable, match=f"Milvus at {milvus_server.uri} "):
+        index.as_retriever().retrieve("river harbor")
+    assert time.monotonic() - started < 60
