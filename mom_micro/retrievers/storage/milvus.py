@@ -42,6 +42,7 @@ from .milvus_store import (
     MAX_VARCHAR,
     MilvusLayerStore,
     connect_milvus,
+    create_collection,
     is_lite,
     literal,
     milvus_collection,
@@ -85,8 +86,9 @@ class MilvusCatalog(KeyedCatalog):
         milvus.load_collection(collection)
 
     @staticmethod
-    def create_collection(milvus: Any, collection: str) -> None:
-        """Create the catalog collection ``collection`` unless it is there."""
+    def create_collection(milvus: Any, collection: str, lite: Path | None = None) -> None:
+        """Create the catalog collection ``collection`` unless it is there (``lite``: the
+        Milvus Lite file the client has open, if it is one)."""
         from pymilvus import DataType
 
         if not milvus.has_collection(collection):
@@ -97,9 +99,7 @@ class MilvusCatalog(KeyedCatalog):
             schema.add_field("vector", DataType.FLOAT_VECTOR, dim=len(_DUMMY))
             index = milvus.prepare_index_params()
             index.add_index("vector", index_type="FLAT", metric_type="L2")
-            milvus.create_collection(
-                collection, schema=schema, index_params=index, consistency_level="Strong"
-            )
+            create_collection(milvus, collection, schema, index, lite)
 
     @override
     def _get(self, keys: list[str]) -> dict[str, str]:
@@ -178,6 +178,10 @@ class MilvusLocation(IndexLocation):
         self._busy_timeout = busy_timeout
         self._client: Any = None
 
+    @property
+    def _lite_path(self) -> Path | None:
+        return Path(self.uri) if self.lite else None
+
     def client(self) -> Any:
         """The one ``MilvusClient`` of this location, connected on first use."""
         if self._client is None:
@@ -242,7 +246,7 @@ class MilvusLocation(IndexLocation):
         collection = milvus_collection(name, "catalog")
         with self.reporting():
             if create:
-                MilvusCatalog.create_collection(client, collection)
+                MilvusCatalog.create_collection(client, collection, self._lite_path)
             elif not client.has_collection(collection):
                 raise IndexNotFound(f"{self.where}: no memory index named {name!r}")
             catalog = MilvusCatalog(client, collection)
@@ -255,7 +259,9 @@ class MilvusLocation(IndexLocation):
                 )
             layers = (header or {}).get("layers") or self.layer_names(name) or {}
         stores = {
-            layer: MilvusLayerStore(client, layers[layer], keep_text=layer == LAYER_CHUNK)
+            layer: MilvusLayerStore(
+                client, layers[layer], keep_text=layer == LAYER_CHUNK, lite=self._lite_path
+            )
             for layer in INDEX_LAYERS
         }
         catalog.chunks = stores[LAYER_CHUNK]

@@ -20,6 +20,11 @@ Traps this module handles (Milvus Lite 3.2, pymilvus 3.0):
   (:func:`milvus_collection`).
 - **no filter templates** in Milvus Lite (``filter_params``): string values are quoted
   here (:func:`literal`).
+- **a torn collection**: Milvus Lite creates a collection's folder, then writes its
+  schema; a process killed between the two leaves a folder without a schema, which
+  Milvus Lite neither lists nor lets anyone create again ("File exists").
+  :func:`create_collection` removes such a folder (it holds no data: nothing is written
+  before the schema) before creating the collection.
 - **a loaded collection**: a collection reopened by a new process is *released* and must
   be loaded before a search.
 - **pymilvus' own stderr logging**: it prints every failed call with its traceback (and,
@@ -65,6 +70,7 @@ __all__ = [
     "literal",
     "milvus_collection",
     "milvus_index_names",
+    "create_collection",
     "query_rows",
     "release_lite",
     "reporting_milvus_errors",
@@ -354,6 +360,35 @@ def release_lite(uri: str, client: Any) -> None:
     server_manager_instance.release_server(path)
 
 
+def _torn_lite_collection(lite: Path, name: str) -> Path | None:
+    """The folder of collection ``name`` in the Milvus Lite file ``lite`` if a killed
+    creation left it without its schema, else None."""
+    from milvus_lite.db import COLLECTIONS_DIRNAME, SCHEMA_FILENAME
+
+    folder = lite / COLLECTIONS_DIRNAME / name
+    if folder.is_dir() and not (folder / SCHEMA_FILENAME).exists():
+        return folder
+    return None
+
+
+def create_collection(
+    milvus: Any, name: str, schema: Any, index: Any, lite: Path | None = None
+) -> None:
+    """Create collection ``name`` (strong consistency). In the Milvus Lite file ``lite``
+    (which this process holds open), the folder a killed creation left is removed
+    first (module docstring)."""
+    if lite is not None:
+        torn = _torn_lite_collection(lite, name)
+        if torn is not None:
+            import shutil
+
+            logging.getLogger(__name__).warning(
+                "%s: removing collection %s, whose creation was interrupted", lite, name
+            )
+            shutil.rmtree(torn)
+    milvus.create_collection(name, schema=schema, index_params=index, consistency_level="Strong")
+
+
 def query_rows(
     milvus: Any, collection: str, expression: str, fields: Sequence[str]
 ) -> Iterator[dict[str, Any]]:
@@ -388,6 +423,8 @@ class MilvusLayerStore(BasePydanticVectorStore):
         milvus: a ``pymilvus.MilvusClient``.
         collection: the collection's name.
         keep_text: store each node's text and serialisation.
+        lite: the Milvus Lite file the client has open, if it is one
+            (:func:`create_collection`).
 
     Example:
         >>> from pymilvus import MilvusClient                       # doctest: +SKIP
@@ -401,13 +438,17 @@ class MilvusLayerStore(BasePydanticVectorStore):
     collection: str
     keep_text: bool = False
     _milvus: Any = PrivateAttr()
+    _lite: Path | None = PrivateAttr(default=None)
     _loaded: bool = PrivateAttr(default=False)
 
-    def __init__(self, milvus: Any, collection: str, keep_text: bool = False) -> None:
+    def __init__(
+        self, milvus: Any, collection: str, keep_text: bool = False, lite: Path | None = None
+    ) -> None:
         super().__init__(  # type: ignore[call-arg]  # pydantic fields
             collection=collection, keep_text=keep_text, stores_text=keep_text
         )
         self._milvus = milvus
+        self._lite = lite
 
     @property
     def client(self) -> Any:
@@ -436,9 +477,7 @@ class MilvusLayerStore(BasePydanticVectorStore):
         schema.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
         index = self._milvus.prepare_index_params()
         index.add_index("vector", index_type="FLAT", metric_type="COSINE")
-        self._milvus.create_collection(
-            self.collection, schema=schema, index_params=index, consistency_level="Strong"
-        )
+        create_collection(self._milvus, self.collection, schema, index, self._lite)
 
     def _row(self, node: BaseNode) -> dict[str, Any]:
         meta = node.metadata

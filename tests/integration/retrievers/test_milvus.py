@@ -251,3 +251,16 @@ def test_listings_read_every_page(tmp_path, monkeypatch):
             )
             == index.layer_counts()["chunk"]
         )
+
+
+def test_a_collection_whose_creation_was_killed_is_created_again(tmp_path, caplog):
+    """Milvus Lite makes a collection's folder before its schema: a writer killed between
+    the two left a folder that Milvus Lite would refuse to create again ("File exists")."""
+    uri = tmp_path / "torn.db"
+    with _open(uri) as index:
+        torn = uri / "collections" / "mom_default_outline"
+        torn.mkdir(parents=True)
+        (torn / "schema.json.tmp").write_text("{")  # as a kill mid-creation leaves it
+        index.add_documents([document("d-0")])
+        assert index.check().ok and index.layer_counts()["outline"] == 1
+    assert "removing collection mom_default_outline" in caplog.text
