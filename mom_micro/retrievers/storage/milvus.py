@@ -99,7 +99,12 @@ class MilvusCatalog(KeyedCatalog):
             schema.add_field("vector", DataType.FLOAT_VECTOR, dim=len(_DUMMY))
             index = milvus.prepare_index_params()
             index.add_index("vector", index_type="FLAT", metric_type="L2")
-            create_collection(milvus, collection, schema, index, lite)
+            try:
+                create_collection(milvus, collection, schema, index, lite)
+            except Exception:
+                if not milvus.has_collection(collection):
+                    raise
+                # another client created this index's catalog first (on a server)
 
     @override
     def _get(self, keys: list[str]) -> dict[str, str]:

@@ -318,10 +318,14 @@ def connect_milvus(
 
     _quiet_client_logs()
     if not is_lite(uri):
-        try:
-            return MilvusClient(uri=uri, token=token or "", timeout=timeout)
-        except Exception as exc:
-            raise MilvusUnavailable(uri, _reason(exc)) from exc
+        deadline = time.monotonic() + timeout
+        while True:  # a channel the server just closed (GOAWAY "too many pings") heals
+            try:
+                return MilvusClient(uri=uri, token=token or "", timeout=timeout)
+            except Exception as exc:
+                if time.monotonic() + 0.5 > deadline:
+                    raise MilvusUnavailable(uri, _reason(exc)) from exc
+                time.sleep(0.5)
     path = Path(uri).expanduser().resolve()
     path.parent.mkdir(parents=True, exist_ok=True)
     deadline = time.monotonic() + busy_timeout
@@ -509,7 +513,12 @@ class MilvusLayerStore(BasePydanticVectorStore):
         if not nodes:
             return []
         if not self._ready():
-            self._create(len(nodes[0].get_embedding()))
+            try:
+                self._create(len(nodes[0].get_embedding()))
+            except Exception:
+                if not self._milvus.has_collection(self.collection):
+                    raise
+                # another writer of this index created it first (on a server)
             self._ready()
         self._milvus.upsert(self.collection, [self._row(node) for node in nodes])
         return [node.node_id for node in nodes]
