@@ -239,7 +239,10 @@ def _table_of_contents(
     entries = {
         i
         for i, (c, line) in enumerate(zip(candidates, lines))
-        if c is not None and not c.run_in and _TOC_ENTRY.search(line) and c.style != "plain"
+        if c is not None
+        and not (c.run_in or c.bare)
+        and c.style != "plain"
+        and _TOC_ENTRY.search(line)
     }
     i = 0
     while i < len(lines):
