@@ -19,7 +19,8 @@ Not headings: **a table of contents** (entries ending in a page number or dot le
 or a run of heading-like lines with no text between them; the ``Contents`` line itself
 stays a heading, so the table reads as one part; a blank line ends a run), **page furniture** (page numbers,
 ``Page 3 of 10``, and short lines repeated three or more times -- running headers and
-footers), ``Key: value`` metadata lines, and a heading-like line that closes the text.
+footers), ``Key: value`` metadata lines (a colon may only join title-like parts, as in
+``Methods: Data Collection``), and a heading-like line that closes the text.
 
 **Hierarchy.** Each heading has a *style*: its numbering scheme (Part above Article and
 Chapter, above Section and Item, above decimals by their depth, above ``IV.``, ``A.``
@@ -73,6 +74,7 @@ _PAGE_FURNITURE = re.compile(
 )
 _TOC_ENTRY = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,4}$|\s\d{1,4}$")
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents$", re.IGNORECASE)
+_COLON = re.compile(r"\s*:+\s+")
 _RUN_IN_END = re.compile(r"[.:]\s+(?=\S)")
 _LETTERS = re.compile(r"[^\W\d_]{3,}")
 #: Words a Title Case label leaves in lower case.
@@ -160,6 +162,16 @@ def _clean(label: str) -> str:
     return label[:-1].rstrip() if label.endswith((".", ":")) else label
 
 
+def _colon_ok(line: str) -> bool:
+    """Whether a line's colons, if any, join title-like parts ("Methods: Data
+    Collection", "Results ::: Ablations"); ``Key: value`` metadata has no such form."""
+    body = line.rstrip(":")
+    if ":" not in body:
+        return True
+    parts = _COLON.split(body)
+    return len(parts) > 1 and ":" not in "".join(parts) and all(map(is_title_like, parts))
+
+
 def _numbered(line: str) -> tuple[str, str] | None:
     """``(style, rest)`` of a line that starts with a section number, else None."""
     if match := _KEYWORD.match(line):
@@ -190,9 +202,9 @@ def _label_of(line: str, offset: int) -> tuple[int, bool] | None:
 def _candidate(line: str, start: int, following: str | None) -> _Candidate | None:
     """The heading ``line`` (at ``start`` of the source) would be, judged by its form."""
     words = line.split()
-    if _PAGE_FURNITURE.match(line) or ":" in line.rstrip(":") and not _numbered(line):
-        return None
     numbered = _numbered(line)
+    if _PAGE_FURNITURE.match(line) or (numbered is None and not _colon_ok(line)):
+        return None
     if numbered is not None:
         style, rest = numbered
         offset = len(line) - len(rest)

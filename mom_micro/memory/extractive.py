@@ -21,8 +21,9 @@ using only the document itself and the bundled MiniLM:
    cut at word boundaries first) — a steep extra penalty under ``min_words``, never a
    boundary right after a heading (a heading belongs to the text it introduces), and
    sections kept apart: a chunk runs across the start of a section only when it stays
-   within ``target_words`` (small neighbouring sections may share one), so a new
-   section starts a new chunk and a long one splits at its sentences and paragraphs.
+   within ``target_words`` (small neighbouring sections may share one) or opens with a
+   lead too short to stand alone (under ``min_words``: a title line, a preamble), so a
+   new section starts a new chunk and a long one splits at its sentences and paragraphs.
 4. **Titles and core content.** Each chunk is titled from the document's outline
    (:mod:`.titles`): by the heading it opens with and the headings above it, by its
    section's heading and its opening phrase when it continues a long section, by its
@@ -256,7 +257,7 @@ class ExtractiveExtractor:
         shifts: np.ndarray,
         target: int,
     ) -> DocumentMemory:
-        bounds = self._segment(sentences, shifts, target, outline.section_starts)
+        bounds = self._segment(sentences, shifts, target, outline)
         groups = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
         units = []
         for group in groups:
@@ -293,10 +294,9 @@ class ExtractiveExtractor:
         sentences: list[Sentence],
         shifts: np.ndarray,
         target: int,
-        section_starts: np.ndarray,
+        outline: _Outline,
     ) -> list[int]:
-        """Chunk boundaries (sentence indices, with 0 and n) maximising the objective;
-        ``section_starts[i]``: how many sections start among sentences ``0..i-1``."""
+        """Chunk boundaries (sentence indices, with 0 and n) maximising the objective."""
         low, high = self._limits(target)
         n = len(sentences)
         words = np.cumsum([0] + [s.words for s in sentences])
@@ -311,7 +311,7 @@ class ExtractiveExtractor:
                     break
                 if best[i] == -np.inf or (i > 0 and bonus[i] == -np.inf):
                     continue
-                if size > target and section_starts[j] > section_starts[i + 1]:
+                if size > target and not outline.may_share(i, j, words, low):
                     continue  # only small sections share a chunk
                 cost = self.length_weight * ((size - target) / target) ** 2
                 if size < low:
@@ -375,13 +375,27 @@ class _Outline:
         self.opens: dict[int, Heading] = {
             i: by_start[s.start] for i, s in enumerate(sentences) if s.start in by_start
         }
+        #: how many sections start among sentences 0..i-1
         self.section_starts = np.cumsum([0] + [i in self.opens for i in range(len(sentences))])
+        #: the first sentence at or after i that starts a section (n when none)
+        self.next_start = np.full(len(sentences) + 1, len(sentences))
+        for i in range(len(sentences) - 1, -1, -1):
+            self.next_start[i] = i if i in self.opens else self.next_start[i + 1]
         current: Heading | None = None
         #: the heading of the section each sentence lies in
         self.section: list[Heading | None] = []
         for i in range(len(sentences)):
             current = self.opens.get(i, current)
             self.section.append(current)
+
+    def may_share(self, i: int, j: int, words: np.ndarray, low: int) -> bool:
+        """Whether sentences ``i..j-1``, longer than the target, may be one chunk: they
+        start no section after their first sentence, or only one, after a lead of fewer
+        than ``low`` words (a title line, a short preamble) that would be too small alone."""
+        crossed = int(self.section_starts[j] - self.section_starts[i + 1])
+        if crossed == 0:
+            return True
+        return crossed == 1 and words[self.next_start[i + 1]] - words[i] < low
 
     def title(self, group: list[int]) -> str:
         """The title of the chunk of sentences ``group``."""
