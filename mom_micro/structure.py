@@ -27,7 +27,9 @@ Chapter, above Section and Item, above decimals by their depth, above ``IV.``, `
 and ``(a)``; Markdown by its ``#`` count), or ``CAPS``, or a plain line. A numbered
 heading closes every open section of its depth or deeper; an unnumbered one is a
 sibling of the earlier heading of its style under the same numbered section, else a
-subsection of the current one. :attr:`Heading.path` is the labels from the top section
+subsection of the current one. A lone unnumbered top heading that opens the text is the
+document's title, not a section: it is left out of the others' paths.
+:attr:`Heading.path` is the labels from the top section
 down to the heading, as a title shows it: ``ARTICLE 2 — GRANT OF RIGHTS > 2.1 Hosting
 Software License``.
 
@@ -285,8 +287,9 @@ def find_headings(text: str) -> list[Heading]:
         >>> text = "Item 1. Business.\\nWe make tools.\\nItem 1A. Risk Factors.\\nMarkets change."
         >>> [h.label for h in find_headings(text)]
         ['Item 1. Business', 'Item 1A. Risk Factors']
-        >>> find_headings("# Guide\\nRead this first, then go on.\\n## Setup\\nInstall it.")[1].path
-        ('Guide', 'Setup')
+        >>> text = "# Guide\\nRead this first.\\n## Setup\\nInstall it.\\n### Linux\\nUse apt."
+        >>> [h.path for h in find_headings(text)]
+        [('Guide',), ('Setup',), ('Setup', 'Linux')]
     """
     spans = line_spans(text)
     lines = [text[a:b] for a, b in spans]
@@ -308,7 +311,21 @@ def find_headings(text: str) -> list[Heading]:
         candidates = _merged(
             [c if i not in toc else None for i, c in enumerate(judged)], len(lines)
         )
-    return _hierarchy(candidates)
+    headings = _hierarchy(candidates)
+    if candidates and _numbering(candidates[0].style):
+        return headings  # "ARTICLE 1" opens a section, not the document's title
+    return _without_document_title(headings)
+
+
+def _without_document_title(headings: list[Heading]) -> list[Heading]:
+    """The headings with a lone top heading that opens the text (the document's title,
+    "# mom-micro" over its sections) taken out of the others' paths: it names the
+    document, not a section of it."""
+    if len(headings) < 2 or headings[0].level != 1 or any(h.level == 1 for h in headings[1:]):
+        return headings
+    return [headings[0]] + [
+        Heading(h.start, h.end, h.label, h.level - 1, h.path[1:], h.run_in) for h in headings[1:]
+    ]
 
 
 def _merged(judged: list[_Candidate | None], count: int) -> list[_Candidate]:
@@ -342,6 +359,11 @@ def _merged(judged: list[_Candidate | None], count: int) -> list[_Candidate]:
 
 #: The intrinsic depth of a numbering style; CAPS and plain lines have none.
 _RANKS = {"part": 1, "article": 2, "chapter": 2, "roman": 8, "alpha": 9, "paren": 10}
+
+
+def _numbering(style: str) -> bool:
+    """Whether ``style`` is a numbering scheme (not Markdown, CAPS or a plain line)."""
+    return not style.startswith("md") and style not in ("caps", "plain")
 
 
 def _rank(style: str) -> int | None:

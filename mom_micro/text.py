@@ -80,8 +80,8 @@ class Sentence:
     """A sentence (or heading line) as a span ``start:end`` of the source.
 
     ``line_start`` is true when the sentence begins a line (a paragraph or list item),
-    ``blank_before`` when a blank line precedes it, and ``heading`` when the whole line
-    looks like a heading.
+    ``blank_before`` when a blank line precedes it, and ``heading`` when it is (part of)
+    a section heading (:func:`~mom_micro.structure.find_headings`).
     """
 
     start: int

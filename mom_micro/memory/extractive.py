@@ -59,6 +59,8 @@ __all__ = ["ExtractiveExtractor"]
 #: Documents at least this long get a progress bar while their sentences are embedded.
 LONG_DOCUMENT_CHARS = 200_000
 _EMBED_BLOCK = 1024
+#: How many of a chunk's first sentences its topic sentence is looked for in.
+_TOPIC_CANDIDATES = 6
 #: The settings :meth:`ExtractiveExtractor.config` records (the fields that shape a memory).
 _SETTINGS = (
     "target_words",
@@ -399,13 +401,15 @@ class _Outline:
 
     def title(self, group: list[int]) -> str:
         """The title of the chunk of sentences ``group``."""
-        first = next((i for i in group if not self.sentences[i].heading), None)
         heads = [self.opens[i] for i in group if i in self.opens]
+        body = [
+            self.text[self.sentences[i].start : self.sentences[i].end]
+            for i in group
+            if not self.sentences[i].heading
+        ]
         return unit_title(
             self.section[group[0]] if group[0] in self.opens else None,
             self.section[group[0]],
             heads,
-            ""
-            if first is None
-            else self.text[self.sentences[first].start : self.sentences[first].end],
+            body[:_TOPIC_CANDIDATES],
         )

@@ -11,8 +11,10 @@ The rule, in order (:func:`unit_title`):
    the part opens with: ``Water Treatment — Chlorine is added at the plant``.
 3. **A part under no heading** is titled by its opening phrase alone.
 
-The opening phrase (:func:`topic_phrase`) is the part's first sentence that is not a
-heading -- the topic sentence of a paragraph -- from its start to the first clause
+The opening phrase (:func:`topic_phrase`) is taken from the part's topic sentence
+(:func:`topic_sentence`): its first sentence that is not a heading and begins as a
+sentence does (a capital or a digit, after list marks and Markdown emphasis), not in the
+middle of one nor in a code fence; from its start to the first clause
 break (``,`` ``;`` ``:`` a dash, or "which", "that", "because"... after three words), at
 most :data:`PHRASE_WORDS` words, stopped before any word it already holds and before
 trailing function words. A run-in label ("Results. We saw...") is the phrase itself.
@@ -30,7 +32,14 @@ from collections.abc import Sequence
 from mom_micro.structure import Heading
 from mom_micro.text import STOP_WORDS
 
-__all__ = ["PATH_DEPTH", "PHRASE_WORDS", "heading_path", "topic_phrase", "unit_title"]
+__all__ = [
+    "PATH_DEPTH",
+    "PHRASE_WORDS",
+    "heading_path",
+    "topic_phrase",
+    "topic_sentence",
+    "unit_title",
+]
 
 #: The most heading levels a title shows (the deepest ones).
 PATH_DEPTH = 3
@@ -42,6 +51,33 @@ _CLAUSE_WORDS = frozenset(
     "which that because where when while although though whereas so but unless".split()
 )
 _MIN_CLAUSE = 3
+_MARKUP = re.compile(r"\*\*|__|[*`>#]")
+_EDGES = re.compile(r"^[^\w]+|[^\w]+$")
+_CLAUSE_END = re.compile(r"[,;:.!?][\"'”’)\]]*$")
+#: A line of code or of a table is no topic sentence.
+_NOT_PROSE = re.compile(r"^\s*(?:```|\|)")
+_WORD = re.compile(r"[^\W\d_]{2,}")
+
+
+def _plain(sentence: str) -> str:
+    """``sentence`` without Markdown emphasis, code marks and quote marks, spaces collapsed."""
+    return " ".join(_MARKUP.sub("", sentence).split())
+
+
+def topic_sentence(sentences: Sequence[str]) -> str:
+    """The first of ``sentences`` that begins as a sentence does, else the first with a
+    word of letters, else "".
+
+    Example:
+        >>> topic_sentence(["and the rest of it.", "```python", "- **Ranking**: a mixture."])
+        '- **Ranking**: a mixture.'
+    """
+    worded = [s for s in sentences if _WORD.search(_plain(s)) and not _NOT_PROSE.match(s)]
+    for sentence in worded:
+        start = _LIST_MARK.sub("", _plain(sentence))[:1]
+        if start.isupper() or start.isdigit():
+            return sentence
+    return worded[0] if worded else ""
 
 
 def topic_phrase(sentence: str) -> str:
@@ -55,7 +91,7 @@ def topic_phrase(sentence: str) -> str:
         >>> topic_phrase("The cat sat on the mat and the dog slept.")
         'The cat sat'
     """
-    sentence = re.sub(r"\s+", " ", sentence).strip()
+    sentence = _plain(sentence)
     label = _RUN_IN_LABEL.match(sentence)
     if label and len(label.group(1).split()) <= 4:
         return label.group(1).strip()
@@ -63,19 +99,13 @@ def topic_phrase(sentence: str) -> str:
     kept: list[str] = []
     seen: set[str] = set()
     for word in sentence.split():
-        bare = word.strip("\"'“”‘’()[]").rstrip(".,;:!?")
+        bare = _EDGES.sub("", word)  # "(the", "model)." -> "the", "model"
         key = bare.lower()
         if not bare or key in seen or (len(kept) >= _MIN_CLAUSE and key in _CLAUSE_WORDS):
             break
-        if word in ("—", "–", "-"):
-            break
-        kept.append(
-            bare if word.endswith((",", ";", ":", ".", "!", "?")) else word.strip('"“”()[]')
-        )
+        kept.append(bare)
         seen.add(key)
-        if len(kept) >= PHRASE_WORDS or (
-            len(kept) >= _MIN_CLAUSE and word.endswith((",", ";", ":", ".", "!", "?"))
-        ):
+        if len(kept) >= PHRASE_WORDS or (len(kept) >= _MIN_CLAUSE and _CLAUSE_END.search(word)):
             break
     while len(kept) > 1 and kept[-1].lower() in STOP_WORDS:
         kept.pop()
@@ -94,7 +124,10 @@ def heading_path(heading: Heading) -> str:
 
 
 def unit_title(
-    opening: Heading | None, section: Heading | None, inner: Sequence[Heading], first: str
+    opening: Heading | None,
+    section: Heading | None,
+    inner: Sequence[Heading],
+    body: Sequence[str],
 ) -> str:
     """The title of a part (module docstring).
 
@@ -103,15 +136,17 @@ def unit_title(
         section: the heading of the section the part lies in, if any (``opening`` when
             it opens with one).
         inner: the headings the part holds, in order (``opening`` among them or not).
-        first: the part's first sentence that is not a heading ("" when none).
+        body: the part's first sentences that are not headings, in order (the topic
+            sentence is one of them, :func:`topic_sentence`).
 
     Example:
         >>> water = Heading(0, 14, "Water Treatment", 1, ("Water Treatment",))
-        >>> unit_title(None, water, [], "Chlorine is added at the plant, then tested.")
+        >>> unit_title(None, water, [], ["Chlorine is added at the plant, then tested."])
         'Water Treatment — Chlorine is added at the plant'
-        >>> unit_title(None, None, [], "Chlorine is added at the plant.")
+        >>> unit_title(None, None, [], ["Chlorine is added at the plant."])
         'Chlorine is added at the plant'
     """
+    first = topic_sentence(body)
     rest = [h for h in inner if h is not opening]
     if opening is not None:
         # a heading right under its parent ("2. GRANT OF RIGHTS" then "2.1 Hosting"): the

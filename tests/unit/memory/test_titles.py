@@ -85,4 +85,4 @@ def test_small_neighbouring_sections_share_a_unit_that_names_both():
     memory = _memory(text, target_words=80, min_words=40, heading_bonus=0.5)
     titles = [u.title for u in memory.units]
     assert any("Install" in t and "Upgrade" in t for t in titles), titles
-    assert titles[-1] == "Guide > Remove"
+    assert titles[-1] == "Remove"
