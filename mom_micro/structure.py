@@ -4,7 +4,10 @@
 exact spans, each with its place in the hierarchy:
 
 * **Markdown** -- a text with ``#`` lines (outside code fences) has exactly those
-  headings, at the depth of their ``#`` marks. HTML ``h1``-``h6`` reach here as lines of
+  headings (and setext ones), at the depth of their ``#`` marks.
+* **Underlined titles** -- a title over a line of one repeated mark (reStructuredText's
+  ``=====``, ``-----``, ``~~~~~``, with or without an overline; Markdown's setext), the
+  depth by the order in which each mark first appears. HTML ``h1``-``h6`` reach here as lines of
   their own (:func:`~mom_micro.text.blank_markup` renders them as line breaks).
 * **Numbered sections** -- ``1.`` / ``2.1`` / ``2.3.1``, ``(a)``, ``A.``, ``IV.``, and
   ``ARTICLE`` / ``Section`` / ``Item`` / ``Part`` / ``Chapter`` / ``Schedule`` n, standing
@@ -75,6 +78,7 @@ _PAGE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _TOC_ENTRY = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,4}$|\s\d{1,4}$")
+_ADORNMENT = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}$")
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents$", re.IGNORECASE)
 _COLON = re.compile(r"\s*:+\s+")
 _RUN_IN_END = re.compile(r"[.:]\s+(?=\S)")
@@ -245,6 +249,36 @@ def _markdown(text: str, lines: list[tuple[int, int]]) -> list[_Candidate] | Non
     return found or None
 
 
+def _underlined(text: str, spans: list[tuple[int, int]], lines: list[str]) -> dict[int, _Candidate]:
+    """Headings underlined by a line of one repeated mark (reStructuredText, Markdown's
+    setext ``===`` / ``---``), by the index of their title line. Their depth is the order
+    in which each mark first appears, as reStructuredText reads it; a title with an
+    overline of the same mark is a deeper style than one without."""
+    found: dict[int, _Candidate] = {}
+    marks: list[str] = []
+    for i in range(len(lines) - 1):
+        title, under = lines[i], lines[i + 1]
+        adornment = _ADORNMENT.match(under)
+        if (
+            adornment is None
+            or _ADORNMENT.match(title)
+            or not _LETTERS.search(title)
+            or len(title.split()) > MAX_HEADING_WORDS
+            or len(under) < 0.6 * len(title)
+            or text.count("\n", spans[i][1], spans[i + 1][0]) != 1
+        ):
+            continue
+        over = (
+            i > 0 and lines[i - 1] == under and text.count("\n", spans[i - 1][1], spans[i][0]) == 1
+        )
+        mark = ("over" if over else "") + under[0]
+        if mark not in marks:
+            marks.append(mark)
+        start = spans[i - 1][0] if over else spans[i][0]
+        found[i] = _Candidate(start, spans[i + 1][1], _clean(title), f"md{marks.index(mark) + 1}")
+    return found
+
+
 def _table_of_contents(
     candidates: list[_Candidate | None], lines: list[str], blank_before: list[bool]
 ) -> set[int]:
@@ -293,13 +327,20 @@ def find_headings(text: str) -> list[Heading]:
     """
     spans = line_spans(text)
     lines = [text[a:b] for a, b in spans]
+    underlined = _underlined(text, spans, lines)
     candidates = _markdown(text, spans)
-    if candidates is None:
+    if candidates is not None:
+        candidates = sorted([*candidates, *underlined.values()], key=lambda c: c.start)
+    else:
         repeated = Counter(re.sub(r"\d+", "#", line.lower()) for line in lines if len(line) < 80)
         judged: list[_Candidate | None] = []
         for index, ((start, _), line) in enumerate(zip(spans, lines)):
             following = lines[index + 1] if index + 1 < len(lines) else None
-            if repeated[re.sub(r"\d+", "#", line.lower())] >= REPEATED_LINE:
+            if index in underlined:
+                judged.append(underlined[index])
+            elif index - 1 in underlined or (index + 2 in underlined and _ADORNMENT.match(line)):
+                judged.append(None)  # an underline (or an overline) is part of its heading
+            elif repeated[re.sub(r"\d+", "#", line.lower())] >= REPEATED_LINE:
                 judged.append(None)
             else:
                 judged.append(_candidate(line, start, following))

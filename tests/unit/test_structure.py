@@ -93,3 +93,19 @@ def test_a_bare_article_number_joins_the_title_under_it():
     first, second = find_headings(text)
     assert first.label == "ARTICLE 2 — GRANT OF RIGHTS"
     assert second.path == ("ARTICLE 2 — GRANT OF RIGHTS", "2.1 Grant")
+
+
+def test_underlined_titles_take_their_depth_from_the_order_of_their_marks():
+    text = (
+        "Installing\n==========\n\nRun pip to install the package on a machine.\n\n"
+        "From source\n-----------\n\nClone it and build it with make and a compiler.\n\n"
+        "Upgrading\n=========\n\nRun pip again with the upgrade flag.\n\n"
+        "A table row\n---\n"  # too short an underline for its title: a rule, not a heading
+    )
+    headings = find_headings(text)
+    assert [h.path for h in headings] == [
+        ("Installing",),
+        ("Installing", "From source"),
+        ("Upgrading",),
+    ]
+    assert text[headings[1].start : headings[1].end] == "From source\n-----------"
