@@ -16,7 +16,10 @@ exact spans, each with its place in the hierarchy:
   of sentences (``1. Use a venv.``) is not an outline. A bare number line
   (``ARTICLE 2``) and the title line under it are one heading.
 * **Unnumbered** -- short CAPITALISED lines, and short lines starting with a capital
-  with no sentence punctuation at their end, followed by a longer line of text.
+  with no sentence punctuation at their end, followed by a longer line of text -- but
+  not a line of hard-wrapped prose (the text goes on in lower case below it, it ends on
+  a function word, or, in a text wrapped at a fixed width, it holds a comma without
+  being a title or is over :data:`WRAPPED_SHARE` of that width).
 
 Not headings: **a table of contents** (entries ending in a page number or dot leaders,
 or a run of heading-like lines with no text between them; the ``Contents`` line itself
@@ -61,6 +64,8 @@ __all__ = ["Heading", "find_headings", "is_title_like", "line_spans"]
 MAX_HEADING_WORDS = 12
 #: A short line seen this many times or more is a running header or footer.
 REPEATED_LINE = 3
+#: In a hard-wrapped text a plain heading is at most this share of the wrapping width.
+WRAPPED_SHARE = 0.7
 #: A run of this many heading-like lines with no text between them is a table of contents.
 TOC_RUN = 4
 
@@ -78,6 +83,7 @@ _PAGE_FURNITURE = re.compile(
     re.IGNORECASE,
 )
 _TOC_ENTRY = re.compile(r"(?:\.{3,}|…+|\s{2,}|\t)\s*\d{1,4}$|\s\d{1,4}$")
+_ROLE = re.compile(r":[\w.+-]+:(?=`)")
 _ADORNMENT = re.compile(r"^([=\-~^*+#\"'`:.])\1{2,}$")
 _CONTENTS = re.compile(r"^(?:table\s+of\s+)?contents$", re.IGNORECASE)
 _COLON = re.compile(r"\s*:+\s+")
@@ -86,6 +92,13 @@ _LETTERS = re.compile(r"[^\W\d_]{3,}")
 #: Words a Title Case label leaves in lower case.
 _MINOR_WORDS = frozenset(
     "a an and as at but by for from in into nor of on or per the to under upon via vs with".split()
+)
+
+
+#: Words a wrapped line of prose ends on and a heading does not.
+_WRAP_WORDS = frozenset(
+    "its it is are was were be this that these those their our your his her my which who "
+    "than then not no can may will would should could has have had been if when".split()
 )
 
 
@@ -164,7 +177,9 @@ def is_title_like(label: str) -> bool:
 
 
 def _clean(label: str) -> str:
-    label = re.sub(r"\s+", " ", label.lstrip("#").strip())
+    """The label as a title shows it: ``#`` marks, reStructuredText roles (``:mod:``) and
+    backticks dropped, white space collapsed, a closing full stop or colon dropped."""
+    label = re.sub(r"\s+", " ", _ROLE.sub("", label.lstrip("#")).replace("`", "").strip())
     return label[:-1].rstrip() if label.endswith((".", ":")) else label
 
 
@@ -205,7 +220,9 @@ def _label_of(line: str, offset: int) -> tuple[int, bool] | None:
     return (len(line), False) if is_title_like(rest.rstrip(".:")) else None
 
 
-def _candidate(line: str, start: int, following: str | None) -> _Candidate | None:
+def _candidate(
+    line: str, start: int, following: str | None, wrap: int | None = None
+) -> _Candidate | None:
     """The heading ``line`` (at ``start`` of the source) would be, judged by its form."""
     words = line.split()
     numbered = _numbered(line)
@@ -231,9 +248,34 @@ def _candidate(line: str, start: int, following: str | None) -> _Candidate | Non
         return _Candidate(start, start + len(line), _clean(line), "caps")
     if line[-1] in ".,;:!?" or not line[0].isupper() or line[0] in "[({<$\\":
         return None
-    if len(following.split()) <= len(words):
+    if len(following.split()) <= len(words) or _wrapped(line, following, wrap):
         return None
     return _Candidate(start, start + len(line), _clean(line), "plain")
+
+
+def _wrapped(line: str, following: str, wrap: int | None) -> bool:
+    """Whether a plain line reads as hard-wrapped prose rather than a heading: the text
+    goes on in lower case on the next line, or the line ends on a function word and is
+    no title ("Know What You Are Entitled To" is one); in a
+    hard-wrapped text (``wrap``), also a line with a comma that is no title, or one
+    nearly as long as the text's wrapped lines."""
+    last = line.split()[-1].lower()
+    return (
+        following[:1].islower()
+        or ((last in _MINOR_WORDS or last in _WRAP_WORDS) and not is_title_like(line))
+        or (wrap is not None and ("," in line and not is_title_like(line)))
+        or (wrap is not None and len(line) > WRAPPED_SHARE * wrap)
+    )
+
+
+def _wrap_width(lines: list[str]) -> int | None:
+    """The width a hard-wrapped text is wrapped at (the 90th percentile of its line
+    lengths), or None when its lines are paragraphs (that percentile over 100 characters)
+    or too few to tell."""
+    if len(lines) < 20:
+        return None
+    width = sorted(len(line) for line in lines)[int(0.9 * (len(lines) - 1))]
+    return width if width <= 100 else None
 
 
 def _markdown(text: str, lines: list[tuple[int, int]]) -> list[_Candidate] | None:
@@ -332,6 +374,7 @@ def find_headings(text: str) -> list[Heading]:
     if candidates is not None:
         candidates = sorted([*candidates, *underlined.values()], key=lambda c: c.start)
     else:
+        wrap = _wrap_width(lines)
         repeated = Counter(re.sub(r"\d+", "#", line.lower()) for line in lines if len(line) < 80)
         judged: list[_Candidate | None] = []
         for index, ((start, _), line) in enumerate(zip(spans, lines)):
@@ -343,7 +386,7 @@ def find_headings(text: str) -> list[Heading]:
             elif repeated[re.sub(r"\d+", "#", line.lower())] >= REPEATED_LINE:
                 judged.append(None)
             else:
-                judged.append(_candidate(line, start, following))
+                judged.append(_candidate(line, start, following, wrap))
         blank_before = [
             index > 0 and text.count("\n", spans[index - 1][1], start) >= 2
             for index, (start, _) in enumerate(spans)
