@@ -1,6 +1,6 @@
 """How well the offline reader's titles follow documents' own outlines: the share of
 the headings found (mom_micro.structure.find_headings) that appear in the title of the
-unit holding them, and the share of titles that repeat a word (docs/benchmarks.md,
+unit holding them, and the share of titles that repeat a content word (docs/benchmarks.md,
 memory). The reader is the index's (mom_micro.retrievers.nodes.default_reader).
 
 Run from the repository root, on a QA set or on text files:

@@ -8,7 +8,8 @@ The rule, in order (:func:`unit_title`):
    it, by the subsection's path. When small neighbouring sections share the part, the
    other headings it holds follow after ``; `` (each once).
 2. **A later part of a long section** carries the section's heading path, then what
-   the part opens with: ``Water Treatment — Chlorine is added at the plant``.
+   the part opens with, stopped before a word the path already has:
+   ``Water Treatment — Chlorine is added at the plant``.
 3. **A part under no heading** is titled by its opening phrase alone.
 
 The opening phrase (:func:`topic_phrase`) is taken from the part's topic sentence
@@ -27,7 +28,7 @@ Never a keyword bag: every title is words the document wrote, in its order.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from mom_micro.structure import Heading
 from mom_micro.text import STOP_WORDS
@@ -80,8 +81,10 @@ def topic_sentence(sentences: Sequence[str]) -> str:
     return worded[0] if worded else ""
 
 
-def topic_phrase(sentence: str) -> str:
-    """The opening phrase of ``sentence`` (module docstring).
+def topic_phrase(sentence: str, avoid: Collection[str] = ()) -> str:
+    """The opening phrase of ``sentence`` (module docstring), stopped before a content
+    word of ``avoid`` (lower case: the words of the heading path it follows); "" when
+    the sentence opens with one.
 
     Example:
         >>> topic_phrase("The plant draws water from two wells, which were dug in 1920.")
@@ -90,6 +93,8 @@ def topic_phrase(sentence: str) -> str:
         'Results'
         >>> topic_phrase("The cat sat on the mat and the dog slept.")
         'The cat sat'
+        >>> topic_phrase("Chlorine kills germs in the treated water.", avoid={"water", "treatment"})
+        'Chlorine kills germs in the treated'
     """
     sentence = _plain(sentence)
     label = _RUN_IN_LABEL.match(sentence)
@@ -103,6 +108,10 @@ def topic_phrase(sentence: str) -> str:
         key = bare.lower()
         if not bare or key in seen or (len(kept) >= _MIN_CLAUSE and key in _CLAUSE_WORDS):
             break
+        if key in avoid and key not in STOP_WORDS:
+            if not kept:
+                return ""
+            break
         kept.append(bare)
         seen.add(key)
         if len(kept) >= PHRASE_WORDS or (len(kept) >= _MIN_CLAUSE and _CLAUSE_END.search(word)):
@@ -111,6 +120,10 @@ def topic_phrase(sentence: str) -> str:
         kept.pop()
     phrase = " ".join(kept) or sentence[:60]
     return phrase[:1].upper() + phrase[1:]
+
+
+def _words(text: str) -> set[str]:
+    return {_EDGES.sub("", w).lower() for w in text.split()}
 
 
 def heading_path(heading: Heading) -> str:
@@ -155,9 +168,9 @@ def unit_title(
             opening = rest.pop(0)
         title = heading_path(opening)
     elif section is not None:
-        title = (
-            f"{heading_path(section)} — {topic_phrase(first)}" if first else heading_path(section)
-        )
+        path = heading_path(section)
+        phrase = topic_phrase(first, _words(path)) if first else ""
+        title = f"{path} — {phrase}" if phrase else path
     else:
         title = topic_phrase(first)
     labels = list(dict.fromkeys(h.label for h in rest if h.label not in title))
