@@ -1,7 +1,7 @@
 """Words, terms, stop words and sentences: the one place text is cut into pieces.
 
 Every part of the package that splits text uses this module: the memory readers
-(sentences, headings, word counts, key phrases), BM25 (terms), the sentence probes and
+(sentences, word counts), BM25 (terms), the sentence probes and
 the benchmarks (answer tokens).
 
 - **Words** (:func:`count_words`): a run of non-space characters, or a single
@@ -13,10 +13,9 @@ the benchmarks (answer tokens).
 - **Word tokens** (:func:`word_tokens`): lowercased ``\\w+`` runs, what answer recall
   compares; **terms** (:func:`terms`): the word tokens that are not
   :data:`STOP_WORDS`, what BM25 counts.
-- **Phrase tokens** (:func:`phrase_tokens`): words with inner hyphens, slashes and
-  apostrophes kept ("SARS-CoV-2", "and/or"), what key phrases are built from.
 - **Sentences** (:func:`split_sentences`): spans into the original string, so that the
-  memory's chunks stay exact slices of the source.
+  memory's chunks stay exact slices of the source; a section heading
+  (:func:`~mom_micro.structure.find_headings`) is a sentence of its own.
 - **Markup** (:func:`blank_markup`): HTML tags blanked out, character for character, so
   that a page's tags are read as the white space they render as and every offset still
   points into the original.
@@ -25,18 +24,18 @@ the benchmarks (answer tokens).
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
+
+from .structure import Heading, find_headings, line_spans
 
 __all__ = [
     "CJK_CHAR_WEIGHT",
     "HTML_ELEMENTS",
-    "PHRASE_STOP_WORDS",
     "STOP_WORDS",
     "Sentence",
     "blank_markup",
     "count_words",
-    "is_heading",
-    "phrase_tokens",
     "split_sentences",
     "terms",
     "text_length",
@@ -54,16 +53,6 @@ STOP_WORDS = frozenset(
     "you your".split()
 )
 
-#: What a key phrase may not contain besides :data:`STOP_WORDS`: further function words
-#: and the vocabulary of reporting ("table", "results", "study"), which make poor titles.
-PHRASE_STOP_WORDS = STOP_WORDS | frozenset(
-    """above again against al although am among based because below data doing down
-    either et few fig figure first found further having he her here hers him his however
-    itself just let me much must my new nor now off often once one only our ours out own
-    result results same second she show shown shows since studies study table theirs
-    three thus too two until up upon us use very well within without yet""".split()
-)
-
 _CJK = "\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff"
 _CJK_CHAR = re.compile(f"[{_CJK}]")
 _SPACE = re.compile(r"\s")
@@ -75,7 +64,6 @@ CJK_CHAR_WEIGHT = 3
 _LETTER_OR_DIGIT = re.compile(r"[^\W_]")
 _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")  # every visible character is in one
 _WORD_TOKEN = re.compile(r"\w+")
-_PHRASE_TOKEN = re.compile(r"[^\W_][\w\-/']*[^\W_]|[^\W_]")
 
 # A sentence ends at . ! ? (plus closing quotes/brackets) before white space, or at a
 # CJK full stop / exclamation / question mark.
@@ -85,9 +73,6 @@ _ABBREVIATIONS = frozenset(
     "sec st jr sr inc ltd co corp dept univ vol pp ed eds resp est jan feb mar apr jun "
     "jul aug sep sept oct nov dec".split()
 )
-_HEADING_MAX_WORDS = 12
-_MARKDOWN_HEADING = re.compile(r"^#{1,6}\s+\S")
-_NUMBERED = re.compile(r"^(\d+(\.\d+)*\.?|[IVX]+\.|[A-Z]\.)\s+\S")
 
 
 @dataclass(frozen=True)
@@ -95,8 +80,8 @@ class Sentence:
     """A sentence (or heading line) as a span ``start:end`` of the source.
 
     ``line_start`` is true when the sentence begins a line (a paragraph or list item),
-    ``blank_before`` when a blank line precedes it, and ``heading`` when the whole line
-    looks like a heading.
+    ``blank_before`` when a blank line precedes it, and ``heading`` when it is (part of)
+    a section heading (:func:`~mom_micro.structure.find_headings`).
     """
 
     start: int
@@ -119,6 +104,7 @@ HTML_ELEMENTS = frozenset(
     "style sub summary sup table tbody td template textarea tfoot th thead time title tr "
     "track tt u ul var video wbr".split()
 )
+_HEADING_ELEMENTS = frozenset(f"h{level}" for level in range(1, 7))
 # an opening or closing tag whose attributes, if any, are all name=value pairs
 # ("<a href=x>"); "<b and c>" in prose is not a tag
 _TAG = re.compile(
@@ -132,7 +118,10 @@ def blank_markup(text: str) -> str:
     Offsets into the result are offsets into ``text``, and a span of it is the same span
     of ``text`` without the tags. Line breaks stay where the page has them: a tag that
     starts a block (a list item, a table cell) does not start a line here, which would
-    cut a page into a line per cell and per item.
+    cut a page into a line per cell and per item; only a heading (``h1``-``h6``) is put
+    on a line of its own (its opening tag's first character, or its closing tag's last,
+    made a line break where the page has text beside it on the line), so the page's
+    outline reaches :func:`~mom_micro.structure.find_headings`.
 
     Only tags of :data:`HTML_ELEMENTS` count, with attributes written ``name=value``; a
     placeholder such as ``<number>`` and a comparison such as ``a <b and c> d`` are text.
@@ -146,13 +135,27 @@ def blank_markup(text: str) -> str:
         ['Born', 'in', 'Paris', '.', 'one']
         >>> len(blank_markup(page)) == len(page), blank_markup(page).index("Paris") == page.index("Paris")
         (True, True)
+        >>> blank_markup("Bio<h2>Life</h2>He was born.").splitlines()
+        ['Bio', '   Life    ', 'He was born.']
         >>> blank_markup("if a <b and c> d, mask <number>")
         'if a <b and c> d, mask <number>'
     """
 
     def blank_element(match: re.Match[str]) -> str:
-        tag = match.group(0)
-        return _blank(tag) if match.group(1).lower() in HTML_ELEMENTS else tag
+        tag, name = match.group(0), match.group(1).lower()
+        if name not in HTML_ELEMENTS:
+            return tag
+        if name in _HEADING_ELEMENTS:  # a heading is a line of its own
+            page = match.string
+            if tag[1] != "/":
+                line_start = page.rfind("\n", 0, match.start()) + 1
+                if page[line_start : match.start()].strip():
+                    return "\n" + _blank(tag[1:])
+            else:
+                line_end = page.find("\n", match.end())
+                if page[match.end() : line_end if line_end >= 0 else len(page)].strip():
+                    return _blank(tag[:-1]) + "\n"
+        return _blank(tag)
 
     return _TAG.sub(blank_element, _blank_comments(text))
 
@@ -235,40 +238,6 @@ def terms(text: str) -> list[str]:
     return [w for w in word_tokens(text) if w not in STOP_WORDS]
 
 
-def phrase_tokens(text: str) -> list[str]:
-    """Words as key phrases are built from: inner ``-``, ``/`` and ``'`` kept, surface form.
-
-    Example:
-        >>> phrase_tokens("SARS-CoV-2 and/or the host's cells.")
-        ['SARS-CoV-2', 'and/or', 'the', "host's", 'cells']
-    """
-    return _PHRASE_TOKEN.findall(text)
-
-
-def is_heading(line: str, next_line: str | None) -> bool:
-    """Whether a stripped line reads as a heading of the text that follows it.
-
-    Markdown ``#`` lines always do. Otherwise: at most 12 words, no sentence punctuation at
-    the end, starting with a capital or a section number, containing a word of letters,
-    no colon (``Key: value`` lines are metadata, not headings), and followed by a longer
-    line of text.
-    """
-    if line.startswith("#"):
-        return True
-    if next_line is None or not next_line.strip():
-        return False
-    words = line.split()
-    if not words or len(words) > _HEADING_MAX_WORDS:
-        return False
-    if line[-1] in ".,;:!?" or line[0] in "[({<$\\":
-        return False
-    if ":" in line or not re.search(r"[^\W\d_]{3,}", line):
-        return False
-    if not (line[0].isupper() or _NUMBERED.match(line)):
-        return False
-    return count_words(next_line) > len(words)
-
-
 def _token_before(line: str, end: int) -> str:
     """The run of non-space characters of ``line`` that ends at ``end`` ("" when none).
 
@@ -321,12 +290,15 @@ def _split_long(start: int, end: int, text: str, max_words: int) -> list[tuple[i
     return out
 
 
-def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
+def split_sentences(
+    text: str, max_words: int = 120, headings: Sequence[Heading] | None = None
+) -> list[Sentence]:
     """Split ``text`` into sentences with spans, marking line starts and headings.
 
-    In a Markdown document (one with ``#`` heading lines) only those lines are headings
-    (and not inside ````` fences, where ``#`` starts a comment); elsewhere
-    :func:`is_heading` judges each line by its form.
+    ``headings`` are the text's section headings (default:
+    :func:`~mom_micro.structure.find_headings`); each is one sentence marked
+    ``heading``, a run-in heading ("2.1 Hosting License. Licensee may ...") cut from the
+    clause after it.
 
     Lines are split at sentence punctuation (abbreviations such as "e.g." and "et al."
     and initials do not end a sentence); text without punctuation stays one piece per
@@ -338,40 +310,36 @@ def split_sentences(text: str, max_words: int = 120) -> list[Sentence]:
         >>> text = "Intro\\nA cat, e.g. Tom. It naps."
         >>> [text[s.start:s.end] for s in split_sentences(text)]
         ['Intro', 'A cat, e.g. Tom.', 'It naps.']
+        >>> text = "1. DEFINITIONS.\\nThe terms. 2.1 Grant Of License. We grant it."
+        >>> [(text[s.start:s.end], s.heading) for s in split_sentences(text)][:3]
+        [('1. DEFINITIONS.', True), ('The terms.', False), ('2.1 Grant Of License.', False)]
     """
-    lines = [(m.start(), m.end()) for m in re.finditer(r"[^\n]+", text)]
-    stripped = []
-    for start, end in lines:
-        segment = text[start:end]
-        left = len(segment) - len(segment.lstrip())
-        right = len(segment.rstrip())
-        if right > left:
-            stripped.append((start + left, start + right))
-    markdown = any(_MARKDOWN_HEADING.match(text[a:b]) for a, b in stripped)
+    if headings is None:
+        headings = find_headings(text)
+    heading_ends = {h.start: h.end for h in headings}
+    stripped = line_spans(text)
     sentences: list[Sentence] = []
     previous_end = 0
-    in_code = False
+    heading_until = -1  # a heading may span two lines ("ARTICLE 2" over its title)
     for index, (start, end) in enumerate(stripped):
         line = text[start:end]
-        following = (
-            text[stripped[index + 1][0] : stripped[index + 1][1]]
-            if index + 1 < len(stripped)
-            else None
-        )
-        if markdown:  # a Markdown document marks its headings: trust only those, outside code
-            if line.startswith("```"):
-                in_code = not in_code
-            heading = not in_code and bool(_MARKDOWN_HEADING.match(line))
-        else:
-            heading = is_heading(line, following)
+        if start in heading_ends:
+            heading_until = heading_ends[start]
         blank_before = text.count("\n", previous_end, start) >= 2 or index == 0
-        cuts = [0] if heading else [0, *_sentence_breaks(line)]
+        if start < heading_until:
+            label = min(heading_until, end) - start
+            cuts = [0, *(b for b in _sentence_breaks(line) if b > label)]
+            if label < len(line):
+                cuts.insert(1, len(line) - len(line[label:].lstrip()))
+        else:
+            cuts = [0, *_sentence_breaks(line)]
         bounds = [*cuts, len(line)]
         first = True
         for a, b in zip(bounds, bounds[1:]):
             piece = line[a:b].rstrip()
             if not piece:
                 continue
+            heading = start + a < heading_until
             for s, e in _split_long(start + a, start + a + len(piece), text, max_words):
                 sentences.append(
                     Sentence(s, e, count_words(text[s:e]), first, blank_before and first, heading)

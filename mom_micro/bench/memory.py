@@ -4,7 +4,10 @@ For the first N documents of a data set it reports, per method: chunks, mean chu
 words, coverage of the source, reading time per 1,000 words, and — with the evaluator
 LM — mean chunk clarity (MoM's ``S_clarity``: the evaluator's probability that adjacent
 chunks are separate subjects), plus the memory's extraction completeness and the
-scorer's time per memory. Both methods are timed in the same process on the same texts.
+scorer's time per memory. For the extractive reader it also reports how well the
+memory follows the document's outline (:func:`outline_fidelity`): the share of the
+document's headings (:func:`~mom_micro.structure.find_headings`) that appear in the
+title of the unit holding them, and the share of titles that repeat a content word. Both methods are timed in the same process on the same texts.
 
 The evaluator costs about a forward pass of 250 tokens per boundary on CPU, so clarity
 and completeness are estimated on ``pairs_per_doc`` boundaries (units) drawn at random
@@ -20,6 +23,7 @@ shows.
 from __future__ import annotations
 
 import random
+import re
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -30,7 +34,8 @@ from tqdm.auto import tqdm
 
 from mom_micro.figures import atomic_write_figure, pyplot
 from mom_micro.memory import DocumentMemory, ExtractiveExtractor, MemoryScorer
-from mom_micro.text import split_sentences
+from mom_micro.structure import find_headings
+from mom_micro.text import STOP_WORDS, split_sentences
 
 from .data import load_dataset
 from .outputs import markdown_rows, write_outputs
@@ -39,6 +44,7 @@ __all__ = [
     "GROWTH_KB",
     "GROWTH_LAYOUTS",
     "markdown_table",
+    "outline_fidelity",
     "growth_table",
     "reading_growth",
     "run_memory_bench",
@@ -103,6 +109,41 @@ def sampled_completeness(
 GROWTH_KB = (25, 50, 100)
 #: The layouts the growth is measured on: the documents' own lines, and all on one line.
 GROWTH_LAYOUTS = ("many_lines", "one_line")
+
+
+def outline_fidelity(memories: Sequence[DocumentMemory]) -> dict[str, float | int]:
+    """How well the memories' titles follow their documents' own outlines.
+
+    ``headings``: the headings found in the sources; ``headings_in_titles``: the share of
+    them whose label is in the title of the unit that holds the heading;
+    ``titles_repeating_a_content_word``: the share of titles with a word that is not a
+    stop word twice (a keyword bag often has one); ``mean_title_words``.
+
+    Example:
+        >>> from mom_micro.memory import MemoryUnit
+        >>> text = "Water\\nIt flows to the sea.\\nFire\\nIt burns dry wood."
+        >>> memory = DocumentMemory("d", [MemoryUnit("Water", "", 0, 26),
+        ...                               MemoryUnit("wood, wood", "", 27, len(text))], text)
+        >>> outline_fidelity([memory])["headings_in_titles"], outline_fidelity([memory])["titles_repeating_a_content_word"]
+        (0.5, 0.5)
+    """
+    found = held = repeating = words = titles = 0
+    for memory in memories:
+        for heading in find_headings(memory.source):
+            found += 1
+            unit = next((u for u in memory.units if u.start <= heading.start < u.end), None)
+            held += unit is not None and heading.label in unit.title
+        for unit in memory.units:
+            tokens = [t for t in re.findall(r"\w+", unit.title.lower()) if t not in STOP_WORDS]
+            titles += 1
+            words += len(unit.title.split())
+            repeating += len(set(tokens)) < len(tokens)
+    return {
+        "headings": found,
+        "headings_in_titles": held / found if found else float("nan"),
+        "titles_repeating_a_content_word": repeating / titles if titles else float("nan"),
+        "mean_title_words": words / titles if titles else float("nan"),
+    }
 
 
 def _sized_text(texts: Sequence[str], chars: int, layout: str) -> str:
@@ -203,6 +244,7 @@ def run_memory_bench(
             ),
             "coverage": float(np.mean([m.coverage for m in memories])),
             "s_per_1000_words": extractive_s / words * 1000,
+            **outline_fidelity(memories),
         },
         f"sentence_splitter_{splitter_chunk_size}": {
             "chunks": sum(len(c) for c in split),
@@ -254,6 +296,9 @@ def markdown_table(result: dict[str, Any]) -> str:
         "clarity",
         "completeness",
         "scorer_s_per_memory",
+        "headings",
+        "headings_in_titles",
+        "titles_repeating_a_content_word",
     ]
     lines = [
         f"### {result['dataset']} — {result['docs']} docs, {result['words']} words",

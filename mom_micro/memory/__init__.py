@@ -31,7 +31,12 @@ from .loading import (
     load_trained_reader,
     reader_from_config,
 )
-from .parsing import MemoryParseError, format_memory_output, parse_memory_output
+from .parsing import (
+    CopiedFormatExample,
+    MemoryParseError,
+    format_memory_output,
+    parse_memory_output,
+)
 from .prompts import escape_document, extraction_prompt, reasoning_prompt
 from .reasoning import (
     ChainOfMemoryBuilder,
@@ -60,6 +65,7 @@ __all__ = [
     "AsyncGuideModel",
     "CandidateScore",
     "ChainOfMemoryBuilder",
+    "CopiedFormatExample",
     "DocumentMemory",
     "Embedder",
     "EmbeddingMemo",

@@ -3,8 +3,11 @@
 It reads a document the way MoM's guide model is asked to — along its logical structure —
 using only the document itself and the bundled MiniLM:
 
-1. **Sentences and structure.** The text is split into sentences with exact spans;
-   heading lines, paragraph starts and blank lines are marked (:mod:`.text`).
+1. **Sentences and structure.** The document's own section headings are found, with
+   their hierarchy (:mod:`mom_micro.structure`: Markdown and HTML headings, numbered
+   clauses, ARTICLE / Section / Item n, capitalised lines; not a table of contents or
+   page headers), and the text is split into sentences with exact spans, each heading a
+   sentence of its own; paragraph starts and blank lines are marked (:mod:`.text`).
 2. **Topic shifts.** Each sentence is embedded once. The shift before sentence ``i`` is
    ``1 - cos(mean(e_{i-w..i-1}), mean(e_{i..i+w-1}))`` (TextTiling with embeddings),
    z-scored within the document.
@@ -15,12 +18,18 @@ using only the document itself and the bundled MiniLM:
        - length_weight * sum_chunks ((words - target) / target)^2
 
    with a hard limit — no chunk over ``max_words`` (sentences longer than half of it are
-   cut at word boundaries first) — a steep extra penalty under ``min_words``, and never
-   a boundary right after a heading (a heading belongs to the text it introduces).
-4. **Titles and core content.** A chunk that holds a heading takes the heading as its
-   outline title; otherwise its section heading (or run-in label such as "Results.")
-   plus its key phrases. The core content is the chunk's most central sentences (cosine
-   to the chunk's mean embedding), in document order, up to ``core_words`` words.
+   cut at word boundaries first) — a steep extra penalty under ``min_words``, never a
+   boundary right after a heading (a heading belongs to the text it introduces), and
+   sections kept apart: a chunk runs across the start of a section only when it stays
+   within ``target_words`` (small neighbouring sections may share one) or opens with a
+   lead too short to stand alone (under ``min_words``: a title line, a preamble), so a
+   new section starts a new chunk and a long one splits at its sentences and paragraphs.
+4. **Titles and core content.** Each chunk is titled from the document's outline
+   (:mod:`.titles`): by the heading it opens with and the headings above it, by its
+   section's heading and its opening phrase when it continues a long section, by its
+   opening phrase where the text has no heading. The core content is the chunk's most
+   central sentences (cosine to the chunk's mean embedding), in document order, up to
+   ``core_words`` words.
 5. **Sampled paths.** With ``n_paths > 1`` the segmentation runs at several
    granularities (``target_words`` times each factor of ``granularities``) and
    :func:`.selection.select_memory` keeps the best by clarity and completeness.
@@ -36,20 +45,22 @@ from typing import Any
 import numpy as np
 from tqdm.auto import tqdm
 
+from mom_micro.structure import Heading, find_headings
 from mom_micro.text import Sentence, split_sentences
 
 from .document import ReaderConfigError, validate_document
-from .keyphrases import KeyPhrases
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
 from .sentence_embedding import MINILM_NAME, Embedder, minilm_embedder
+from .titles import unit_title
 
 __all__ = ["ExtractiveExtractor"]
 
-_RUN_IN_LABEL = re.compile(r"^([A-Z][\w\-/&' ]{1,40}?)(?::|\.)\s+\S")
 #: Documents at least this long get a progress bar while their sentences are embedded.
 LONG_DOCUMENT_CHARS = 200_000
 _EMBED_BLOCK = 1024
+#: How many of a chunk's first sentences its topic sentence is looked for in.
+_TOPIC_CANDIDATES = 6
 #: The settings :meth:`ExtractiveExtractor.config` records (the fields that shape a memory).
 _SETTINGS = (
     "target_words",
@@ -140,16 +151,21 @@ class ExtractiveExtractor:
         text = validate_document(text, doc_id)
         doc_id = doc_id or "document"
         targets = [max(5, round(self.target_words * g)) for g in self.granularities[: self.n_paths]]
+        headings = find_headings(text)
         sentences = split_sentences(
-            text, max_words=max(4, min(self._limits(t)[1] for t in targets) // 2)
+            text,
+            max_words=max(4, min(self._limits(t)[1] for t in targets) // 2),
+            headings=headings,
         )
+        outline = _Outline(text, sentences, headings)
         progress = self.show_progress is not False and len(text) >= LONG_DOCUMENT_CHARS
         vectors = self._embed(
             [text[s.start : s.end] for s in sentences], f"reading {doc_id}" if progress else None
         )
         shifts = _topic_shifts(vectors, self.window)
         candidates = [
-            self._memory(text, doc_id, sentences, vectors, shifts, target) for target in targets
+            self._memory(text, doc_id, sentences, outline, vectors, shifts, target)
+            for target in targets
         ]
         if len(candidates) == 1:
             return candidates[0]
@@ -238,18 +254,16 @@ class ExtractiveExtractor:
         text: str,
         doc_id: str,
         sentences: list[Sentence],
+        outline: _Outline,
         vectors: np.ndarray,
         shifts: np.ndarray,
         target: int,
     ) -> DocumentMemory:
-        bounds = self._segment(sentences, shifts, target)
+        bounds = self._segment(sentences, shifts, target, outline)
         groups = [list(range(a, b)) for a, b in zip(bounds, bounds[1:])]
-        chunk_texts = [text[sentences[g[0]].start : sentences[g[-1]].end] for g in groups]
-        section = _section_headings(text, sentences)
-        phrases = KeyPhrases(chunk_texts)
         units = []
-        for index, group in enumerate(groups):
-            title = self._title(text, sentences, group, section, phrases, index)
+        for group in groups:
+            title = outline.title(group)
             core = self._core(text, sentences, vectors, group)
             units.append(
                 MemoryUnit(title, core, sentences[group[0]].start, sentences[group[-1]].end)
@@ -277,7 +291,13 @@ class ExtractiveExtractor:
             bonus[i] = value
         return bonus
 
-    def _segment(self, sentences: list[Sentence], shifts: np.ndarray, target: int) -> list[int]:
+    def _segment(
+        self,
+        sentences: list[Sentence],
+        shifts: np.ndarray,
+        target: int,
+        outline: _Outline,
+    ) -> list[int]:
         """Chunk boundaries (sentence indices, with 0 and n) maximising the objective."""
         low, high = self._limits(target)
         n = len(sentences)
@@ -293,6 +313,8 @@ class ExtractiveExtractor:
                     break
                 if best[i] == -np.inf or (i > 0 and bonus[i] == -np.inf):
                     continue
+                if size > target and not outline.may_share(i, j, words, low):
+                    continue  # only small sections share a chunk
                 cost = self.length_weight * ((size - target) / target) ** 2
                 if size < low:
                     cost += self.length_weight * 2.0 * (low - size) / low
@@ -305,33 +327,6 @@ class ExtractiveExtractor:
         while bounds[-1] > 0:
             bounds.append(int(back[bounds[-1]]))
         return bounds[::-1]
-
-    def _title(
-        self,
-        text: str,
-        sentences: list[Sentence],
-        group: list[int],
-        section: list[str | None],
-        phrases: KeyPhrases,
-        index: int,
-    ) -> str:
-        inner = [i for i in group if sentences[i].heading]
-        if inner:  # the chunk holds a heading (at its start, or after a short title line)
-            heads = []
-            for i in group[group.index(inner[0]) :]:
-                if not sentences[i].heading:
-                    break
-                heads.append(_clean_heading(text[sentences[i].start : sentences[i].end]))
-            return " — ".join(heads)
-        keys = ", ".join(phrases.top(index, top=2))
-        first = text[sentences[group[0]].start : sentences[group[0]].end]
-        label = _RUN_IN_LABEL.match(first)
-        base = section[group[0]]
-        if label and len(label.group(1).split()) <= 4:
-            base = f"{base} — {label.group(1)}" if base else label.group(1)
-        if base and keys:
-            return f"{base}: {keys}"
-        return base or keys or _clean_heading(first)[:60]
 
     def _core(
         self, text: str, sentences: list[Sentence], vectors: np.ndarray, group: list[int]
@@ -370,16 +365,51 @@ def _topic_shifts(vectors: np.ndarray, window: int) -> np.ndarray:
     return (shift - shift.mean()) / spread if spread > 1e-9 else np.zeros_like(shift)
 
 
-def _clean_heading(line: str) -> str:
-    return re.sub(r"\s+", " ", line.lstrip("#").strip())
+class _Outline:
+    """The document's headings as its sentences see them: which sentence starts a
+    section, and each chunk's title (:func:`.titles.unit_title`)."""
 
+    def __init__(self, text: str, sentences: list[Sentence], headings: list[Heading]) -> None:
+        by_start = {h.start: h for h in headings}
+        self.text = text
+        self.sentences = sentences
+        #: the heading a sentence starts, by sentence index
+        self.opens: dict[int, Heading] = {
+            i: by_start[s.start] for i, s in enumerate(sentences) if s.start in by_start
+        }
+        #: how many sections start among sentences 0..i-1
+        self.section_starts = np.cumsum([0] + [i in self.opens for i in range(len(sentences))])
+        #: the first sentence at or after i that starts a section (n when none)
+        self.next_start = np.full(len(sentences) + 1, len(sentences))
+        for i in range(len(sentences) - 1, -1, -1):
+            self.next_start[i] = i if i in self.opens else self.next_start[i + 1]
+        current: Heading | None = None
+        #: the heading of the section each sentence lies in
+        self.section: list[Heading | None] = []
+        for i in range(len(sentences)):
+            current = self.opens.get(i, current)
+            self.section.append(current)
 
-def _section_headings(text: str, sentences: list[Sentence]) -> list[str | None]:
-    """For each sentence, the text of the latest heading at or before it."""
-    current: str | None = None
-    out: list[str | None] = []
-    for sentence in sentences:
-        if sentence.heading:
-            current = _clean_heading(text[sentence.start : sentence.end])
-        out.append(current)
-    return out
+    def may_share(self, i: int, j: int, words: np.ndarray, low: int) -> bool:
+        """Whether sentences ``i..j-1``, longer than the target, may be one chunk: they
+        start no section after their first sentence, or only one, after a lead of fewer
+        than ``low`` words (a title line, a short preamble) that would be too small alone."""
+        crossed = int(self.section_starts[j] - self.section_starts[i + 1])
+        if crossed == 0:
+            return True
+        return crossed == 1 and words[self.next_start[i + 1]] - words[i] < low
+
+    def title(self, group: list[int]) -> str:
+        """The title of the chunk of sentences ``group``."""
+        heads = [self.opens[i] for i in group if i in self.opens]
+        body = [
+            self.text[self.sentences[i].start : self.sentences[i].end]
+            for i in group
+            if not self.sentences[i].heading
+        ]
+        return unit_title(
+            self.section[group[0]] if group[0] in self.opens else None,
+            self.section[group[0]],
+            heads,
+            body[:_TOPIC_CANDIDATES],
+        )

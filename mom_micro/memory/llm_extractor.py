@@ -17,7 +17,7 @@ from mom_micro.text import text_length
 
 from .document import MemoryExtractor, describe_reader, validate_document
 from .guide import as_async_completion_fn, context_window, model_name, retrying, run_sync
-from .parsing import MemoryParseError, parse_memory_output
+from .parsing import CopiedFormatExample, MemoryParseError, parse_memory_output
 from .prompts import extraction_prompt
 from .schema import DocumentMemory, MemoryUnit
 from .selection import MemoryScorerLike, select_memory
@@ -41,6 +41,7 @@ _SETTINGS = (
     "max_concurrency",
     "min_chunk_chars",
     "continuations",
+    "reasks",
 )
 
 
@@ -140,6 +141,9 @@ class LLMExtractor:
         min_chunk_chars: passed to the parser (shorter chunks are merged).
         continuations: further calls per window on the text after the model's last chunk,
             when its answer stopped before the window's end (:meth:`aread`).
+        reasks: how many times a window is asked again when the answer copies the
+            prompt's format example (:class:`~mom_micro.memory.parsing.CopiedFormatExample`)
+            before the window counts as failed (then the ``fallback`` reads it).
         show_progress: a progress bar over the documents of :meth:`extract_many`.
         sleep: how to wait between retries (default ``asyncio.sleep``; tests pass a
             recorder).
@@ -167,6 +171,7 @@ class LLMExtractor:
     fallback: MemoryExtractor | None = None
     min_chunk_chars: int = 40
     continuations: int = 0
+    reasks: int = 1
     show_progress: bool = False
     sleep: Callable[[float], Any] | None = field(default=None, repr=False)
     _gate: tuple[Any, asyncio.Semaphore] | None = field(
@@ -195,6 +200,8 @@ class LLMExtractor:
             raise ValueError(f"max_concurrency must be >= 1, got {self.max_concurrency}")
         if self.continuations < 0:
             raise ValueError(f"continuations must be >= 0, got {self.continuations}")
+        if self.reasks < 0:
+            raise ValueError(f"reasks must be >= 0, got {self.reasks}")
 
     @property
     def window_chars(self) -> int:
@@ -376,7 +383,7 @@ class LLMExtractor:
             >>> memory.chunks(), memory.metadata["coverage_as_written"]
             (['Cats purr when content.', 'They nap a lot. Dogs bark at strangers.'], 1.0)
         """
-        memory = self._parse(await self.araw(window, temperature), window, doc_id)
+        memory = await self._first_reading(window, doc_id, temperature)
         for _ in range(self.continuations):
             end = int(memory.metadata["written_end"])
             rest = window[end:]
@@ -389,6 +396,23 @@ class LLMExtractor:
                 break
             memory = _joined(memory, more, end)
         return memory
+
+    async def _first_reading(
+        self, window: str, doc_id: str, temperature: float | None
+    ) -> DocumentMemory:
+        """The window's answer parsed, asked again up to ``reasks`` times while it copies
+        the format example; the count of re-asks is noted in ``metadata["reasks"]``."""
+        asked = 0
+        while True:
+            try:
+                memory = self._parse(await self.araw(window, temperature), window, doc_id)
+            except CopiedFormatExample:
+                if asked >= self.reasks:
+                    raise
+                asked += 1
+                continue
+            memory.metadata["reasks"] = asked
+            return memory
 
     def _parse(self, raw: str, window: str, doc_id: str) -> DocumentMemory:
         return parse_memory_output(raw, window, doc_id=doc_id, min_chunk_chars=self.min_chunk_chars)

@@ -25,9 +25,15 @@ from mom_micro.text import split_sentences, text_length
 
 from .anchors import AnchorIndex, AnchorMatch
 from .document import validate_document
+from .prompts import copies_format_example
 from .schema import DocumentMemory, MemoryUnit
 
-__all__ = ["MemoryParseError", "format_memory_output", "parse_memory_output"]
+__all__ = [
+    "CopiedFormatExample",
+    "MemoryParseError",
+    "format_memory_output",
+    "parse_memory_output",
+]
 
 _I = re.IGNORECASE | re.DOTALL
 _MASK = re.compile(r"\[\s*mask\s*\]", re.IGNORECASE)
@@ -42,6 +48,11 @@ _MAX_TITLE_PAIRS = 100_000
 
 class MemoryParseError(MomMicroError, ValueError):
     """The guide model's output holds no usable memory; the message says what was wrong."""
+
+
+class CopiedFormatExample(MemoryParseError):
+    """The output writes back the prompt's format example ("first item", "core content
+    of chunk 1") instead of titles and contents of the document: worth asking again."""
 
 
 @dataclass
@@ -306,7 +317,9 @@ def parse_memory_output(
     output, missing closing tags, tags in any letter case, anchors with other spacing,
     case or punctuation, lightly paraphrased anchors, chunks out of order or repeated,
     more or fewer outline items than chunks, and chunks written out whole without
-    ``[MASK]``. When nothing usable remains it raises :class:`MemoryParseError`.
+    ``[MASK]``. When nothing usable remains it raises :class:`MemoryParseError`; an
+    outline item or core content that is a placeholder of the prompt's format example
+    ("first item", "core content of chunk 1") raises :class:`CopiedFormatExample`.
 
     Example:
         >>> source = "Cats purr when content. They nap a lot.\\n\\nDogs bark at strangers."
@@ -336,6 +349,14 @@ def parse_memory_output(
         raise MemoryParseError(f"no <chunk> found in the model output (it begins: {preview!r})")
     if empty:
         warnings.append(f"{empty} empty <chunk> tags (only [MASK]) ignored")
+    copied = [
+        line for line in [*outline, *(s.core for s in scenarios)] if copies_format_example(line)
+    ]
+    if copied:
+        raise CopiedFormatExample(
+            f"the model output copies the prompt's format example ({len(copied)} "
+            f"placeholder line(s), e.g. {copied[0]!r}) instead of titling the document"
+        )
     _assign_titles(scenarios, outline, warnings)
     index = AnchorIndex(source, threshold=fuzzy_threshold)
     anchors = dict.fromkeys(("exact", "normalized", "fuzzy", "missing"), 0)

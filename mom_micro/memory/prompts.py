@@ -8,9 +8,11 @@ format; :func:`~mom_micro.memory.parsing.parse_memory_output` unescapes the anch
 from __future__ import annotations
 
 import html
+import re
 
 __all__ = [
     "EXTRACTION_INSTRUCTION",
+    "copies_format_example",
     "REASONING_INSTRUCTION",
     "THINK_INSTRUCTION",
     "escape_document",
@@ -46,6 +48,29 @@ Before the outline, reason step by step inside <think>...</think> about the docu
 REASONING_INSTRUCTION = """You are an expert in memory extraction. Below are a document and the memory an expert extracted from it (an outline, and for each part a chunk written as first words[MASK]last words, with its core content).
 
 Write the expert's reasoning that leads from the document to exactly this memory, as if it were being worked out before the memory was written: what the document is about and for whom, how it is organised, where and why each chunk begins and ends, and what each chunk's core content must keep. Write plain prose in the first person, without tags, and do not restate the memory itself."""
+
+
+#: The placeholder lines of the format example above ("first item", "core content of
+#: chunk 1"), and their obvious continuations ("third item", "next item"): a model that
+#: writes them back has copied the example, not read the document.
+_PLACEHOLDER = re.compile(
+    r"^(?:(?:first|second|third|fourth|fifth|sixth|next|last|another|outline)\s+item"
+    r"|(?:core content|first words|last words) of chunk\s*\d+)\W*$",
+    re.IGNORECASE,
+)
+
+
+def copies_format_example(line: str) -> bool:
+    """Whether ``line`` (an outline item, a core content) is a placeholder of the
+    prompt's format example.
+
+    Example:
+        >>> copies_format_example("second item"), copies_format_example("Core content of chunk 2.")
+        (True, True)
+        >>> copies_format_example("Second item of business: the budget")
+        False
+    """
+    return bool(_PLACEHOLDER.match(" ".join(line.split())))
 
 
 def escape_document(text: str) -> str:

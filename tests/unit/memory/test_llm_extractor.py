@@ -14,14 +14,17 @@ from llama_index.core.llms import CompletionResponse, CustomLLM, LLMMetadata
 
 from mom_micro.bench.concurrency import LatencyGuide, paragraph_memory, prompt_document
 from mom_micro.memory import (
+    CopiedFormatExample,
     EmbeddingMemoryScorer,
     ExtractiveExtractor,
     InvalidDocumentError,
     LLMExtractor,
     MemoryExtractionError,
     escape_document,
+    parse_memory_output,
     split_windows,
 )
+from mom_micro.memory.prompts import copies_format_example
 from mom_micro.retrievers.nodes import MemoryNodeBuilder
 from tests.support.memory import SECTIONS, hashing_embedder
 
@@ -380,3 +383,48 @@ def test_a_continuation_that_does_not_parse_keeps_the_first_answer():
 def test_negative_continuations_are_refused():
     with pytest.raises(ValueError, match="continuations must be >= 0"):
         LLMExtractor(lambda p, t: "", n_paths=1, continuations=-1)
+
+
+def copied_example(text: str) -> str:
+    """A small model's answer that writes back the prompt's format example: the
+    placeholder outline and cores, around chunks that do locate in the text."""
+    real = tagged(text)
+    return real.replace("\n".join(SECTIONS), "first item\nsecond item\nthird item").replace(
+        " core</scenario>", "</scenario>"
+    )
+
+
+def test_an_answer_copying_the_format_example_is_asked_again(water_text):
+    answers = iter([copied_example(water_text), tagged(water_text)])
+    calls = []
+
+    def model(prompt, temperature):
+        calls.append(temperature)
+        return next(answers)
+
+    memory = LLMExtractor(model, n_paths=1, scorer=SCORER).extract(water_text, doc_id="water")
+    assert len(calls) == 2
+    assert [u.title for u in memory.units] == SECTIONS
+    assert not any(copies_format_example(u.title) for u in memory.units)
+
+
+def test_an_answer_that_keeps_copying_the_example_falls_back(water_text):
+    calls = []
+
+    def stubborn(prompt, temperature):
+        calls.append(1)
+        return copied_example(water_text)
+
+    fallback = ExtractiveExtractor(target_words=80, embedder=hashing_embedder)
+    memory = LLMExtractor(stubborn, n_paths=1, reasks=2, fallback=fallback).extract(water_text)
+    assert len(calls) == 3  # the first answer and two re-asks
+    assert "format example" in next(iter(memory.metadata["failed_paths"].values()))
+    assert [u.title for u in memory.units if u.title in SECTIONS] == SECTIONS
+    with pytest.raises(MemoryExtractionError, match="format example"):
+        LLMExtractor(stubborn, n_paths=1, reasks=0).extract(water_text)
+
+
+def test_placeholder_cores_alone_are_refused_by_the_parser(water_text):
+    raw = tagged(water_text).replace("History of the Water System core", "core content of chunk 1")
+    with pytest.raises(CopiedFormatExample, match="core content of chunk 1"):
+        parse_memory_output(raw, water_text)
