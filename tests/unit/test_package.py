@@ -18,6 +18,7 @@ PUBLIC = {
         "AsyncGuideModel",
         "CandidateScore",
         "ChainOfMemoryBuilder",
+        "CopiedFormatExample",
         "DocumentMemory",
         "Embedder",
         "EmbeddingMemo",
