@@ -18,6 +18,17 @@ from mom_micro.retrievers import ChromaServerUnavailable, connect_chroma_server
 HOST = "127.0.0.1"
 
 
+def stop_process(proc: subprocess.Popen | None) -> None:
+    """Terminate a test's server process (killed if it has not exited in 20 s)."""
+    if proc is not None and proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind((HOST, 0))
@@ -62,13 +73,7 @@ class ChromaServer:
         pytest.fail(f"chroma server did not answer within {timeout}s")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None
 
     def restart(self) -> None:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from mom_micro.retrievers.storage.milvus_store import MilvusUnavailable, connect_milvus
-from tests.support.chroma_server import HOST
+from tests.support.chroma_server import HOST, stop_process
 
 __all__ = ["MilvusServer"]
 
@@ -46,11 +46,5 @@ class MilvusServer:
         pytest.fail(f"the Milvus Lite server did not answer within {timeout}s")
 
     def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         self.proc = None

@@ -45,7 +45,7 @@ import socket
 import time
 import uuid
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,6 +71,8 @@ __all__ = [
 
 #: Chroma returns at most this many records per ``get`` here (SQLite's variable limit).
 _PAGE = 2000
+#: Documents whose chunks one query asks for.
+_DOC_BATCH = 100
 
 
 def new_op() -> str:
@@ -232,10 +234,37 @@ class KeyedCatalog(Catalog):
     One row written is one record changed, which is what makes the commit atomic.
 
     A subclass stores rows (:meth:`_get`, :meth:`_put`, :meth:`_delete`, :meth:`_all`)
-    and reads chunk nodes back from its chunk layer (:meth:`chunk_nodes`).
+    and reads the stored chunk vectors' rows back from its chunk layer
+    (:meth:`_chunk_rows`, set as ``chunks``).
     """
 
     chunks_in_layers = True
+    chunks: Any | None = None
+
+    @abstractmethod
+    def _chunk_rows(self, doc_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        """``(vector id, doc_id, node metadata, text)`` of every chunk vector of ``doc_ids``."""
+
+    @override
+    def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
+        from ..nodes import split_versioned_id
+
+        if self.chunks is None:
+            raise IndexDamaged("the catalog was opened without its chunk layer")
+        nodes: list[TextNode] = []
+        doc_ids = sorted(versions)
+        for start in range(0, len(doc_ids), _DOC_BATCH):
+            for vector_id, doc_id, metadata, text in self._chunk_rows(
+                doc_ids[start : start + _DOC_BATCH]
+            ):
+                node_id, op = split_versioned_id(vector_id)
+                if versions.get(doc_id) != op:
+                    continue  # another version: in flight, or left by a killed write
+                node = metadata_dict_to_node(metadata, text)
+                node.id_ = node_id
+                node.metadata.pop("op", None)
+                nodes.append(node)  # type: ignore[arg-type]
+        return nodes
 
     @staticmethod
     def kind(key: str) -> str:
@@ -361,35 +390,20 @@ class ChromaCatalog(KeyedCatalog):
             offset += _PAGE
 
     @override
-    def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
-        from ..nodes import split_versioned_id
-
-        if self.chunks is None:
-            raise IndexDamaged("the catalog was opened without its chunk layer")
-        nodes: list[TextNode] = []
-        doc_ids = sorted(versions)
-        for start in range(0, len(doc_ids), 100):
-            batch = doc_ids[start : start + 100]
-            where = {"doc_id": batch[0]} if len(batch) == 1 else {"doc_id": {"$in": batch}}
-            offset = 0
-            while True:
-                page = self.chunks.get(
-                    where=where, include=["metadatas", "documents"], limit=_PAGE, offset=offset
-                )
-                for vector_id, metadata, text in zip(
-                    page["ids"], page["metadatas"], page["documents"], strict=True
-                ):
-                    node_id, op = split_versioned_id(vector_id)
-                    if versions.get(str(metadata.get("doc_id"))) != op:
-                        continue  # another version: in flight, or left by a killed write
-                    node = metadata_dict_to_node(metadata, text)
-                    node.id_ = node_id
-                    node.metadata.pop("op", None)
-                    nodes.append(node)  # type: ignore[arg-type]
-                if len(page["ids"]) < _PAGE:
-                    break
-                offset += _PAGE
-        return nodes
+    def _chunk_rows(self, doc_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        where = {"doc_id": doc_ids[0]} if len(doc_ids) == 1 else {"doc_id": {"$in": doc_ids}}
+        offset = 0
+        while True:
+            page = self.chunks.get(  # type: ignore[union-attr]
+                where=where, include=["metadatas", "documents"], limit=_PAGE, offset=offset
+            )
+            for vector_id, metadata, text in zip(
+                page["ids"], page["metadatas"], page["documents"], strict=True
+            ):
+                yield vector_id, str(metadata.get("doc_id")), metadata, text
+            if len(page["ids"]) < _PAGE:
+                return
+            offset += _PAGE
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -207,9 +207,14 @@ class IndexLocation(ABC):
     def exists(self, name: str | None) -> bool:
         """Whether an index of ``name`` (None: the location's default) is there."""
 
-    @abstractmethod
     def check_new(self, name: str) -> None:
-        """Raise :class:`IndexExists` when an index cannot be created here."""
+        """Raise :class:`IndexExists` when an index cannot be created here (by default:
+        when an index of that name is there)."""
+        if self.exists(name):
+            raise IndexExists(
+                f"{self.where} already has an index named {name!r}: open it "
+                "(MemoryIndex.open / mom-micro ingest adds to it)"
+            )
 
     @abstractmethod
     def parts(self, name: str, create: bool) -> IndexParts:
@@ -271,14 +276,6 @@ class ChromaLocation(IndexLocation):
     def exists(self, name: str | None) -> bool:
         with self.reporting():
             return (name or self.default_name()) in index_names(self.client())
-
-    @override
-    def check_new(self, name: str) -> None:
-        if self.exists(name):
-            raise IndexExists(
-                f"{self.where} already has an index named {name!r}: open it "
-                "(MemoryIndex.open / mom-micro ingest adds to it)"
-            )
 
     @override
     def parts(self, name: str, create: bool) -> IndexParts:

@@ -25,18 +25,16 @@ Example:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator
 from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
-from llama_index.core.schema import TextNode
-from llama_index.core.vector_stores.utils import metadata_dict_to_node
 from typing_extensions import override
 
-from ..nodes import INDEX_LAYERS, LAYER_CHUNK, split_versioned_id
+from ..nodes import INDEX_LAYERS, LAYER_CHUNK
 from .catalog import KeyedCatalog
-from .errors import IndexDamaged, IndexExists, IndexNotFound
+from .errors import IndexDamaged, IndexNotFound
 from .location import IndexLocation, IndexParts
 from .milvus_store import (
     MAX_VARCHAR,
@@ -135,22 +133,10 @@ class MilvusCatalog(KeyedCatalog):
         }
 
     @override
-    def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
-        if self.chunks is None:
-            raise IndexDamaged("the catalog was opened without its chunk layer")
-        nodes: list[TextNode] = []
-        doc_ids = sorted(versions)
-        for start in range(0, len(doc_ids), 100):
-            expression = f"doc_id in {literal(doc_ids[start : start + 100])}"
-            for row in self.chunks.rows(expression, ["id", "doc_id", "node", "text"]):
-                node_id, op = split_versioned_id(str(row["id"]))
-                if versions.get(str(row["doc_id"])) != op:
-                    continue  # another version: in flight, or left by a killed write
-                node = metadata_dict_to_node(json.loads(row["node"]), row["text"])
-                node.id_ = node_id
-                node.metadata.pop("op", None)
-                nodes.append(node)  # type: ignore[arg-type]
-        return nodes
+    def _chunk_rows(self, doc_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        expression = f"doc_id in {literal(doc_ids)}"
+        for row in self.chunks.rows(expression, ["id", "doc_id", "node", "text"]):  # type: ignore[union-attr]
+            yield str(row["id"]), str(row["doc_id"]), json.loads(row["node"]), str(row["text"])
 
 
 class MilvusLocation(IndexLocation):
@@ -231,14 +217,6 @@ class MilvusLocation(IndexLocation):
         with self.reporting():
             return self.client().has_collection(
                 milvus_collection(name or self.default_name(), "catalog")
-            )
-
-    @override
-    def check_new(self, name: str) -> None:
-        if self.exists(name):
-            raise IndexExists(
-                f"{self.where} already has an index named {name!r}: open it "
-                "(MemoryIndex.open / mom-micro ingest adds to it)"
             )
 
     @override
