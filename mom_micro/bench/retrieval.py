@@ -264,8 +264,8 @@ def build_mom(
     **location: Any,
 ) -> tuple[Any, list[Any]]:
     """A ``mom`` system: a :class:`~mom_micro.retrievers.MemoryIndex` of ``documents``
-    (in memory, or where ``location`` says: ``persist_dir`` or ``chroma_host`` and
-    ``chroma_port``), its retriever sized for word budgets up to ``max_words`` (ask it
+    (in memory, or where ``location`` says: ``persist_dir``, ``chroma_host`` and
+    ``chroma_port``, or ``milvus_uri``), its retriever sized for word budgets up to ``max_words`` (ask it
     through :func:`mom_retrieve`), and its chunk nodes. ``stages`` receives the
     ingest's seconds per stage."""
     stages = stages if stages is not None else {}
@@ -373,8 +373,11 @@ def run_benchmark(
     embed_model: Any = None,
     reader: Any = None,
     log: Callable[[str], None] = logger.info,
+    **location: Any,
 ) -> dict[str, Any]:
-    """Build each system over ``dataset``, ask every question, return the figures dict."""
+    """Build each system over ``dataset``, ask every question, return the figures dict
+    (``location``: where mom's index lives, as :func:`build_mom` takes it; default an
+    in-memory Chroma)."""
     from llama_index.core import Document
 
     from mom_micro.retrievers.embed_model import default_embed_model, llamaindex_minilm
@@ -403,6 +406,7 @@ def run_benchmark(
         "budgets": budgets,
         "embedding": str(getattr(baseline_embed, "model_name", type(baseline_embed).__name__)),
         "systems": {},
+        **({"mom_location": location} if location else {}),
     }
     retrievers: dict[str, RetrieveFn] = {}
     mom: tuple[Any, list[Any], float] | None = None  # mom's retriever, chunks, ingest time
@@ -413,7 +417,7 @@ def run_benchmark(
         if name in ("mom", "mom_passages"):  # one index, timed once, for both
             if mom is None:
                 base, searched = build_mom(
-                    documents, mom_embed, budgets[-1], run_id, reader, log, stages
+                    documents, mom_embed, budgets[-1], run_id, reader, log, stages, **location
                 )
                 mom = (base, searched, time.perf_counter() - start)
             base, searched, ingest_s = mom

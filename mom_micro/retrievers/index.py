@@ -50,8 +50,8 @@ from mom_micro.memory import MemoryExtractor, describe_reader
 from .committed import CommittedDocuments
 from .embed_model import BatchEmbed, default_embed_model
 from .fusion import LayerWeights
-from .lexical import LexicalIndex
-from .nodes import MemoryNodeBuilder, default_reader
+from .lexical import LexicalSearch
+from .nodes import LAYER_CHUNK, MemoryNodeBuilder, default_reader
 from .retriever import MAX_QUERY_CHARS, ThreeLayerRetriever
 from .storage.catalog import DocumentRecord, PendingOperation
 from .storage.chroma import check_index_name
@@ -200,7 +200,9 @@ class MemoryIndex:
             BatchEmbed(self._embed_model),
             sentence_probes=sentence_probes,
         )
-        self.committed = CommittedDocuments(self.catalog, location.reporting, refresh_interval)
+        self.committed = CommittedDocuments(
+            self.catalog, location.reporting, refresh_interval, self.stores.store(LAYER_CHUNK)
+        )
         self.stored_reader: dict[str, Any] | None = None
         self.last_report: IngestReport | None = None
         self.stores.visible = self.committed.visible
@@ -227,8 +229,8 @@ class MemoryIndex:
         return self.committed.refresh_interval
 
     @property
-    def lexical(self) -> LexicalIndex:
-        """The BM25 statistics over the committed chunks (refreshed with the records)."""
+    def lexical(self) -> LexicalSearch:
+        """The BM25 evidence: the client's statistics, or the store's (:mod:`.word_search`)."""
         return self.committed.lexical
 
     @property
@@ -407,7 +409,7 @@ class MemoryIndex:
         The reader the index was built with is restored (the extractive one is rebuilt
         from its stored settings; nothing named in the index is ever imported); passing
         another one raises :class:`ReaderMismatch` unless ``replace_reader`` is True. With
-        ``check`` the records and the vectors are compared first (:meth:`check`).
+        ``check`` the records and the vectors are compared first (:meth:`check`, ``quick``).
 
         Raises:
             IndexNotFound: no index there.
@@ -474,7 +476,7 @@ class MemoryIndex:
         if index.journal.recover_if_idle():
             index.refresh(force=True)
         if check:
-            report = index.check()
+            report = index.check(quick=True)
             if not report.ok:
                 raise IndexDamaged(
                     f"{location.where}: index {name!r} is damaged: {report}; "
@@ -536,11 +538,10 @@ class MemoryIndex:
             )
 
     def close(self) -> None:
-        """Let go of the connection (a Milvus Lite file is then free for another process);
-        ``with MemoryIndex.open(...) as index:`` closes at the end of the block."""
+        """Let go of the connection (a Milvus Lite file is then free for another process)."""
         self.location.close()
 
-    def __enter__(self) -> MemoryIndex:
+    def __enter__(self) -> MemoryIndex:  # ``with MemoryIndex.open(...) as index:`` closes
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -677,11 +678,10 @@ class MemoryIndex:
             self.refresh(force=True)
 
     # -- checking -----------------------------------------------------------------------------
-    def check(self) -> IndexCheck:
-        """Compare the records with the vectors
-        (:func:`~.storage.integrity.check_index`)."""
+    def check(self, quick: bool = False) -> IndexCheck:
+        """Compare the records with the vectors (:func:`~.storage.integrity.check_index`)."""
         with self.location.reporting():
-            return check_index(self.catalog, self.stores)
+            return check_index(self.catalog, self.stores, quick)
 
     def repair(self, drop: bool = False) -> RepairReport:
         """Recover every interrupted write, rebuild lost records from the vectors where
@@ -718,6 +718,7 @@ class MemoryIndex:
             self.stores,
             self.embed_model,
             self.get_node,
+            prefetch=self.committed.prefetch,
             similarity_top_k=similarity_top_k,
             weights=weights,
             layer_top_k=layer_top_k,

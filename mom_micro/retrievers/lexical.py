@@ -33,12 +33,13 @@ import threading
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
 from mom_micro.text import terms
 
-__all__ = ["LexicalIndex", "LexicalScores"]
+__all__ = ["LexicalIndex", "LexicalScores", "LexicalSearch"]
 
 ChunkKey = tuple[str, int]
 
@@ -66,6 +67,18 @@ class LexicalScores:
             found = found[np.argpartition(-self._scores[found], k - 1)[:k]]
         order = sorted(found.tolist(), key=lambda i: (-self._scores[i], self._keys[i]))
         return [self._keys[i] for i in order]
+
+
+class LexicalSearch(Protocol):
+    """Where the retriever gets its lexical evidence: this module's :class:`LexicalIndex`,
+    or the store's own BM25 (:class:`~mom_micro.retrievers.word_search.StoreLexical`)."""
+
+    def search(
+        self, query: str, doc_ids: Sequence[str] | None = None, among: Iterable[ChunkKey] = ()
+    ) -> LexicalScores:
+        """Normalised BM25 scores of the chunks in scope; at least the best ones and those
+        ``among`` the given candidates have theirs."""
+        ...
 
 
 class LexicalIndex:
@@ -122,9 +135,12 @@ class LexicalIndex:
                 self._built = _Postings.build(self._counts)
             return self._built
 
-    def search(self, query: str, doc_ids: Sequence[str] | None = None) -> LexicalScores:
+    def search(
+        self, query: str, doc_ids: Sequence[str] | None = None, among: Iterable[ChunkKey] = ()
+    ) -> LexicalScores:
         """Normalised BM25 ``lex(a)`` of every chunk (of ``doc_ids``, if given) that
-        shares a term with ``query``, with the statistics of the chunks in that scope."""
+        shares a term with ``query``, with the statistics of the chunks in that scope
+        (every chunk is scored, so ``among`` is not needed)."""
         built = self._postings()
         total = np.zeros(len(built.keys))
         if doc_ids is None:

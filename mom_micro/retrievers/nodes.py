@@ -56,6 +56,7 @@ __all__ = [
     "MemoryNodeBuilder",
     "RejectedDocument",
     "default_reader",
+    "lexical_text",
     "memory_to_nodes",
     "node_id_for",
     "parse_node_id",
@@ -114,6 +115,19 @@ def node_id_for(doc_id: str, layer: str, unit: int | None = None) -> str:
     if unit is None:
         raise ValueError(f"layer {layer!r} needs a unit index")
     return f"{doc_id}#{layer}-{unit}"
+
+
+def lexical_text(node: BaseNode) -> str:
+    """What BM25 counts the words of in a chunk: its title and text, as it is embedded.
+
+    Example:
+        >>> print(lexical_text(TextNode(text="Masks work.", metadata={"title": "Masks"},
+        ...                             excluded_embed_metadata_keys=[])))
+        title: Masks
+        <BLANKLINE>
+        Masks work.
+    """
+    return node.get_content(metadata_mode=MetadataMode.EMBED)
 
 
 def versioned_id(node_id: str, op: str) -> str:

@@ -19,7 +19,7 @@ from mom_micro.errors import MomMicroError
 
 from .assembly import Passage, assemble_passages
 from .fusion import FusedScore, LayerWeights, fuse_layers
-from .lexical import LexicalIndex
+from .lexical import LexicalSearch
 from .nodes import LAYER_CHUNK, LAYER_CORE, LAYER_OUTLINE, LAYER_SENTENCE, node_id_for
 from .probes import probe_cosines
 from .storage.stores import LayerHit, LayerStores
@@ -140,13 +140,18 @@ class ThreeLayerRetriever(BaseRetriever):
             ``neighbours`` betas, ``temperature``).
         layer_top_k: items searched per layer, ``{"outline": .., "core": .., "chunk": ..,
             "sentence": ..}`` (``"sentence": 0`` switches the sentence views off).
-        lexical: the :class:`LexicalIndex` of the chunks (``MemoryIndex`` keeps one);
+        lexical: the lexical evidence (``MemoryIndex`` keeps a
+            :class:`~mom_micro.retrievers.lexical.LexicalIndex` of its chunks, or asks
+            the store's own BM25: :mod:`~mom_micro.retrievers.word_search`);
             None searches by embedding only.
         lexical_top_k: best chunks by BM25 added to the candidates.
         doc_ids: restrict the search to these documents (metadata filter).
         reranker: any LlamaIndex node postprocessor applied to the fused candidates.
         refresh: called before each query (``MemoryIndex`` takes in what other clients
             committed).
+        prefetch: called with the fused candidates' ``(doc_id, unit)`` before their
+            nodes are looked up (``MemoryIndex`` reads chunks it does not hold in one
+            request).
         max_words: a word budget for the whole context (None: ``similarity_top_k``
             chunks).
         assemble: with ``max_words``, build passages and trim them (True) or cut the
@@ -164,11 +169,12 @@ class ThreeLayerRetriever(BaseRetriever):
         layer_top_k: dict[str, int] | None = None,
         doc_ids: Sequence[str] | None = None,
         reranker: BaseNodePostprocessor | None = None,
-        lexical: LexicalIndex | None = None,
+        lexical: LexicalSearch | None = None,
         lexical_top_k: int = 30,
         dedupe_threshold: float = 95.0,
         max_query_chars: int = MAX_QUERY_CHARS,
         refresh: Callable[[], Any] | None = None,
+        prefetch: Callable[[list[tuple[str, int]]], None] | None = None,
         max_words: int | None = None,
         assemble: bool = False,
         callback_manager: CallbackManager | None = None,
@@ -201,6 +207,7 @@ class ThreeLayerRetriever(BaseRetriever):
         self.dedupe_threshold = dedupe_threshold
         self.max_query_chars = max_query_chars
         self.refresh = refresh
+        self.prefetch = prefetch
         self.max_words = max_words
         self.assemble = assemble
         super().__init__(callback_manager=callback_manager, verbose=verbose)
@@ -240,7 +247,7 @@ class ThreeLayerRetriever(BaseRetriever):
         candidates = [*chunk_scores, *sentence_scores, *core_scores]
         lexical = None
         if self.lexical is not None and self.weights.lexical > 0:
-            lexical = self.lexical.search(query_bundle.query_str, self.doc_ids)
+            lexical = self.lexical.search(query_bundle.query_str, self.doc_ids, candidates)
             candidates += lexical.top(self.lexical_top_k)
         fused = fuse_layers(
             chunk_scores,
@@ -251,6 +258,8 @@ class ThreeLayerRetriever(BaseRetriever):
             lexical.get if lexical is not None else None,
             sentence_scores,
         )
+        if self.prefetch is not None:
+            self.prefetch([item.key for item in fused])
         if self.max_words is not None:
             assembled = self._assemble(query_bundle, fused, hits.get(LAYER_SENTENCE, []))
             if self.reranker is not None:
@@ -374,6 +383,7 @@ class ThreeLayerRetriever(BaseRetriever):
             dedupe_threshold=self.dedupe_threshold,
             max_query_chars=self.max_query_chars,
             refresh=self.refresh,
+            prefetch=self.prefetch,
             max_words=self.max_words,
             assemble=self.assemble,
             callback_manager=self.callback_manager,

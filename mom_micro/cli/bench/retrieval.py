@@ -24,8 +24,9 @@ def _retrieval(args: argparse.Namespace) -> Iterator[BenchRun]:
 
     datasets = [load_dataset(path, args.limit_docs) for path in args.dataset]  # fail early
     for dataset in datasets:
+        location = {"milvus_uri": args.milvus_uri} if args.milvus_uri else {}
         result = run_benchmark(
-            dataset, split_csv(args.systems), args.budgets, args.scope, log=print
+            dataset, split_csv(args.systems), args.budgets, args.scope, log=print, **location
         )
         out = Path(args.out)  # several data sets: OUT.<dataset>.json each
         if len(datasets) > 1:
@@ -154,6 +155,12 @@ def _add_retrieval(bench: argparse._SubParsersAction) -> None:
     )
     _add_budgets(retrieval)
     _add_scope(retrieval)
+    retrieval.add_argument(
+        "--milvus-uri",
+        default=None,
+        help="build mom's index in this Milvus (a Milvus Lite file *.db, or a server "
+        "http://host:19530; its BM25 then comes from Milvus) instead of in-memory Chroma",
+    )
     add_out(retrieval, ".md and .png", default="retrieval_bench.json")
     set_handler(retrieval, _retrieval)
 

@@ -245,26 +245,35 @@ class KeyedCatalog(Catalog):
     def _chunk_rows(self, doc_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
         """``(vector id, doc_id, node metadata, text)`` of every chunk vector of ``doc_ids``."""
 
+    @abstractmethod
+    def _chunk_rows_by_id(
+        self, vector_ids: list[str]
+    ) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        """The same of the chunk vectors ``vector_ids`` that exist."""
+
     @override
     def chunk_nodes(self, versions: Mapping[str, str]) -> list[TextNode]:
-        from ..nodes import split_versioned_id
-
         if self.chunks is None:
             raise IndexDamaged("the catalog was opened without its chunk layer")
         nodes: list[TextNode] = []
         doc_ids = sorted(versions)
         for start in range(0, len(doc_ids), _DOC_BATCH):
-            for vector_id, doc_id, metadata, text in self._chunk_rows(
-                doc_ids[start : start + _DOC_BATCH]
-            ):
-                node_id, op = split_versioned_id(vector_id)
-                if versions.get(doc_id) != op:
-                    continue  # another version: in flight, or left by a killed write
-                node = metadata_dict_to_node(metadata, text)
-                node.id_ = node_id
-                node.metadata.pop("op", None)
-                nodes.append(node)  # type: ignore[arg-type]
+            rows = self._chunk_rows(doc_ids[start : start + _DOC_BATCH])
+            nodes += _versions_nodes(rows, versions)
         return nodes
+
+    def chunk_nodes_by_key(self, keys: Mapping[tuple[str, int], str]) -> list[TextNode]:
+        """The chunk nodes of ``{(doc_id, unit): version}`` that are stored (a few chunks
+        read by id, where :meth:`chunk_nodes` reads whole documents)."""
+        from ..nodes import LAYER_CHUNK, node_id_for, versioned_id
+
+        if self.chunks is None:
+            raise IndexDamaged("the catalog was opened without its chunk layer")
+        vector_ids = [
+            versioned_id(node_id_for(d, LAYER_CHUNK, u), op) for (d, u), op in keys.items()
+        ]
+        versions = {doc_id: op for (doc_id, _), op in keys.items()}
+        return _versions_nodes(self._chunk_rows_by_id(vector_ids), versions) if keys else []
 
     @staticmethod
     def kind(key: str) -> str:
@@ -404,6 +413,35 @@ class ChromaCatalog(KeyedCatalog):
             if len(page["ids"]) < _PAGE:
                 return
             offset += _PAGE
+
+    @override
+    def _chunk_rows_by_id(
+        self, vector_ids: list[str]
+    ) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        page = self.chunks.get(ids=vector_ids, include=["metadatas", "documents"])  # type: ignore[union-attr]
+        for vector_id, metadata, text in zip(
+            page["ids"], page["metadatas"], page["documents"], strict=True
+        ):
+            yield vector_id, str(metadata.get("doc_id")), metadata, text
+
+
+def _versions_nodes(
+    rows: Iterable[tuple[str, str, dict[str, Any], str]], versions: Mapping[str, str]
+) -> list[TextNode]:
+    """The chunk nodes of ``rows`` that belong to the version ``versions`` gives their
+    document (rows of other versions are in flight, or left by a killed write)."""
+    from ..nodes import split_versioned_id
+
+    nodes: list[TextNode] = []
+    for vector_id, doc_id, metadata, text in rows:
+        node_id, op = split_versioned_id(vector_id)
+        if versions.get(doc_id) != op:
+            continue
+        node = metadata_dict_to_node(metadata, text)
+        node.id_ = node_id
+        node.metadata.pop("op", None)
+        nodes.append(node)  # type: ignore[arg-type]
+    return nodes
 
 
 # -- JSON -------------------------------------------------------------------------------------

@@ -57,6 +57,13 @@ __all__ = ["MilvusCatalog", "MilvusLocation"]
 #: The catalog collection's dummy vectors (Milvus needs a vector field; 2 is the least
 #: dimension a Milvus server accepts).
 _DUMMY = [0.0, 1.0]
+#: What the catalog reads of a chunk layer row.
+_CHUNK_FIELDS = ["id", "doc_id", "node", "text"]
+
+
+def _chunk_row(row: dict[str, Any]) -> tuple[str, str, dict[str, Any], str]:
+    """``(vector id, doc_id, node metadata, text)`` of a chunk layer row."""
+    return str(row["id"]), str(row["doc_id"]), json.loads(row["node"]), str(row["text"])
 
 
 class MilvusCatalog(KeyedCatalog):
@@ -135,8 +142,15 @@ class MilvusCatalog(KeyedCatalog):
     @override
     def _chunk_rows(self, doc_ids: list[str]) -> Iterator[tuple[str, str, dict[str, Any], str]]:
         expression = f"doc_id in {literal(doc_ids)}"
-        for row in self.chunks.rows(expression, ["id", "doc_id", "node", "text"]):  # type: ignore[union-attr]
-            yield str(row["id"]), str(row["doc_id"]), json.loads(row["node"]), str(row["text"])
+        rows = self.chunks.rows(expression, _CHUNK_FIELDS)  # type: ignore[union-attr]
+        yield from map(_chunk_row, rows)
+
+    @override
+    def _chunk_rows_by_id(
+        self, vector_ids: list[str]
+    ) -> Iterator[tuple[str, str, dict[str, Any], str]]:
+        rows = self.chunks.rows_by_id(vector_ids, _CHUNK_FIELDS)  # type: ignore[union-attr]
+        yield from map(_chunk_row, rows)
 
 
 class MilvusLocation(IndexLocation):

@@ -27,6 +27,12 @@ Traps this module handles (Milvus Lite 3.2, pymilvus 3.0):
   before the schema) before creating the collection.
 - **a loaded collection**: a collection reopened by a new process is *released* and must
   be loaded before a search.
+- **BM25 in Milvus Lite**: Milvus Lite 3.2 takes the ``BM25`` function but ignores an
+  analyzer's ``stop`` filter, and returns a full-text hit's score negated (smallest
+  distance first) where a server returns it as is. The chunk layer therefore stores its
+  words already as the index's terms (:func:`~mom_micro.text.terms`: lowercased, stop
+  words out), queries are sent as their terms, and a hit's score is read as ``|distance|``
+  (:meth:`MilvusLayerStore.word_search`).
 - **pymilvus' own stderr logging**: it prints every failed call with its traceback (and,
   on Milvus Lite, a warning on every listing) on its own handlers; those calls' errors
   are raised here as one-line exceptions instead, so :func:`connect_milvus` filters
@@ -58,6 +64,9 @@ from llama_index.core.vector_stores.types import (
 from llama_index.core.vector_stores.utils import node_to_metadata_dict
 from pydantic import PrivateAttr
 
+from mom_micro.text import terms
+
+from ..nodes import lexical_text
 from .chroma import check_index_name
 from .errors import IndexBusy, StoreUnavailable
 
@@ -82,6 +91,11 @@ MAX_VARCHAR = 65535
 MAX_TOP_K = 16384
 #: Rows per page when listing a collection.
 PAGE = 5000
+#: The chunk layer's field of BM25 terms and the sparse field Milvus's ``BM25`` function
+#: fills from it.
+WORDS_FIELD, BM25_FIELD = "words", "bm25"
+#: Okapi BM25's parameters, as the client's :mod:`mom_micro.retrievers.lexical` uses them.
+BM25_PARAMS = {"bm25_k1": 1.2, "bm25_b": 0.75}
 #: Fields every layer row has besides its vector; ``node`` and ``text`` hold the node
 #: (LlamaIndex's serialisation, without text) and its text where the store keeps texts.
 SCALAR_FIELDS = ("doc_id", "op", "layer")
@@ -423,6 +437,12 @@ class MilvusLayerStore(BasePydanticVectorStore):
     serialisation ``node`` (the chunk layer keeps them: the index reads its chunks back
     from there). Searches return ids and cosine similarities only.
 
+    With ``keep_text`` the collection also computes BM25 in Milvus: ``words`` holds the
+    node's terms (of its title and text, :func:`~mom_micro.retrievers.nodes.lexical_text`)
+    and Milvus's ``BM25`` function fills the sparse field ``bm25`` from them, keeping the
+    corpus statistics as rows are inserted and deleted; :meth:`word_search` asks it. (A
+    collection created before this has no such field: :attr:`searches_words` is False.)
+
     Args:
         milvus: a ``pymilvus.MilvusClient``.
         collection: the collection's name.
@@ -444,6 +464,7 @@ class MilvusLayerStore(BasePydanticVectorStore):
     _milvus: Any = PrivateAttr()
     _lite: Path | None = PrivateAttr(default=None)
     _loaded: bool = PrivateAttr(default=False)
+    _words: bool | None = PrivateAttr(default=None)
 
     def __init__(
         self, milvus: Any, collection: str, keep_text: bool = False, lite: Path | None = None
@@ -470,7 +491,7 @@ class MilvusLayerStore(BasePydanticVectorStore):
         return True
 
     def _create(self, dim: int) -> None:
-        from pymilvus import DataType
+        from pymilvus import DataType, Function, FunctionType
 
         schema = self._milvus.create_schema(auto_id=False, enable_dynamic_field=False)
         schema.add_field("id", DataType.VARCHAR, is_primary=True, max_length=MAX_VARCHAR)
@@ -481,6 +502,25 @@ class MilvusLayerStore(BasePydanticVectorStore):
         schema.add_field("text", DataType.VARCHAR, max_length=MAX_VARCHAR)
         index = self._milvus.prepare_index_params()
         index.add_index("vector", index_type="FLAT", metric_type="COSINE")
+        if self.keep_text:
+            schema.add_field(
+                WORDS_FIELD, DataType.VARCHAR, max_length=MAX_VARCHAR, enable_analyzer=True
+            )
+            schema.add_field(BM25_FIELD, DataType.SPARSE_FLOAT_VECTOR)
+            schema.add_function(
+                Function(
+                    name="bm25",
+                    function_type=FunctionType.BM25,
+                    input_field_names=[WORDS_FIELD],
+                    output_field_names=[BM25_FIELD],
+                )
+            )
+            index.add_index(
+                BM25_FIELD,
+                index_type="SPARSE_INVERTED_INDEX",
+                metric_type="BM25",
+                params=BM25_PARAMS,
+            )
         create_collection(self._milvus, self.collection, schema, index, self._lite)
 
     def _row(self, node: BaseNode) -> dict[str, Any]:
@@ -500,13 +540,29 @@ class MilvusLayerStore(BasePydanticVectorStore):
                 ensure_ascii=False,
             )
             row["text"] = node.get_content()
-        for key in ("id", "doc_id", "node", "text"):
-            if len(row[key].encode("utf-8")) > MAX_VARCHAR:
+            if self.searches_words:
+                row[WORDS_FIELD] = " ".join(terms(lexical_text(node)))
+        for key, value in row.items():
+            if isinstance(value, str) and len(value.encode("utf-8")) > MAX_VARCHAR:
                 raise ValueError(
                     f"node {node.node_id[:80]!r}: its {key} is over {MAX_VARCHAR} bytes, "
                     "more than a Milvus VARCHAR holds (split the document, or shorten its id)"
                 )
         return row
+
+    @property
+    def searches_words(self) -> bool:
+        """Whether Milvus computes BM25 over this layer's words (a ``keep_text`` layer
+        whose collection has the ``bm25`` field; a new one will have it)."""
+        if self._words is None:
+            if not self.keep_text:
+                self._words = False
+            elif not self._milvus.has_collection(self.collection):
+                return True  # created with it on the first add
+            else:
+                fields = self._milvus.describe_collection(self.collection)["fields"]
+                self._words = any(field["name"] == BM25_FIELD for field in fields)
+        return self._words
 
     def add(self, nodes: Sequence[BaseNode], **add_kwargs: Any) -> list[str]:
         """Store embedded ``nodes`` (replacing rows of the same ids)."""
@@ -550,6 +606,7 @@ class MilvusLayerStore(BasePydanticVectorStore):
         if self._milvus.has_collection(self.collection):
             self._milvus.drop_collection(self.collection)
         self._loaded = False
+        self._words = None
 
     def query(self, query: VectorStoreQuery, **kwargs: Any) -> VectorStoreQueryResult:
         """The ``similarity_top_k`` nearest rows (cosine), matching ``query.filters``."""
@@ -570,6 +627,59 @@ class MilvusLayerStore(BasePydanticVectorStore):
             nodes=[],
             ids=[str(hit["id"]) for hit in hits],
             similarities=[float(hit["distance"]) for hit in hits],
+        )
+
+    def word_search(
+        self,
+        words: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """``(vector id, BM25 score)`` of the ``limit`` rows whose ``words`` best match
+        ``words`` (terms separated by spaces), best first, with Milvus's statistics of the
+        whole collection; only rows of ``doc_ids`` and with the vector ids ``ids``, where
+        given (the module docstring has Milvus Lite's negated scores)."""
+        if not words.strip() or limit <= 0 or not self._ready() or not self.searches_words:
+            return []
+        clauses = []
+        if doc_ids is not None:
+            clauses.append(f"doc_id in {literal(list(doc_ids))}")
+        if ids is not None:
+            clauses.append(f"id in {literal(list(ids))}")
+        found = self._milvus.search(
+            self.collection,
+            data=[words],
+            anns_field=BM25_FIELD,
+            limit=min(limit, MAX_TOP_K),
+            filter=" and ".join(f"({c})" for c in clauses),
+            output_fields=["id"],
+            search_params={"metric_type": "BM25"},
+            consistency_level="Strong",
+        )
+        hits = found[0] if found else []
+        return [(str(hit["id"]), abs(float(hit["distance"]))) for hit in hits]
+
+    def count(self) -> int:
+        """How many rows the collection holds (0 before the first ``add``)."""
+        if not self._ready():
+            return 0
+        found = self._milvus.query(
+            self.collection, filter="", output_fields=["count(*)"], consistency_level="Strong"
+        )
+        return int(found[0]["count(*)"])
+
+    def rows_by_id(self, ids: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
+        """The rows of the vector ids ``ids`` that exist, with ``fields``."""
+        if not ids or not self._ready():
+            return []
+        return list(
+            self._milvus.get(
+                self.collection,
+                ids=list(ids),
+                output_fields=list(fields),
+                consistency_level="Strong",
+            )
         )
 
     def rows(self, expression: str, fields: Sequence[str]) -> Iterator[dict[str, Any]]:

@@ -43,7 +43,15 @@ from tenacity import Retrying, retry_if_exception, stop_after_attempt, wait_expo
 from ..nodes import INDEX_LAYERS, parse_node_id, split_versioned_id, versioned_id
 from .chroma import COSINE_SPACE, chroma_distance_to_cosine, reporting_server_errors
 
-__all__ = ["ADD_BATCH", "LayerHit", "LayerStores", "ListsVectorIds", "cosine_converter"]
+__all__ = [
+    "ADD_BATCH",
+    "CountsVectors",
+    "LayerHit",
+    "LayerStores",
+    "ListsVectorIds",
+    "SearchesWords",
+    "cosine_converter",
+]
 
 #: Nodes per ``add`` call to a vector store (what LlamaIndex's own indexes insert at once).
 ADD_BATCH = 2048
@@ -76,6 +84,41 @@ class ListsVectorIds(Protocol):
 
     def vector_ids(self, doc_id: str | None = None) -> list[str]:
         """The vector ids stored (of ``doc_id`` only, when given)."""
+        ...
+
+
+@runtime_checkable
+class CountsVectors(Protocol):
+    """A vector store that counts its vectors without listing them."""
+
+    def count(self) -> int:
+        """How many vectors the store holds."""
+        ...
+
+
+@runtime_checkable
+class SearchesWords(Protocol):
+    """A vector store that computes BM25 over its nodes' words itself (e.g.
+    :class:`~mom_micro.retrievers.storage.milvus_store.MilvusLayerStore`'s chunk layer)."""
+
+    @property
+    def searches_words(self) -> bool:
+        """Whether this store's collection has the words to search."""
+        ...
+
+    def word_search(
+        self,
+        words: str,
+        limit: int,
+        doc_ids: Sequence[str] | None = None,
+        ids: Sequence[str] | None = None,
+    ) -> list[tuple[str, float]]:
+        """``(vector id, BM25 score)`` of the best ``limit`` matches of ``words`` (terms
+        joined by spaces), within ``doc_ids`` and ``ids`` where given, best first."""
+        ...
+
+    def rows_by_id(self, ids: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
+        """The stored rows of the vector ids ``ids``, with ``fields``."""
         ...
 
 
@@ -300,6 +343,14 @@ class LayerStores:
             return self._chroma_ids(self._chroma[layer])
         store = self._stores[layer]
         return store.vector_ids() if isinstance(store, ListsVectorIds) else None
+
+    def vector_totals(self) -> dict[str, int] | None:
+        """How many vectors each layer holds, counted by the stores without listing them;
+        None unless every layer has a store of its own that counts (:class:`CountsVectors`)."""
+        if self.shared or not all(isinstance(s, CountsVectors) for s in self._stores.values()):
+            return None
+        with self._reporting():
+            return {layer: self._stores[layer].count() for layer in INDEX_LAYERS}  # type: ignore[attr-defined]
 
     def vector_counts(self) -> dict[str, Counter[tuple[str, str]]] | None:
         """Per layer, how many vectors each ``(doc_id, op)`` has (read from the ids); None
