@@ -219,7 +219,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=count(1),
         default=16,
         help="documents read, embedded and stored together (default 16; with --ray, "
-        "each group goes to one worker: smaller groups spread a few files better)",
+        "cut smaller where needed so that each worker gets at least 4 groups)",
     )
     ingest.add_argument(
         "--ray",

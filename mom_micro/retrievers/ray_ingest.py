@@ -10,6 +10,9 @@ as one journaled write (:class:`~mom_micro.retrievers.storage.IndexWriter`), so 
 index ends up exactly as after a single-process ingest: the same units under the same
 ids, one writer, one journal.
 
+- **Balanced:** the writer's groups are cut smaller where needed so that every worker
+  gets at least :data:`GROUPS_PER_WORKER` of them (23 documents in groups of 16 would
+  keep one of two workers idle for most of the ingest).
 - **Streamed:** each worker has at most two groups at once (one being read, one
   waiting), and a worker gets its next group when one of its results comes back; each
   result is stored and dropped here, so this process holds a few groups, never the
@@ -36,6 +39,7 @@ Example:
 
 from __future__ import annotations
 
+import math
 import os
 import socket
 from collections.abc import Iterator
@@ -48,7 +52,10 @@ from mom_micro.errors import MomMicroError
 
 from .storage.writer import GroupReader, ReadGroup
 
-__all__ = ["RayIngest", "RayUnavailable"]
+__all__ = ["GROUPS_PER_WORKER", "RayIngest", "RayUnavailable", "spread_groups"]
+
+#: Groups each worker gets at least, when there are documents enough.
+GROUPS_PER_WORKER = 4
 
 
 class RayUnavailable(MomMicroError, ConnectionError):
@@ -82,6 +89,7 @@ class RayIngest:
         """Each of ``groups`` read and embedded by ``reader`` on the workers, in the order
         they finish (the ``read_groups`` of
         :meth:`~mom_micro.retrievers.storage.IndexWriter.write`)."""
+        groups = spread_groups(groups, self.workers)
         if not groups:
             return
         ray = _ray()
@@ -157,6 +165,26 @@ class _GroupWorker:
 
     def read(self, documents: list[Document]) -> ReadGroup:
         return self.reader(documents)
+
+
+def spread_groups(groups: list[list[Document]], workers: int) -> list[list[Document]]:
+    """``groups`` cut, in order, into groups of at most ``ceil(n / (workers *
+    GROUPS_PER_WORKER))`` of their ``n`` documents (never larger than they were).
+
+    Example:
+        >>> from llama_index.core.schema import Document
+        >>> docs = [Document(text=str(i), id_=str(i)) for i in range(23)]
+        >>> [len(g) for g in spread_groups([docs[:16], docs[16:]], workers=2)]
+        [3, 3, 3, 3, 3, 3, 3, 2]
+        >>> [len(g) for g in spread_groups([docs[:2]], workers=8)]
+        [1, 1]
+    """
+    documents = [document for group in groups for document in group]
+    if not documents:
+        return []
+    largest = max(len(group) for group in groups)
+    size = min(largest, max(1, math.ceil(len(documents) / (workers * GROUPS_PER_WORKER))))
+    return [documents[start : start + size] for start in range(0, len(documents), size)]
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:

@@ -42,9 +42,11 @@ def test_tiny_run_of_every_system(tmp_path, scope):
             "avg_words",
             "query_p50_ms",
             "query_p95_ms",
+            "retrieve_p50_ms",
         ):
             assert key in figures
         assert figures["hit@5"] <= figures["hit@50"]
+        assert figures["retrieve_p50_ms"] <= figures["query_p50_ms"]
         assert figures["hit_questions"] == 2
     # 50 words hold either tiny document whole: every system must find both answers
     assert result["systems"]["mom"]["hit@50"] == 1.0
