@@ -23,11 +23,13 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import resource
 import subprocess
 import sys
 import time
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from mom_micro.errors import MomMicroError
@@ -58,13 +60,17 @@ def peak_rss_mb() -> float:
 
 def _run(kind: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Run ``python -m mom_micro.bench.client KIND`` with ``payload`` on stdin; its last
-    stdout line, parsed."""
+    stdout line, parsed. The child imports the ``mom_micro`` this process runs (its
+    folder first on ``PYTHONPATH``), whatever else is installed."""
+    here = str(Path(__file__).resolve().parents[2])
+    paths = [here, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
     run = subprocess.run(
         [sys.executable, "-m", "mom_micro.bench.client", kind],
         input=json.dumps(payload),
         capture_output=True,
         text=True,
         check=False,
+        env={**os.environ, "PYTHONPATH": os.pathsep.join(dict.fromkeys(paths))},
     )
     if run.returncode != 0:
         raise ClientFailed(
@@ -91,7 +97,7 @@ def ingest_step(
     ``path``), read when its group is added -- until the index holds ``target_chunks``
     chunks (None: all of them; the first ``required`` always go in).
 
-    Returns ``added`` (ids), ``chunks_added``, ``chunks``, ``documents``, ``reached``,
+    Returns ``added`` (ids), ``rejected``, ``chunks_added``, ``chunks``, ``documents``,
     ``open_s``, ``ingest_s`` (the ``add_documents`` calls, reading the files
     included; the embedding model is loaded before), ``chunks_per_s``,
     ``rss_before_add_mb`` (peak RSS once opened and the model loaded) and
@@ -197,7 +203,6 @@ def _ingest(payload: dict[str, Any]) -> dict[str, Any]:
             "chunks_added": chunks - first,
             "chunks": chunks,
             "documents": len(index),
-            "reached": target is None or chunks >= target,
             "open_s": round(open_s, 3),
             "ingest_s": round(ingest_s, 3),
             "chunks_per_s": round((chunks - first) / ingest_s, 2) if ingest_s else None,

@@ -358,10 +358,11 @@ def judge_goals(result: dict[str, Any]) -> dict[str, Any]:
     and the figures it compares.
 
     Example:
-        >>> steps = [{"chunks": 1000, "first_answer_s": 2.0}, {"chunks": 10000, "first_answer_s": 4.0}]
-        >>> judge_goals({"budget": 400, "locations": {"milvus-lite": {"steps": steps}}}
-        ...             )["first_answer_milvus"]["status"]
-        'not met'
+        >>> steps = [{"size": n, "chunks": n, "first_answer_s": s, "query_p50_ms": 10.0,
+        ...           "ingest_peak_mb": 500.0, "hit@400": 0.5} for n, s in ((1000, 2), (10000, 4))]
+        >>> goals = judge_goals({"budget": 400, "locations": {"milvus-lite": {"steps": steps}}})
+        >>> goals["first_answer_milvus"]["status"], goals["hit_milvus_vs_chroma"]["status"]
+        ('not met', 'not measured')
     """
     budget = result["budget"]
     goals: dict[str, Any] = {}
