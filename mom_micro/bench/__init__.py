@@ -1,5 +1,5 @@
-"""The benchmarks behind ``mom-micro bench ...``: retrieval, preference, personalize,
-featurize, style and memory.
+"""The benchmarks behind ``mom-micro bench ...``: retrieval, server, scale, preference,
+personalize, featurize, style and memory.
 
 Each reads plain formats (:mod:`.data` for question answering, the preference-file parsers for
 preference pairs), measures every method in one process, and writes the figures as JSON,
@@ -31,6 +31,7 @@ _MODULES = {
         "run_preference_benchmark",
         "write_preference_outputs",
     ],
+    ".scale": ["run_scale_bench", "write_scale_outputs"],
     ".server": ["run_server_bench", "write_server_outputs"],
     ".style": ["StyleBenchConfig", "run_style_benchmark", "write_style_outputs"],
     ".retrieval": [
@@ -68,5 +69,6 @@ if TYPE_CHECKING:  # what the names are, for type checkers and IDEs
         sweep_layer_weights,
         write_retrieval_outputs,
     )
+    from .scale import run_scale_bench, write_scale_outputs
     from .server import run_server_bench, write_server_outputs
     from .style import StyleBenchConfig, run_style_benchmark, write_style_outputs

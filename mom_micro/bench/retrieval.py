@@ -60,6 +60,7 @@ __all__ = [
     "evaluate_systems",
     "markdown_table",
     "plot_hits",
+    "retriever_top_k",
     "run_benchmark",
     "sweep_layer_weights",
     "write_retrieval_outputs",
@@ -111,7 +112,15 @@ def _doc_filter(doc_id: str | None) -> Any:
     return MetadataFilters(filters=[MetadataFilter(key="doc_id", value=doc_id)])
 
 
-def _top_k(nodes: Sequence[Any], max_words: int) -> int:
+def retriever_top_k(nodes: Sequence[Any], max_words: int) -> int:
+    """How many ranked chunks a system returns for budgets up to ``max_words``: enough
+    chunks of the nodes' average length, plus two (between 4 and 100).
+
+    Example:
+        >>> from llama_index.core.schema import TextNode
+        >>> retriever_top_k([TextNode(text="one two three four")], 400)
+        100
+    """
     words = [len(n.get_content().split()) for n in nodes] or [1]
     avg = max(sum(words) / len(words), 1.0)
     return max(4, min(100, math.ceil(max_words / avg) + 2))
@@ -149,7 +158,7 @@ def _build_baseline(
     else:
         raise ValueError(f"unknown system {name!r}; choose from {', '.join(SYSTEMS)}")
     index = VectorStoreIndex(searched, storage_context=storage, embed_model=embed_model)
-    k = _top_k(searched, max_words)
+    k = retriever_top_k(searched, max_words)
     if name == "hybrid128":
         from mom_micro.retrievers.storage.stores import cosine_converter
 
@@ -284,7 +293,7 @@ def build_mom(
         + ", ".join(f"{stage} {seconds:.1f}s" for stage, seconds in report.seconds.items())
     )
     stages.update(report.seconds)
-    return index.as_retriever(similarity_top_k=_top_k(chunks, max_words)), chunks
+    return index.as_retriever(similarity_top_k=retriever_top_k(chunks, max_words)), chunks
 
 
 def mom_retrieve(base: Any, passages: bool = False) -> RetrieveFn:

@@ -18,10 +18,7 @@ to open each index from a fresh client, and the documents and chunks it holds.
 
 from __future__ import annotations
 
-import json
 import logging
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable, Sequence
@@ -31,6 +28,7 @@ from typing import Any
 from llama_index.core.base.embeddings.base import BaseEmbedding
 from llama_index.core.bridge.pydantic import PrivateAttr
 
+from .client import open_cost
 from .data import BenchDataset
 from .outputs import write_outputs
 from .retrieval import (
@@ -44,25 +42,12 @@ from .retrieval import (
 
 __all__ = [
     "SharedEmbeddings",
-    "open_cost",
     "run_server_bench",
     "server_markdown",
     "write_server_outputs",
 ]
 
 logger = logging.getLogger(__name__)
-
-_OPEN = """
-import json, sys, time
-started = time.perf_counter()
-from mom_micro.retrievers import MemoryIndex
-imported = time.perf_counter()
-options = json.loads(sys.argv[1])
-index = MemoryIndex.load(options.pop("persist_dir", None), **options)
-opened = time.perf_counter()
-print(json.dumps({"import_s": imported - started, "load_s": opened - imported,
-                  "documents": len(index), "chunks": len(index.chunk_nodes())}))
-"""
 
 
 class SharedEmbeddings(BaseEmbedding):
@@ -93,20 +78,6 @@ class SharedEmbeddings(BaseEmbedding):
         if todo:
             self._memo.update(zip(todo, self._model.get_text_embedding_batch(todo), strict=True))
         return [self._memo[t] for t in texts]
-
-
-def open_cost(location: dict[str, Any]) -> dict[str, Any]:
-    """Open the index at ``location`` (``MemoryIndex.load`` options) in a fresh Python
-    process; its import and load seconds, documents and chunks."""
-    run = subprocess.run(
-        [sys.executable, "-c", _OPEN, json.dumps(location)],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    if run.returncode != 0:
-        raise RuntimeError(f"a fresh client could not open {location}: {run.stderr[-500:]}")
-    return json.loads(run.stdout.strip().splitlines()[-1])
 
 
 def run_server_bench(

@@ -1,6 +1,7 @@
 """``mom-micro bench ...``: the benchmarks on your own data, one module per family.
 
 - :mod:`.retrieval` -- ``retrieval``, ``server``, ``concurrency``, ``memory``, ``reader``;
+- :mod:`.scale` -- ``scale``;
 - :mod:`.preference` -- ``preference``, ``personalize``, ``featurize``, ``style``;
 - :mod:`.agent` -- ``agent``.
 
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import argparse
 
-from . import agent, preference, retrieval
+from . import agent, preference, retrieval, scale
 
 __all__ = ["register"]
 
@@ -26,5 +27,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     bench = group.add_subparsers(dest="bench_command", required=True, metavar="COMMAND")
     retrieval.register(bench)
+    scale.register(bench)
     preference.register(bench)
     agent.register(bench)

@@ -25,6 +25,7 @@ COMMANDS = [
     ["bench", "memory"],
     ["bench", "retrieval"],
     ["bench", "server"],
+    ["bench", "scale"],
     ["bench", "preference"],
     ["bench", "reader"],
 ]
