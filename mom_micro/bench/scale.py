@@ -18,7 +18,7 @@ time; this process never opens an index):
   verbatim in their document, as in ``bench retrieval``).
 
 Each cost is also fitted against the chunks held, ``log cost = a + slope * log chunks``
-(least squares), and the run judges the goals of issue 31 (:func:`judge_goals`).
+(least squares), and the run judges the scale goals (:func:`judge_goals`, docs/scaling.md).
 
 Example:
     >>> corpus = build_corpus("qa.jsonl", ["docs/*.txt"])                 # doctest: +SKIP
@@ -353,7 +353,7 @@ def _per_location(
 
 
 def judge_goals(result: dict[str, Any]) -> dict[str, Any]:
-    """The goals of issue 31 on a run's figures, each with its ``status`` (``met``,
+    """The scale goals (docs/scaling.md) on a run's figures, each with its ``status`` (``met``,
     ``not met`` or ``not measured``: a location not run, a single size), its threshold
     and the figures it compares.
 
