@@ -1,6 +1,6 @@
 """On Milvus the lexical evidence is Milvus's own BM25 and a client holds no chunks: it
-ranks as the client's BM25 does with the corpus's statistics (its scores differ by a few
-percent: Milvus counts deleted rows in its statistics until it compacts), a scope keeps to its
+ranks as the client's BM25 does with the corpus's statistics (Milvus Lite's scores differ
+from the exact ones by up to 8%: docs/benchmarks.md), a scope keeps to its
 documents, a reopened index reads no chunk and lists no vector until it is asked, and a
 vector missing at open is still found."""
 
