@@ -296,9 +296,14 @@ class ExtractiveExtractor:
         sentences: list[Sentence],
         shifts: np.ndarray,
         target: int,
-        outline: _Outline,
+        outline: _Outline | None,
     ) -> list[int]:
-        """Chunk boundaries (sentence indices, with 0 and n) maximising the objective."""
+        """Chunk boundaries (sentence indices, with 0 and n) maximising the objective.
+
+        Sections share a chunk only as :meth:`_Outline.may_share` allows; where that leaves
+        no way through the document (a stack of headings over a sentence longer than the
+        target), the document is cut again as if it had no headings, rather than kept as
+        one chunk (``outline=None``)."""
         low, high = self._limits(target)
         n = len(sentences)
         words = np.cumsum([0] + [s.words for s in sentences])
@@ -313,7 +318,7 @@ class ExtractiveExtractor:
                     break
                 if best[i] == -np.inf or (i > 0 and bonus[i] == -np.inf):
                     continue
-                if size > target and not outline.may_share(i, j, words, low):
+                if size > target and outline and not outline.may_share(i, j, words, low):
                     continue  # only small sections share a chunk
                 cost = self.length_weight * ((size - target) / target) ** 2
                 if size < low:
@@ -321,6 +326,8 @@ class ExtractiveExtractor:
                 value = best[i] - cost + (bonus[i] if i > 0 else 0.0)
                 if value > best[j]:
                     best[j], back[j] = value, i
+        if best[n] == -np.inf and outline is not None:
+            return self._segment(sentences, shifts, target, None)
         if best[n] == -np.inf:  # only possible if every boundary is forbidden
             return [0, n]
         bounds = [n]

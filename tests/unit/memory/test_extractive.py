@@ -131,3 +131,28 @@ def test_long_documents_show_a_progress_bar(water_text, capsys):
     quiet = ExtractiveExtractor(target_words=80, embedder=hashing_embedder, show_progress=False)
     quiet.extract(long_text, "long")
     assert "reading" not in capsys.readouterr().err
+
+
+def test_a_stack_of_headings_over_a_long_sentence_does_not_make_one_chunk():
+    # Three headings in a row, then a sentence longer than the target: a chunk holding
+    # them crosses two section starts, which sections that share a chunk may not do,
+    # and no chunk boundary may follow a heading. The document is still cut in pieces.
+    body = " ".join(
+        f"Paragraph {i} says that the river carries silt to the delta, where the "
+        "water slows, spreads out and leaves the sand behind in wide banks."
+        for i in range(30)
+    )
+    long = " ".join(["the handler writes every record to the rotating file"] * 12)
+    heads = [
+        "The Logging Cookbook Of Recipes",
+        "Handlers That Write To Files",
+        "Rotating The Files By Size",
+    ]
+    stack = "".join(f"{h}\n{mark * len(h)}\n\n" for h, mark in zip(heads, "=-~"))
+    text = f"{stack}{long}\n\n{body}"
+    memory = ExtractiveExtractor(target_words=40, n_paths=1, embedder=hashing_embedder).extract(
+        text, "cookbook"
+    )
+    check_memory(memory)
+    assert len(memory.units) > 5
+    assert max(len(chunk.split()) for chunk in memory.chunks()) < 200
