@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,50 +38,65 @@ def _load(args: argparse.Namespace) -> Any:
     return MemoryIndex.load(options.pop("persist_dir", None), **options)
 
 
-def _ingest(args: argparse.Namespace) -> int:
-    from llama_index.core import Document
+class _Files:
+    """The files to ingest as documents, each read when the ingest reaches it (so that
+    one group's texts are in memory at a time); those that cannot be read (empty,
+    binary, missing) go to ``unreadable`` and the rest goes in."""
 
-    from mom_micro.memory import read_document
-    from mom_micro.retrievers import MemoryIndex, RejectedDocument
+    def __init__(self, paths: list[str], doc_id: str | None) -> None:
+        self.paths, self.doc_id = paths, doc_id
+        self.unreadable: list[Any] = []
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def __iter__(self) -> Iterator[Any]:
+        from llama_index.core import Document
+
+        from mom_micro.memory import read_document
+        from mom_micro.retrievers import RejectedDocument
+
+        for path in self.paths:
+            doc_id = self.doc_id or Path(path).name
+            try:
+                text = read_document(path)
+            except (ValueError, OSError) as exc:
+                self.unreadable.append(RejectedDocument(doc_id, str(exc)))
+                continue
+            source = str(Path(path).resolve())
+            yield Document(text=text, id_=doc_id, metadata={"file_path": source})
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    from mom_micro.retrievers import MemoryIndex
 
     from .memory import index_reader
 
     if args.id is not None and len(args.files) != 1:
         raise ValueError("--id names one document: give exactly one file with it")
-    documents, unreadable = [], []
-    for path in args.files:
-        doc_id = args.id or Path(path).name
-        try:
-            text = read_document(path)
-        except (ValueError, OSError) as exc:  # empty, binary, missing: the rest goes in
-            unreadable.append(RejectedDocument(doc_id, str(exc)))
-            continue
-        documents.append(
-            Document(text=text, id_=doc_id, metadata={"file_path": str(Path(path).resolve())})
-        )
     options = index_location(args)
     if args.keep_markup:
         options["keep_markup"] = True
     with MemoryIndex.open(
         options.pop("persist_dir", None), reader=index_reader(args.reader), **options
     ) as index:
-        return _ingest_into(index, documents, unreadable, args)
+        return _ingest_into(index, _Files(args.files, args.id), args)
 
 
-def _ingest_into(index: Any, documents: list, unreadable: list, args: argparse.Namespace) -> int:
+def _ingest_into(index: Any, files: _Files, args: argparse.Namespace) -> int:
     ray = None
     if args.ray:
         from mom_micro.retrievers.ray_ingest import RayIngest
 
         ray = RayIngest(workers=args.ray_workers, cpus_per_worker=args.ray_cpus)
     report = index.add_documents(
-        documents,
+        files,
         show_progress=args.progress,
         rebuild=args.rebuild,
         group_size=args.group_size,
         ray=ray,
     )
-    report.rejected = unreadable + report.rejected
+    report.rejected = files.unreadable + report.rejected
     print(
         f"{describe_location(index_location(args))}: {report}; {len(index)} documents in the index"
     )

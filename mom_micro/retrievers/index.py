@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -613,7 +613,7 @@ class MemoryIndex:
 
     def add_documents(
         self,
-        documents: Sequence[Document],
+        documents: Iterable[Document],
         show_progress: bool = False,
         rebuild: bool = False,
         group_size: int = 16,
@@ -625,10 +625,10 @@ class MemoryIndex:
         ones replaced; ``rebuild`` reads every one again. A document the reader rejects,
         or one whose ``file_path`` differs from the stored document's of the same id, is
         reported in the returned :class:`IngestReport` while the rest of the batch goes in.
-        Documents go through in groups of ``group_size`` (read, embed, store:
-        :meth:`~.storage.writer.IndexWriter.write`); ``report.seconds`` says where the
-        time went. With ``ray`` the groups are read and embedded on Ray workers and
-        stored here (:class:`~.ray_ingest.RayIngest`): the same index as without it.
+        Documents go in groups of ``group_size`` (a generator is taken a group at a
+        time: read, embed, store, :meth:`~.storage.writer.IndexWriter.write`);
+        ``report.seconds`` says where the time went. With ``ray`` the groups are read and
+        embedded on Ray workers, stored here (:class:`~.ray_ingest.RayIngest`).
         """
         require_reader(self.name, self.builder.reader, self.stored_reader)
         with self._writing():

@@ -10,9 +10,10 @@ as one journaled write (:class:`~mom_micro.retrievers.storage.IndexWriter`), so 
 index ends up exactly as after a single-process ingest: the same units under the same
 ids, one writer, one journal.
 
-- **Balanced:** the writer's groups are cut smaller where needed so that every worker
-  gets at least :data:`GROUPS_PER_WORKER` of them (23 documents in groups of 16 would
-  keep one of two workers idle for most of the ingest).
+- **Balanced:** the writer's groups are cut into pieces of ``ceil(g / (workers *
+  GROUPS_PER_WORKER))`` documents (``g``: the first group's size), so that a group
+  keeps every worker busy (23 documents in groups of 16 would keep one of two workers
+  idle for most of the ingest).
 - **Streamed:** each worker has at most two groups at once (one being read, one
   waiting), and a worker gets its next group when one of its results comes back; each
   result is stored and dropped here, so this process holds a few groups, never the
@@ -39,10 +40,11 @@ Example:
 
 from __future__ import annotations
 
+import itertools
 import math
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -85,17 +87,21 @@ class RayIngest:
         if self.cpus_per_worker <= 0:
             raise ValueError(f"cpus_per_worker must be > 0, got {self.cpus_per_worker}")
 
-    def __call__(self, reader: GroupReader, groups: list[list[Document]]) -> Iterator[ReadGroup]:
-        """Each of ``groups`` read and embedded by ``reader`` on the workers, in the order
-        they finish (the ``read_groups`` of
-        :meth:`~mom_micro.retrievers.storage.IndexWriter.write`)."""
-        groups = spread_groups(groups, self.workers)
-        if not groups:
+    def __call__(
+        self, reader: GroupReader, groups: Iterable[list[Document]]
+    ) -> Iterator[ReadGroup]:
+        """Each of ``groups`` (taken as they come) read and embedded by ``reader`` on the
+        workers, in the order they finish (the ``read_groups`` of
+        :meth:`~mom_micro.retrievers.storage.IndexWriter.write`); Ray is started only
+        once there is a group to read."""
+        pieces = spread_groups(groups, self.workers)
+        first = next(pieces, None)
+        if first is None:
             return
         ray = _ray()
         started = self._connect(ray)
         try:
-            yield from self._run(ray, reader, groups)
+            yield from self._run(ray, reader, itertools.chain([first], pieces))
         finally:
             if started:
                 ray.shutdown()
@@ -120,7 +126,7 @@ class RayIngest:
         return True
 
     def _run(
-        self, ray: Any, reader: GroupReader, groups: list[list[Document]]
+        self, ray: Any, reader: GroupReader, groups: Iterator[list[Document]]
     ) -> Iterator[ReadGroup]:
         worker_class = ray.remote(_GroupWorker).options(
             num_cpus=self.cpus_per_worker,
@@ -129,7 +135,7 @@ class RayIngest:
         )
         threads = max(int(self.cpus_per_worker), 1)
         actors = [worker_class.remote(reader, threads) for _ in range(self.workers)]
-        pending = iter(groups)
+        pending = groups
         running: dict[Any, Any] = {}  # a group's result -> the actor reading it
 
         def send(actor: Any) -> None:
@@ -167,24 +173,23 @@ class _GroupWorker:
         return self.reader(documents)
 
 
-def spread_groups(groups: list[list[Document]], workers: int) -> list[list[Document]]:
-    """``groups`` cut, in order, into groups of at most ``ceil(n / (workers *
-    GROUPS_PER_WORKER))`` of their ``n`` documents (never larger than they were).
+def spread_groups(groups: Iterable[list[Document]], workers: int) -> Iterator[list[Document]]:
+    """``groups`` cut, in order and as they come, into pieces of at most ``ceil(g /
+    (workers * GROUPS_PER_WORKER))`` documents, ``g`` the first group's size.
 
     Example:
         >>> from llama_index.core.schema import Document
         >>> docs = [Document(text=str(i), id_=str(i)) for i in range(23)]
         >>> [len(g) for g in spread_groups([docs[:16], docs[16:]], workers=2)]
-        [3, 3, 3, 3, 3, 3, 3, 2]
+        [2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 2, 1]
         >>> [len(g) for g in spread_groups([docs[:2]], workers=8)]
         [1, 1]
     """
-    documents = [document for group in groups for document in group]
-    if not documents:
-        return []
-    largest = max(len(group) for group in groups)
-    size = min(largest, max(1, math.ceil(len(documents) / (workers * GROUPS_PER_WORKER))))
-    return [documents[start : start + size] for start in range(0, len(documents), size)]
+    size = 0
+    for group in groups:
+        size = size or max(1, math.ceil(len(group) / (workers * GROUPS_PER_WORKER)))
+        for start in range(0, len(group), size):
+            yield group[start : start + size]
 
 
 def _check_reachable(address: str, timeout: float = 5.0) -> None:

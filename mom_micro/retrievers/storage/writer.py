@@ -19,10 +19,11 @@ Example:
 from __future__ import annotations
 
 import asyncio
+import functools
 import itertools
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence, Sized
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,7 +87,7 @@ class GroupReader:
 
 
 #: Reads and embeds groups elsewhere: ``(reader, groups) -> each group read, any order``.
-ReadGroups = Callable[[GroupReader, list[list[Document]]], Iterable[ReadGroup]]
+ReadGroups = Callable[[GroupReader, Iterable[list[Document]]], Iterable[ReadGroup]]
 
 
 @dataclass
@@ -159,12 +160,16 @@ class IndexWriter:
         records: Mapping[str, DocumentRecord],
         report: IngestReport,
         rebuild: bool = False,
+        seen: set[str] | None = None,
+        whole: Callable[[], Callable[[str], bool]] | None = None,
     ) -> list[Document]:
         """The documents to read: new or changed ones (all with ``rebuild``); the rest go
-        to ``report`` as unchanged or rejected."""
+        to ``report`` as unchanged or rejected. ``seen``: the ids planned before in the
+        same ingest (a second document of one id is refused); ``whole``: the ingest's
+        :meth:`whole_checker`, made once when first needed."""
         todo: list[Document] = []
-        seen: set[str] = set()
-        whole: Callable[[str], bool] | None = None
+        seen = set() if seen is None else seen
+        whole = whole or functools.cache(lambda: self.whole_checker(records))
         for doc in documents:
             if not isinstance(doc, Document):
                 raise TypeError(f"expected llama_index Document, got {type(doc).__name__}")
@@ -184,8 +189,7 @@ class IndexWriter:
                 )
                 continue
             if record is not None and record.hash == doc.hash and not rebuild:
-                whole = whole or self.whole_checker(records)
-                if whole(doc.id_):
+                if whole()(doc.id_):
                     report.unchanged.append(doc.id_)
                     continue
                 logger.warning(
@@ -219,7 +223,7 @@ class IndexWriter:
 
     def write(
         self,
-        documents: Sequence[Document],
+        documents: Iterable[Document],
         records: Mapping[str, DocumentRecord],
         show_progress: bool = False,
         rebuild: bool = False,
@@ -230,17 +234,29 @@ class IndexWriter:
         (which bounds memory and keeps the reader's sentence embeddings in the shared memo
         until the group's probes need them); ``report.seconds`` says where the time went.
 
+        ``documents`` is consumed a group at a time (planned, read, stored, let go), so
+        a generator that reads files as it goes keeps one group's texts in memory, never
+        the corpus's; the progress bar knows its total when ``documents`` has a length.
+
         ``read_groups`` reads and embeds the groups elsewhere (on Ray workers,
         :class:`~mom_micro.retrievers.ray_ingest.RayIngest`): it is given the
         :meth:`group_reader` and the groups, and yields each group read, in any order;
         this process stores each one as soon as it comes back."""
         report = IngestReport()
-        todo = self.plan(documents, records, report, rebuild)
-        bar = _progress(len(todo), show_progress)
-        size = max(group_size, 1)
-        groups = [todo[start : start + size] for start in range(0, len(todo), size)]
+        bar = _progress(len(documents) if isinstance(documents, Sized) else None, show_progress)
+        seen: set[str] = set()
+        whole = functools.cache(lambda: self.whole_checker(records))
+
+        def planned() -> Iterator[list[Document]]:
+            batches = iter(documents)
+            while batch := list(itertools.islice(batches, max(group_size, 1))):
+                todo = self.plan(batch, records, report, rebuild, seen, whole)
+                bar.update(len(batch) - len(todo))
+                if todo:
+                    yield todo
+
         reader = self.group_reader()
-        read = read_groups(reader, groups) if read_groups else map(reader, groups)
+        read = read_groups(reader, planned()) if read_groups else map(reader, planned())
         for group in read:
             report.add_seconds("read", group.read_seconds)
             report.add_seconds("embed", group.embed_seconds)
@@ -388,10 +404,11 @@ class IndexWriter:
             self.catalog.finish(op)
 
 
-def _progress(total: int, show: bool) -> Any:
+def _progress(total: int | None, show: bool) -> Any:
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, desc="Ingesting", unit="doc", disable=not show or total < 2)
+    few = total is not None and total < 2
+    return tqdm(total=total, desc="Ingesting", unit="doc", disable=not show or few)
 
 
 def _without_embedding(node: BaseNode) -> BaseNode:
