@@ -56,13 +56,13 @@ def test_a_delete_removes_every_layer_and_names_unknown_ids(storage, docs):
 
 
 def test_groups_read_elsewhere_in_any_order_store_the_same_index(storage, docs, reader):
-    """The seam Ray ingest uses: the writer hands its group reader and the groups out,
-    and stores each group as it comes back, in whatever order."""
+    """The seam Ray ingest uses: the writer hands its group reader and the groups out
+    (as they are planned), and stores each group as it comes back, in whatever order."""
     sent = []
 
     def read_backwards(group_reader, groups):
         sent.extend(groups)
-        return [group_reader(group) for group in reversed(groups)]
+        return [group_reader(group) for group in reversed(sent)]
 
     with storage.journal.locked():
         report = storage.writer.write(docs, {}, group_size=1, read_groups=read_backwards)
@@ -74,9 +74,29 @@ def test_groups_read_elsewhere_in_any_order_store_the_same_index(storage, docs, 
     assert storage.write(docs).unchanged == ["pets", "space"]  # a rerun reads nothing
 
 
+def test_documents_are_planned_and_read_a_group_at_a_time(storage, docs):
+    taken = []
+
+    def stream():
+        for doc in docs:
+            taken.append(doc.id_)
+            yield doc
+
+    def read_as_planned(group_reader, groups):
+        for group in groups:
+            assert taken == [d.id_ for d in docs][: len(taken)] and taken[-1] == group[-1].id_
+            yield group_reader(group)
+
+    with storage.journal.locked():
+        report = storage.writer.write(stream(), {}, group_size=1, read_groups=read_as_planned)
+    assert sorted(report.added) == ["pets", "space"]
+    with storage.journal.locked(), pytest.raises(ValueError, match="appears twice"):
+        storage.writer.write(iter([docs[0], docs[0]]), {}, group_size=1)
+
+
 def test_a_failing_group_reader_leaves_the_groups_stored_before_it(storage, docs):
     def fail_second(group_reader, groups):
-        yield group_reader(groups[0])
+        yield group_reader(next(iter(groups)))
         raise RuntimeError("worker failed")
 
     with storage.journal.locked(), pytest.raises(RuntimeError, match="worker failed"):
