@@ -20,8 +20,8 @@ The statistics ``N``, ``n(t)`` and ``avgdl`` are those of the chunks *in scope*:
 whole index, or the documents of a ``doc_ids`` scope. Searching one document asks which
 of *its* chunks the query is about, and a term that fills the whole document (its
 topic, rare in the corpus) does not tell its chunks apart; with corpus statistics it
-would outweigh the terms that do. (Lucene and Elasticsearch keep the index's statistics
-under a filter; docs/benchmarks.md has the measurement that made this index differ.)
+would outweigh the terms that do. (Lucene, Elasticsearch and Milvus keep the index's
+statistics under a filter; docs/benchmarks.md, "BM25 from Milvus", measures both ways.)
 Term counts are kept per chunk and the weights computed per query, so a scope costs one
 mask; adding or removing documents rebuilds the postings.
 """

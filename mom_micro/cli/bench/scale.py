@@ -43,8 +43,8 @@ def register(bench: argparse._SubParsersAction) -> None:
         "QA set's documents, then real text files as distractors, each text once. At each "
         "size: ingest chunks/s and peak memory (a fresh process per step), a fresh "
         "client's first answer, query p50/p95 and hit@B of the QA set's questions; the "
-        "log-log slope of each cost, and whether it meets its goal (docs/scaling.md). Writes OUT (JSON), OUT.md "
-        "and OUT.png.",
+        "log-log slope of each cost, and whether it meets its goal (docs/scaling.md). "
+        "Writes OUT (JSON), OUT.md and OUT.png.",
     )
     add_dataset(scale)
     scale.add_argument(

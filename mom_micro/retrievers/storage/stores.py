@@ -117,10 +117,6 @@ class SearchesWords(Protocol):
         joined by spaces), within ``doc_ids`` and ``ids`` where given, best first."""
         ...
 
-    def rows_by_id(self, ids: Sequence[str], fields: Sequence[str]) -> list[dict[str, Any]]:
-        """The stored rows of the vector ids ``ids``, with ``fields``."""
-        ...
-
 
 def _chroma_collection(store: BasePydanticVectorStore) -> Any | None:
     """The Chroma collection behind a LlamaIndex ``ChromaVectorStore`` (its public
